@@ -1,0 +1,739 @@
+// Implementation notes: each IMAP/SMTP helper uses its own short-lived curl handle, so curl's
+// per-connection cache of the selected mailbox (notes/test-servers.md §7) never leaks between
+// calls. Processes are started with posix_spawn (the test process may have curl threads).
+#include "support/test_servers.hpp"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace deskgate::test {
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
+
+std::string getenvOr(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : std::move(fallback);
+}
+
+std::vector<std::string> splitWords(std::string_view s) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(s)};
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Parses the `export NAME='value'` / `export NAME=value` lines that start-servers.sh writes.
+std::map<std::string, std::string> parseEnvFile(const fs::path& p) {
+  std::map<std::string, std::string> vars;
+  std::istringstream in(readFile(p));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("export ", 0) != 0) continue;
+    line.erase(0, 7);
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
+        value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    vars[line.substr(0, eq)] = value;
+  }
+  return vars;
+}
+
+ServerEnv loadServerEnv() {
+  ServerEnv e;
+  e.base = getenvOr("HD_BASE", "/tmp/deskgate-test-servers");
+  const fs::path envFile = fs::path(e.base) / "env.sh";
+  std::map<std::string, std::string> vars;
+  if (fs::exists(envFile)) {
+    vars = parseEnvFile(envFile);
+  } else if (std::getenv("HD_IMAP_PORT") != nullptr) {
+    for (const char* n : {"HD_IMAP_PORT", "HD_IMAPS_PORT", "HD_LMTP_PORT", "HD_SMTP_PORT",
+                          "HD_SASL_PORT", "HD_PG_PORT", "HD_CA_FILE", "HD_WRONG_CA_FILE",
+                          "HD_PG_URL", "HD_PG_CONNINFO", "HD_DOVEADM", "HD_PASSWORD", "HD_ACCOUNTS"})
+      if (const char* v = std::getenv(n)) vars[n] = v;
+  } else {
+    fail("test servers not found: no " + envFile.string() +
+         " and no HD_IMAP_PORT in the environment; start them with HD_BASE=" + e.base +
+         " tests/scripts/start-servers.sh (ctest does this through the `servers` fixture)");
+  }
+  auto str = [&](const char* n, std::string fallback) {
+    auto it = vars.find(n);
+    return it != vars.end() ? it->second : std::move(fallback);
+  };
+  auto num = [&](const char* n, int fallback) {
+    auto it = vars.find(n);
+    return it != vars.end() ? std::stoi(it->second) : fallback;
+  };
+  e.imapPort = num("HD_IMAP_PORT", e.imapPort);
+  e.imapsPort = num("HD_IMAPS_PORT", e.imapsPort);
+  e.lmtpPort = num("HD_LMTP_PORT", e.lmtpPort);
+  e.smtpPort = num("HD_SMTP_PORT", e.smtpPort);
+  e.saslPort = num("HD_SASL_PORT", e.saslPort);
+  e.pgPort = num("HD_PG_PORT", e.pgPort);
+  e.caFile = str("HD_CA_FILE", e.base + "/tls/ca.pem");
+  e.wrongCaFile = str("HD_WRONG_CA_FILE", e.base + "/tls/wrong-ca.pem");
+  const std::string port = std::to_string(e.pgPort);
+  e.pgUrl = str("HD_PG_URL", "postgresql://deskgate:deskgate@127.0.0.1:" + port + "/deskgate");
+  e.pgConninfo = str("HD_PG_CONNINFO", "host=127.0.0.1 port=" + port +
+                                           " dbname=deskgate user=deskgate password=deskgate");
+  e.doveadm = splitWords(str("HD_DOVEADM", "doveadm -c " + e.base + "/dovecot/dovecot.conf"));
+  e.password = str("HD_PASSWORD", "secret");
+  e.accounts = splitWords(str("HD_ACCOUNTS", ""));
+  return e;
+}
+
+void curlGlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// One curl easy handle with the buffers a request needs.
+struct Curl {
+  CURL* h;
+  std::string body;
+  std::string serverLines;  // every line the server sent (header callback)
+  char errbuf[CURL_ERROR_SIZE] = {};
+
+  Curl() {
+    curlGlobalInit();
+    h = curl_easy_init();
+    if (h == nullptr) fail("curl_easy_init failed");
+    prepare();
+  }
+  ~Curl() { curl_easy_cleanup(h); }
+  Curl(const Curl&) = delete;
+  Curl& operator=(const Curl&) = delete;
+
+  static size_t onData(char* p, size_t size, size_t n, void* self) {
+    static_cast<std::string*>(self)->append(p, size * n);
+    return size * n;
+  }
+  // (Re)sets the options every request has; curl_easy_reset keeps the connection cache.
+  void prepare() {
+    curl_easy_reset(h);
+    body.clear();
+    serverLines.clear();
+    errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Curl::onData);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &Curl::onData);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &serverLines);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+  }
+  void login(const std::string& user, const std::string& password) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, user.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password.c_str());
+  }
+  CURLcode perform() { return curl_easy_perform(h); }
+  std::string describe(CURLcode rc, const std::string& what) const {
+    std::string lastLines = serverLines;
+    if (lastLines.size() > 600) lastLines = "..." + lastLines.substr(lastLines.size() - 600);
+    return what + ": curl error " + std::to_string(static_cast<int>(rc)) + " (" +
+           (errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc))) +
+           ")" + (lastLines.empty() ? "" : "; server said:\n" + lastLines);
+  }
+  void check(CURLcode rc, const std::string& what) const {
+    if (rc != CURLE_OK) fail(describe(rc, what));
+  }
+};
+
+std::string escapeUrl(CURL* h, const std::string& s) {
+  char* e = curl_easy_escape(h, s.c_str(), static_cast<int>(s.size()));
+  std::string out(e);
+  curl_free(e);
+  return out;
+}
+
+std::string quoteImap(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+std::string mailboxUrl(CURL* h, const std::string& folder) {
+  return servers().imapUrl() + "/" + escapeUrl(h, folder);
+}
+
+std::vector<std::uint32_t> parseSearch(const std::string& body) {
+  std::vector<std::uint32_t> uids;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("* SEARCH", 0) != 0) continue;
+    std::istringstream words(line.substr(8));
+    for (std::string w; words >> w;)
+      if (!w.empty() && std::isdigit(static_cast<unsigned char>(w[0])))
+        uids.push_back(static_cast<std::uint32_t>(std::stoul(w)));
+  }
+  std::sort(uids.begin(), uids.end());
+  return uids;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::vector<char*> makeEnvp(const std::map<std::string, std::string>& extra,
+                            std::vector<std::string>& storage) {
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : extra) merged[k] = v;
+  storage.clear();
+  for (const auto& [k, v] : merged) storage.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : storage) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  return envp;
+}
+
+ExitStatus decodeStatus(int st) {
+  ExitStatus s;
+  if (WIFEXITED(st)) {
+    s.exited = true;
+    s.code = WEXITSTATUS(st);
+  } else if (WIFSIGNALED(st)) {
+    s.signal = WTERMSIG(st);
+  }
+  return s;
+}
+
+// Spawns args with stdin from `stdinPath` ("" = /dev/null), stdout/stderr to the given files.
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            const fs::path& stdinPath, const fs::path& outPath, const fs::path& errPath,
+            const fs::path& workDir) {
+  if (args.empty()) fail("spawn: no program");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  const std::string in = stdinPath.empty() ? "/dev/null" : stdinPath.string();
+  const std::string out = outPath.string(), err = errPath.string();
+  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (errPath == outPath)
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  else
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  const std::string dir = workDir.string();
+  if (!workDir.empty()) posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Default signal dispositions and an empty mask for the child, whatever the test runner has.
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<std::string> argStorage(args);
+  std::vector<char*> argv;
+  for (auto& a : argStorage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> envStorage;
+  auto envp = makeEnvp(env, envStorage);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) fail("cannot start " + args[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+std::optional<ExitStatus> waitPid(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int st = 0;
+    pid_t r = waitpid(pid, &st, WNOHANG);
+    if (r == pid) return decodeStatus(st);
+    if (r < 0 && errno != EINTR) fail(std::string("waitpid: ") + std::strerror(errno));
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+fs::path makeTempDir(std::string_view prefix) {
+  std::string tmpl = (fs::temp_directory_path() / ("deskgate-" + std::string(prefix) + "-XXXXXX")).string();
+  if (mkdtemp(tmpl.data()) == nullptr) fail("mkdtemp " + tmpl + ": " + std::strerror(errno));
+  return tmpl;
+}
+
+bool keepTemp() { return getenvOr("HD_KEEP_TEMP", "") == "1"; }
+
+// Runs doveadm ARGS... with optional stdin; throws with its output on failure.
+void doveadm(std::vector<std::string> args, const std::optional<std::string>& stdinData = {}) {
+  std::vector<std::string> argv = servers().doveadm;
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = runCommand(argv, stdinData, {}, 60s);
+  if (!r.status.exited || r.status.code != 0) {
+    std::string cmd;
+    for (const auto& a : argv) cmd += a + " ";
+    fail(cmd + "failed: " + r.status.describe() + "\n" + r.out + r.err);
+  }
+}
+
+}  // namespace
+
+// ---- ServerEnv ----------------------------------------------------------------------------------
+
+std::string ServerEnv::imapUrl() const { return "imap://" + host + ":" + std::to_string(imapPort); }
+std::string ServerEnv::imapsUrl() const { return "imaps://localhost:" + std::to_string(imapsPort); }
+std::string ServerEnv::smtpUrl() const { return "smtp://" + host + ":" + std::to_string(smtpPort); }
+
+const ServerEnv& servers() {
+  static const ServerEnv env = loadServerEnv();
+  return env;
+}
+
+// ---- SMTP ---------------------------------------------------------------------------------------
+
+SmtpResult trySendMail(std::string_view from, const std::vector<std::string>& to,
+                       std::string_view raw, const SmtpOptions& options) {
+  Curl c;
+  const std::string data = toCrlf(raw);
+  size_t offset = 0;
+  struct Reader {
+    static size_t read(char* buf, size_t size, size_t n, void* user) {
+      auto* st = static_cast<std::pair<const std::string*, size_t*>*>(user);
+      const std::string& d = *st->first;
+      size_t& off = *st->second;
+      size_t len = std::min(size * n, d.size() - off);
+      std::memcpy(buf, d.data() + off, len);
+      off += len;
+      return len;
+    }
+  };
+  std::pair<const std::string*, size_t*> state{&data, &offset};
+  // The URL path is the EHLO name (else curl says EHLO <local hostname>).
+  const std::string url = (options.url.empty() ? servers().smtpUrl() : options.url) + "/deskgate-tests.test";
+  const std::string mailFrom = "<" + std::string(from) + ">";
+  curl_slist* rcpt = nullptr;
+  for (const auto& r : to) rcpt = curl_slist_append(rcpt, ("<" + r + ">").c_str());
+  curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c.h, CURLOPT_MAIL_FROM, mailFrom.c_str());
+  curl_easy_setopt(c.h, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(c.h, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c.h, CURLOPT_READFUNCTION, &Reader::read);
+  curl_easy_setopt(c.h, CURLOPT_READDATA, &state);
+  curl_easy_setopt(c.h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
+  if (options.starttls) {
+    curl_easy_setopt(c.h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    curl_easy_setopt(c.h, CURLOPT_CAINFO, servers().caFile.c_str());
+  }
+  if (!options.username.empty()) c.login(options.username, options.password);
+  CURLcode rc = c.perform();
+  curl_slist_free_all(rcpt);
+  SmtpResult result;
+  result.curlCode = static_cast<int>(rc);
+  curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &result.responseCode);
+  if (rc != CURLE_OK) result.error = c.describe(rc, "SMTP send to " + url);
+  return result;
+}
+
+void sendMail(std::string_view from, const std::vector<std::string>& to, std::string_view raw,
+              const SmtpOptions& options) {
+  SmtpResult r = trySendMail(from, to, raw, options);
+  if (!r.ok()) fail(r.error);
+}
+
+// ---- IMAP ---------------------------------------------------------------------------------------
+
+std::vector<std::uint32_t> searchMailbox(const std::string& user, const std::string& folder,
+                                         const std::string& criteria) {
+  Curl c;
+  const std::string url = mailboxUrl(c.h, folder);
+  const std::string cmd = "UID SEARCH " + criteria;
+  curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c.h, CURLOPT_CUSTOMREQUEST, cmd.c_str());
+  c.login(user, servers().password);
+  c.check(c.perform(), cmd + " in " + user + "/" + folder);
+  return parseSearch(c.body);
+}
+
+std::vector<std::uint32_t> listMailbox(const std::string& user, const std::string& folder) {
+  return searchMailbox(user, folder, "ALL");
+}
+
+namespace {
+// Opens `folder` read-only on c's connection: curl SELECTs it (it must, before a custom command
+// on a mailbox URL), then our EXAMINE makes it read-only while curl still believes the folder is
+// selected, so the following URL fetches (UID FETCH n BODY[]) leave \Seen alone.
+void examine(Curl& c, const std::string& user, const std::string& folder) {
+  const std::string url = mailboxUrl(c.h, folder);
+  const std::string cmd = "EXAMINE " + quoteImap(folder);
+  curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c.h, CURLOPT_CUSTOMREQUEST, cmd.c_str());
+  c.login(user, servers().password);
+  c.check(c.perform(), cmd + " as " + user);
+}
+
+std::string fetchOn(Curl& c, const std::string& user, const std::string& folder, std::uint32_t uid) {
+  c.prepare();
+  const std::string url = mailboxUrl(c.h, folder) + ";UID=" + std::to_string(uid);
+  curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
+  c.login(user, servers().password);
+  c.check(c.perform(), "fetch UID " + std::to_string(uid) + " of " + user + "/" + folder);
+  return std::move(c.body);
+}
+}  // namespace
+
+std::string fetchMessage(const std::string& user, const std::string& folder, std::uint32_t uid) {
+  Curl c;
+  examine(c, user, folder);
+  return fetchOn(c, user, folder, uid);
+}
+
+std::vector<Message> fetchAll(const std::string& user, const std::string& folder) {
+  std::vector<Message> out;
+  const auto uids = listMailbox(user, folder);
+  if (uids.empty()) return out;
+  Curl c;
+  examine(c, user, folder);
+  for (auto uid : uids) out.push_back({uid, fetchOn(c, user, folder, uid)});
+  return out;
+}
+
+std::set<std::string> messageFlags(const std::string& user, const std::string& folder,
+                                   std::uint32_t uid) {
+  Curl c;
+  const std::string url = mailboxUrl(c.h, folder);
+  const std::string cmd = "UID FETCH " + std::to_string(uid) + " (FLAGS)";
+  curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c.h, CURLOPT_CUSTOMREQUEST, cmd.c_str());
+  c.login(user, servers().password);
+  c.check(c.perform(), cmd + " in " + user + "/" + folder);
+  // * 3 FETCH (UID 7 FLAGS (\Seen \Recent))  -- order of UID/FLAGS varies
+  const std::string uidTag = "UID " + std::to_string(uid);
+  std::istringstream in(c.body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("* ", 0) != 0 || line.find(" FETCH (") == std::string::npos) continue;
+    auto u = line.find(uidTag);
+    if (u == std::string::npos ||
+        (u + uidTag.size() < line.size() && std::isdigit(static_cast<unsigned char>(line[u + uidTag.size()]))))
+      continue;
+    auto f = line.find("FLAGS (");
+    if (f == std::string::npos) continue;
+    auto end = line.find(')', f);
+    std::set<std::string> flags;
+    std::istringstream words(line.substr(f + 7, end - f - 7));
+    for (std::string w; words >> w;) flags.insert(w);
+    return flags;
+  }
+  fail("no message with UID " + std::to_string(uid) + " in " + user + "/" + folder);
+}
+
+bool hasFlag(const std::string& user, const std::string& folder, std::uint32_t uid,
+             std::string_view flag) {
+  const auto flags = messageFlags(user, folder, uid);
+  return std::any_of(flags.begin(), flags.end(), [&](const std::string& f) { return iequals(f, flag); });
+}
+
+ImapProbe probeImap(const std::string& url, const std::string& user, const std::string& password,
+                    const std::string& caFile) {
+  Curl c;
+  const std::string full = url + "/INBOX";
+  curl_easy_setopt(c.h, CURLOPT_URL, full.c_str());
+  curl_easy_setopt(c.h, CURLOPT_CUSTOMREQUEST, "UID SEARCH ALL");
+  if (!caFile.empty()) curl_easy_setopt(c.h, CURLOPT_CAINFO, caFile.c_str());
+  c.login(user, password);
+  CURLcode rc = c.perform();
+  ImapProbe p;
+  p.curlCode = static_cast<int>(rc);
+  if (rc != CURLE_OK) p.error = c.describe(rc, "IMAP " + full);
+  p.body = c.body;
+  return p;
+}
+
+// ---- doveadm ------------------------------------------------------------------------------------
+
+void deliverDirect(const std::string& user, const std::string& folder, std::string_view raw) {
+  doveadm({"save", "-u", user, "-m", folder}, std::string(raw));
+}
+
+void clearMailbox(const std::string& user, const std::string& folder) {
+  doveadm({"expunge", "-u", user, "mailbox", folder, "all"});
+}
+
+void createFolder(const std::string& user, const std::string& folder) {
+  const auto existing = runCommand([&] {
+    auto argv = servers().doveadm;
+    argv.insert(argv.end(), {"mailbox", "list", "-u", user});
+    return argv;
+  }());
+  std::istringstream in(existing.out);
+  for (std::string line; std::getline(in, line);)
+    if (line == folder) return;
+  doveadm({"mailbox", "create", "-u", user, folder});
+}
+
+// ---- waiting and mail helpers -------------------------------------------------------------------
+
+bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds interval) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (predicate()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(interval, deadline - std::chrono::steady_clock::now()));
+    if (std::chrono::steady_clock::now() >= deadline) return predicate();
+  }
+}
+
+std::string toCrlf(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 32);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
+    out += text[i];
+  }
+  return out;
+}
+
+std::optional<std::string> headerValue(std::string_view raw, std::string_view name) {
+  size_t pos = 0;
+  std::optional<std::string> found;
+  while (pos < raw.size()) {
+    size_t eol = raw.find('\n', pos);
+    if (eol == std::string_view::npos) eol = raw.size();
+    std::string_view line = raw.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;  // end of the header section
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (found) *found += " " + std::string(line.substr(line.find_first_not_of(" \t")));
+    } else if (found) {
+      break;
+    } else {
+      auto colon = line.find(':');
+      if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
+        std::string_view v = line.substr(colon + 1);
+        auto b = v.find_first_not_of(" \t");
+        found = b == std::string_view::npos ? std::string() : std::string(v.substr(b));
+      }
+    }
+    pos = eol + 1;
+  }
+  if (found) {
+    while (!found->empty() && (found->back() == ' ' || found->back() == '\t')) found->pop_back();
+  }
+  return found;
+}
+
+std::string uniqueMessageId(std::string_view domain) {
+  static std::atomic<unsigned> counter{0};
+  static const unsigned salt = std::random_device{}();
+  return "<test-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" +
+         std::to_string(salt % 100000) + "@" + std::string(domain) + ">";
+}
+
+// ---- processes ----------------------------------------------------------------------------------
+
+std::string ExitStatus::describe() const {
+  if (exited) return "exit " + std::to_string(code);
+  if (signal != 0) return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+  return "unknown status";
+}
+
+DeskgateProcess::DeskgateProcess(std::vector<std::string> args, ProcessOptions options) {
+  fs::path binary = options.binary.empty() ? fs::path(DESKGATE_BINARY) : options.binary;
+  logFile_ = options.logFile;
+  if (logFile_.empty()) {
+    ownDir_ = makeTempDir("proc");
+    logFile_ = ownDir_ / "output.log";
+  }
+  if (options.stdinData) {
+    stdinFile_ = logFile_.parent_path() / ("stdin-" + std::to_string(getpid()) + "-" +
+                                           std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    std::ofstream(stdinFile_, std::ios::binary) << *options.stdinData;
+  }
+  args.insert(args.begin(), binary.string());
+  pid_ = spawn(args, options.env, stdinFile_, logFile_, logFile_, options.workDir);
+}
+
+DeskgateProcess::~DeskgateProcess() {
+  if (!status_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int st = 0;
+    while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+    }
+  }
+  std::error_code ec;
+  if (!stdinFile_.empty()) fs::remove(stdinFile_, ec);
+  if (!ownDir_.empty() && !keepTemp()) fs::remove_all(ownDir_, ec);
+}
+
+bool DeskgateProcess::running() {
+  if (status_) return false;
+  return !wait(0ms).has_value();
+}
+
+void DeskgateProcess::signal(int sig) {
+  if (status_ || pid_ <= 0) return;
+  if (::kill(pid_, sig) != 0 && errno != ESRCH)
+    fail("kill(" + std::to_string(pid_) + ", " + std::to_string(sig) + "): " + std::strerror(errno));
+}
+
+std::optional<ExitStatus> DeskgateProcess::wait(std::chrono::milliseconds timeout) {
+  if (status_) return status_;
+  status_ = waitPid(pid_, timeout);
+  return status_;
+}
+
+std::string DeskgateProcess::output() const { return readFile(logFile_); }
+
+bool DeskgateProcess::waitForOutput(std::string_view text, std::chrono::milliseconds timeout) {
+  return waitFor(
+      [&] {
+        if (output().find(text) != std::string::npos) return true;
+        if (!running()) return output().find(text) != std::string::npos;
+        return false;
+      },
+      timeout, 20ms) &&
+         output().find(text) != std::string::npos;
+}
+
+CommandResult runCommand(const std::vector<std::string>& args,
+                         const std::optional<std::string>& stdinData,
+                         const std::map<std::string, std::string>& env,
+                         std::chrono::milliseconds timeout) {
+  const fs::path dir = makeTempDir("cmd");
+  fs::path in;
+  if (stdinData) {
+    in = dir / "stdin";
+    std::ofstream(in, std::ios::binary) << *stdinData;
+  }
+  pid_t pid = spawn(args, env, in, dir / "stdout", dir / "stderr", {});
+  CommandResult r;
+  if (auto st = waitPid(pid, timeout)) {
+    r.status = *st;
+  } else {
+    ::kill(pid, SIGKILL);
+    r.status = *waitPid(pid, 60s);
+  }
+  r.out = readFile(dir / "stdout");
+  r.err = readFile(dir / "stderr");
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return r;
+}
+
+CommandResult runDeskgate(const std::vector<std::string>& args,
+                          const std::optional<std::string>& stdinData,
+                          const std::map<std::string, std::string>& env,
+                          std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv{DESKGATE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return runCommand(argv, stdinData, env, timeout);
+}
+
+// ---- isolation ----------------------------------------------------------------------------------
+
+TempDir::TempDir(std::string_view prefix) : path_(makeTempDir(prefix)) {}
+
+TempDir::~TempDir() {
+  if (keepTemp()) {
+    std::cerr << "HD_KEEP_TEMP: kept " << path_ << "\n";
+    return;
+  }
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+fs::path TempDir::write(std::string_view name, std::string_view content) const {
+  fs::path p = path_ / name;
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+  if (!out) fail("cannot write " + p.string());
+  return p;
+}
+
+std::string pgQueryValue(const std::string& conninfo, const std::string& sql) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(conninfo.c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK)
+    fail("PostgreSQL connect failed: " + std::string(PQerrorMessage(conn.get())));
+  std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), sql.c_str()), &PQclear);
+  auto st = PQresultStatus(res.get());
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    fail("PostgreSQL: " + sql + ": " + PQerrorMessage(conn.get()));
+  if (st == PGRES_TUPLES_OK && PQntuples(res.get()) > 0 && PQnfields(res.get()) > 0)
+    return PQgetvalue(res.get(), 0, 0);
+  return {};
+}
+
+PgDatabase::PgDatabase(std::string_view prefix) {
+  static std::atomic<unsigned> counter{0};
+  std::string p;
+  for (char ch : prefix)
+    p += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(ch))) : '_';
+  name_ = "dg_" + p.substr(0, 30) + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  pgQueryValue(servers().pgConninfo, "CREATE DATABASE \"" + name_ + "\" OWNER deskgate");
+}
+
+PgDatabase::~PgDatabase() {
+  if (keepTemp()) {
+    std::cerr << "HD_KEEP_TEMP: kept database " << name_ << "\n";
+    return;
+  }
+  try {
+    pgQueryValue(servers().pgConninfo, "DROP DATABASE IF EXISTS \"" + name_ + "\" WITH (FORCE)");
+  } catch (const std::exception& e) {
+    std::cerr << "warning: " << e.what() << "\n";
+  }
+}
+
+std::string PgDatabase::url() const {
+  return "postgresql://deskgate:deskgate@127.0.0.1:" + std::to_string(servers().pgPort) + "/" + name_;
+}
+
+std::string PgDatabase::conninfo() const {
+  return "host=127.0.0.1 port=" + std::to_string(servers().pgPort) + " dbname=" + name_ +
+         " user=deskgate password=deskgate";
+}
+
+std::string PgDatabase::queryValue(const std::string& sql) const { return pgQueryValue(conninfo(), sql); }
+
+}  // namespace deskgate::test

@@ -1,0 +1,32 @@
+// Internal to the rule loader: shared state of one load and the section parsers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "rules/rule_set.hpp"
+#include "rules/yaml_check.hpp"
+
+namespace deskgate::detail {
+
+struct LoadContext {
+    const RuleEnvironment& env;
+    RuleSet& set;
+    std::vector<std::string> agents;      // known agent names
+    std::vector<std::string> teamNames;   // filled before rules are parsed
+    std::vector<std::string> slaNames;
+    std::vector<std::string> calendarNames;
+};
+
+// "unknown team 'x', did you mean 'y'?" when `name` is not in `known`; returns whether known.
+bool checkReference(YamlChecker& check, const YAML::Node& at, std::string_view what, const std::string& name,
+                    const std::vector<std::string>& known);
+
+// routing: [ {name, when, set, continue} ]
+void parseRouting(YamlChecker& check, const YAML::Node& list, LoadContext& ctx);
+// when: a condition map (several keys = all of them)
+std::optional<Condition> parseCondition(YamlChecker& check, const YAML::Node& node, LoadContext& ctx);
+
+}  // namespace deskgate::detail

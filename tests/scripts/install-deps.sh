@@ -5,7 +5,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(
-  build-essential cmake pkg-config git ca-certificates openssl
+  build-essential cmake pkg-config git ca-certificates openssl curl
   libcurl4-openssl-dev libmimetic-dev libboost-dev libboost-system-dev
   libsoci-dev libpq-dev libsqlite3-dev sqlite3
   libyaml-cpp-dev doctest-dev libre2-dev libcli11-dev libspdlog-dev libfmt-dev

@@ -30,8 +30,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 t0=$(date +%s%N)
 
 log() { printf 'start-servers: %s\n' "$*" >&2; }
+# step timings, kept in $HD_BASE/start-times.log (HD_TRACE=1 also prints them)
+marks=""
+mark() {
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  marks+="$(printf '%6d ms  %s' "$ms" "$1")"$'\n'
+  [ "${HD_TRACE:-0}" != 1 ] || printf 'start-servers: %6d ms  %s\n' "$ms" "$1" >&2
+}
 die() { log "ERROR: $*"; exit 1; }
 
+umask 022
 [ "$(id -u)" -eq 0 ] || die "must run as root (servers drop privileges themselves)"
 case "$HD_BASE" in /*) ;; *) die "HD_BASE must be an absolute path: $HD_BASE" ;; esac
 case "$HD_BASE" in *[[:space:]]*) die "HD_BASE must not contain white space: $HD_BASE" ;; esac
@@ -47,7 +55,17 @@ POSTFIX_MASTER=/usr/lib/postfix/sbin/master
 command -v dovecot >/dev/null || die "Dovecot not installed (run tests/scripts/install-deps.sh)"
 
 # ---- 1. the base directory: stop a running set of this base, wipe only what we created ----------
-if [ -e "$HD_BASE" ]; then
+if [ -L "$HD_BASE" ]; then
+  # a base that had to live in /tmp (see below): $HD_BASE is a symlink to it
+  target=$(readlink -f "$HD_BASE" || true)
+  if [ -n "$target" ] && [ -f "$target/$MARKER" ]; then
+    HD_BASE="$target" "$here/stop-servers.sh" >/dev/null
+    rm -rf "$target"
+  elif [ -n "$target" ] && [ -e "$target" ]; then
+    die "$HD_BASE is a symlink to $target, which was not created by this script; refusing to touch it"
+  fi
+  rm -f "$HD_BASE"
+elif [ -e "$HD_BASE" ]; then
   if [ -f "$HD_BASE/$MARKER" ]; then
     HD_BASE="$HD_BASE" "$here/stop-servers.sh" >/dev/null
     rm -rf "$HD_BASE"
@@ -63,7 +81,32 @@ for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG
   port_busy "${!p}" && die "port ${!p} ($p) is already in use on 127.0.0.1; choose other ports"
 done
 
-mkdir -p "$HD_BASE"
+# The servers drop privileges (vmail, postfix, postgres), so every directory above the base must
+# be searchable by others, and Unix socket paths below it must stay short (< 108 bytes). When not
+# (a clone in /root, a deep build directory), the servers live in /tmp and $HD_BASE becomes a
+# symlink to that directory; from here on HD_BASE names the real directory.
+base_unfit() {
+  [ ${#HD_BASE} -le 64 ] || return 0
+  local d perm
+  d=$(dirname "$HD_BASE")
+  while [ "$d" != / ]; do
+    if [ -e "$d" ]; then
+      perm=$(stat -L -c %A "$d")
+      case ${perm:9:1} in x | t) ;; *) return 0 ;; esac
+    fi
+    d=$(dirname "$d")
+  done
+  return 1
+}
+if base_unfit; then
+  real=$(mktemp -d /tmp/deskgate-servers.XXXXXX)
+  mkdir -p "$(dirname "$HD_BASE")"
+  ln -s "$real" "$HD_BASE"
+  log "$HD_BASE is not reachable by the servers' users (or too long): servers live in $real"
+  HD_BASE=$real
+else
+  mkdir -p "$HD_BASE"
+fi
 chmod 755 "$HD_BASE"
 touch "$HD_BASE/$MARKER"
 
@@ -83,6 +126,7 @@ getent group $VMAIL_ID >/dev/null || groupadd -g $VMAIL_ID vmail
 getent passwd $VMAIL_ID >/dev/null ||
   useradd -u $VMAIL_ID -g $VMAIL_ID -d /nonexistent -M -s /usr/sbin/nologin vmail
 
+mark "base ready"
 # ---- 3. TLS: test CA + server certificate (EC P-256), and an unrelated CA for negative tests --
 tls=$HD_BASE/tls
 mkdir -p "$tls"
@@ -102,6 +146,7 @@ openssl req -x509 "${ec[@]}" -keyout "$tls/wrong-ca.key" -out "$tls/wrong-ca.pem
 chmod 600 "$tls"/*.key
 chmod 644 "$tls"/*.pem "$tls/server.crt"
 
+mark "tls"
 # ---- 4. Dovecot ---------------------------------------------------------------------------------
 dv=$HD_BASE/dovecot
 mkdir -p "$dv/run" "$dv/state" "$HD_BASE/mail"
@@ -209,6 +254,7 @@ protocol lmtp {
 EOF
 dovecot -c "$dv/dovecot.conf"
 
+mark "dovecot started"
 # ---- 5. Postfix (master -w directly; see notes §6 for the mtime and queue-dir tricks) -----------
 pf=$HD_BASE/postfix
 mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
@@ -298,6 +344,7 @@ EOF
 touch -d '1 minute ago' "$pf/conf/main.cf" "$pf/conf/master.cf" "$pf/conf/vmailbox"
 "$POSTFIX_MASTER" -c "$pf/conf" -w
 
+mark "postfix started"
 # ---- 6. PostgreSQL (initdb refuses root: run as the postgres OS user) ---------------------------
 pg=$HD_BASE/pg
 mkdir -p "$pg/run"
@@ -317,6 +364,7 @@ max_connections = 200
 shared_buffers = 32MB
 log_min_messages = warning
 EOF
+mark "initdb"
 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w -t 30 start >/dev/null ||
   { tail -n 20 "$pg/postgres.log" >&2; die "PostgreSQL did not start"; }
 runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -h "$pg/run" -p "$HD_PG_PORT" -U postgres -d postgres <<'EOF'
@@ -324,12 +372,15 @@ CREATE ROLE deskgate LOGIN PASSWORD 'deskgate' CREATEDB;
 CREATE DATABASE deskgate OWNER deskgate;
 EOF
 
+mark "postgresql started, role and database created"
 # ---- 7. wait until every port answers -----------------------------------------------------------
 for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT; do
   for _ in $(seq 100); do port_busy "${!p}" && break; sleep 0.05; done
   port_busy "${!p}" || die "nothing listens on ${!p} ($p)"
 done
 
+mark "all ports answer"
+printf '%s' "$marks" >"$HD_BASE/start-times.log"
 # ---- 8. env.sh -----------------------------------------------------------------------------------
 cat >"$HD_BASE/env.sh" <<EOF
 # Written by tests/scripts/start-servers.sh at $(date -u +%FT%TZ). Source it: . $HD_BASE/env.sh

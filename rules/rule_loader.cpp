@@ -208,6 +208,7 @@ void parseTeam(YamlChecker& check, const YAML::Node& key, const YAML::Node& node
     team.name = name;
     team.file = check.file();
     team.line = key.Mark().line + 1;
+    team.column = key.Mark().column + 1;
     if (auto agents = check.strList(node, "agents")) {
         for (const auto& a : *agents)
             if (checkReference(check, node["agents"], "agent", a, ctx.agents)) team.agents.push_back(a);
@@ -400,7 +401,7 @@ RuleSetResult loadRuleSet(const std::vector<RuleFile>& files, const RuleEnvironm
     for (const auto& [name, team] : set->teams) {
         ctx.teamNames.push_back(name);
         if (team.agents.empty() && team.assign != AssignMode::none)
-            errors.push_back({team.file, team.line, 0,
+            errors.push_back({team.file, team.line, team.column,
                               "team '" + name + "' has no agents (add 'agents:' or set 'assign: none')"});
     }
     eachEntry("sla", [&](YamlChecker& c, const YAML::Node& k, const YAML::Node& v) { parseSla(c, k, v, ctx); });

@@ -58,6 +58,7 @@ struct Team {
     std::optional<std::string> lead;      // receives `notify: [team_lead]`
     std::string file;
     int line = 0;
+    int column = 0;
 };
 
 enum class SlaTarget { first_response, resolution };

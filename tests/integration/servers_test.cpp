@@ -172,6 +172,7 @@ TEST_CASE("DeskgateProcess: output captured, signals, exit status, timeouts") {
   CHECK(r.out == "stdin bytes\n");
   CommandResult slow = runCommand({"sleep", "10"}, std::nullopt, {}, 200ms);
   CHECK(slow.status.signal == SIGKILL);
+  CHECK_THROWS_WITH(runCommand({"/nonexistent/program"}), doctest::Contains("cannot start"));
 }
 
 TEST_CASE("TempDir is fresh and removed afterwards") {

@@ -1,13 +1,13 @@
 // Implementation notes: each IMAP/SMTP helper uses its own short-lived curl handle, so curl's
 // per-connection cache of the selected mailbox (notes/test-servers.md §7) never leaks between
-// calls. Processes are started with posix_spawn (the test process may have curl threads).
+// calls. Processes are started with fork+exec and die with the test process (PR_SET_PDEATHSIG).
 #include "support/test_servers.hpp"
 
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -242,44 +242,83 @@ ExitStatus decodeStatus(int st) {
   return s;
 }
 
-// Spawns args with stdin from `stdinPath` ("" = /dev/null), stdout/stderr to the given files.
+// The program's path: args[0] itself if it has a '/', else its first match in PATH.
+std::string resolveProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  std::istringstream path(getenvOr("PATH", "/usr/local/bin:/usr/bin:/bin"));
+  for (std::string dir; std::getline(path, dir, ':');) {
+    fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  fail("cannot start " + name + ": not found in PATH");
+}
+
+// Starts args with stdin from `stdinPath` ("" = /dev/null) and stdout/stderr appended to the
+// given files. fork+exec rather than posix_spawn for PR_SET_PDEATHSIG: a test runner killed by a
+// ctest timeout must not leave daemons behind. Between fork and exec only async-signal-safe calls.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
             const fs::path& stdinPath, const fs::path& outPath, const fs::path& errPath,
             const fs::path& workDir) {
   if (args.empty()) fail("spawn: no program");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
+  const std::string program = resolveProgram(args[0]);
   const std::string in = stdinPath.empty() ? "/dev/null" : stdinPath.string();
-  const std::string out = outPath.string(), err = errPath.string();
-  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (errPath == outPath)
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  else
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const std::string dir = workDir.string();
-  if (!workDir.empty()) posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Default signal dispositions and an empty mask for the child, whatever the test runner has.
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
+  const std::string out = outPath.string(), err = errPath.string(), dir = workDir.string();
+  const bool sameOutErr = errPath == outPath;
   std::vector<std::string> argStorage(args);
   std::vector<char*> argv;
   for (auto& a : argStorage) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<std::string> envStorage;
   auto envp = makeEnvp(env, envStorage);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) fail("cannot start " + args[0] + ": " + std::strerror(rc));
+  int errPipe[2];
+  if (pipe2(errPipe, O_CLOEXEC) != 0) fail(std::string("pipe2: ") + std::strerror(errno));
+  const pid_t parent = getpid();
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(errPipe[0]);
+    close(errPipe[1]);
+    fail(std::string("fork: ") + std::strerror(e));
+  }
+  if (pid == 0) {
+    auto die = [&](int e) {
+      (void)!write(errPipe[1], &e, sizeof e);
+      _exit(127);
+    };
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    int fd = open(in.c_str(), O_RDONLY);
+    if (fd < 0 || dup2(fd, 0) < 0) die(errno);
+    fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0) die(errno);
+    if (sameOutErr) {
+      if (dup2(1, 2) < 0) die(errno);
+    } else {
+      fd = open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd < 0 || dup2(fd, 2) < 0) die(errno);
+    }
+    if (!dir.empty() && chdir(dir.c_str()) != 0) die(errno);
+    execve(program.c_str(), argv.data(), envp.data());
+    die(errno);
+  }
+  close(errPipe[1]);
+  int childErrno = 0;
+  ssize_t n;
+  while ((n = read(errPipe[0], &childErrno, sizeof childErrno)) < 0 && errno == EINTR) {
+  }
+  close(errPipe[0]);
+  if (n > 0) {
+    int st = 0;
+    waitpid(pid, &st, 0);
+    fail("cannot start " + program + ": " + std::strerror(childErrno));
+  }
   return pid;
 }
 

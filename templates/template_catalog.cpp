@@ -1,0 +1,101 @@
+#include "templates/template_catalog.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace deskgate {
+
+namespace {
+
+const std::array<TemplateVariable, 19> kCommon = {{
+    {"ticket.number", "ticket number, e.g. 1042"},
+    {"token", "ticket token for subjects, e.g. [Ticket#1042]"},
+    {"ticket.subject", "the ticket's subject (the customer's first subject)"},
+    {"ticket.status", "status: new, open, pending, resolved, closed"},
+    {"status.new", "set automatically from ticket.status: non-empty when it is new (for wording per status)"},
+    {"status.open", "likewise for open"},
+    {"status.pending", "likewise for pending (waiting for the customer)"},
+    {"status.resolved", "likewise for resolved"},
+    {"status.closed", "likewise for closed"},
+    {"ticket.priority", "priority: low, normal, high, urgent"},
+    {"ticket.queue", "queue name"},
+    {"customer.name", "customer's display name (may be empty: use {{#customer.name}}…{{/customer.name}})"},
+    {"customer.address", "customer's mail address"},
+    {"agent.name", "assigned (or acting) agent's name; empty when nobody is assigned"},
+    {"support.address", "the support address the mail comes from"},
+    {"support.name", "the help desk's display name"},
+    {"link.number", "number of a linked ticket (the old ticket a new one continues); empty if none"},
+    {"link.token", "token of the linked ticket"},
+    {"language", "language code the mail is rendered in (en, de, …)"},
+}};
+
+std::vector<TemplateInfo> makeCatalog() {
+    const TemplateVariable text{"text", "the message text (customer's or agent's new text)"};
+    const TemplateVariable quoted{"quoted", "the quoted history split off the message"};
+    return {
+        {"acknowledgement", "to the customer: a new ticket was opened", true,
+         {text}},
+        {"agent_notification", "to the agent (or team): new ticket, new customer message or assignment", false,
+         {text, quoted,
+          {"event.created", "non-empty when the ticket is new"},
+          {"event.customer_reply", "non-empty when the customer wrote again"},
+          {"event.assigned", "non-empty when the ticket was (re)assigned"},
+          {"attachments", "list of attachments (section); each has name, type, size"},
+          {"attachments.name", "attachment file name"},
+          {"attachments.type", "attachment content type"},
+          {"attachments.size", "attachment size, human readable (e.g. 12 KB)"}}},
+        {"agent_reply", "to the customer: an agent's reply relayed from the support address", true,
+         {text}},
+        {"status_changed", "to the customer: the ticket's status changed", true,
+         {{"previous_status", "the status before the change"}, text}},
+        {"resolved", "to the customer: the ticket was resolved or closed, with the satisfaction question", true,
+         {text, {"rating_question", "non-empty when the satisfaction question is asked (section)"}}},
+        {"auto_closed", "to the customer: closed after waiting for the customer too long", true,
+         {{"auto_close.days", "how many days the ticket waited for the customer, e.g. 7"}}},
+        {"escalation", "to agents/team leads: an SLA deadline is near or breached", false,
+         {{"escalation.step", "name of the escalation step, e.g. first_response_warning"},
+          {"escalation.deadline", "deadline, e.g. 2026-11-27 17:00 CET"},
+          {"escalation.breached", "non-empty when the deadline has passed (section)"},
+          {"escalation.action", "what the step did, e.g. priority raised to high"}}},
+        {"rating_thanks", "to the customer: thanks for the satisfaction rating", true,
+         {{"rating", "the rating given, 1 to 5"}, text}},
+        {"command_error", "to the agent: a command line in their reply was wrong; nothing changed", false,
+         {{"error.line", "the command line as written, e.g. #priorty high"},
+          {"error.reason", "why it was refused"},
+          text}},
+    };
+}
+
+}  // namespace
+
+std::span<const TemplateVariable> commonTemplateVariables() { return kCommon; }
+
+std::span<const TemplateInfo> templateCatalog() {
+    static const std::vector<TemplateInfo> catalog = makeCatalog();
+    return catalog;
+}
+
+const TemplateInfo* findTemplateInfo(std::string_view name) {
+    for (const TemplateInfo& info : templateCatalog())
+        if (info.name == name) return &info;
+    return nullptr;
+}
+
+std::vector<std::string> requiredTemplateNames() {
+    std::vector<std::string> names;
+    for (const TemplateInfo& info : templateCatalog()) names.emplace_back(info.name);
+    return names;
+}
+
+bool isTemplateVariable(std::string_view name, std::string_view variable) {
+    const auto matches = [&](const TemplateVariable& v) {
+        // A section may open an object ("ticket") or a list ("attachments"): a prefix counts.
+        return v.name == variable ||
+               (v.name.size() > variable.size() && v.name.starts_with(variable) && v.name[variable.size()] == '.');
+    };
+    if (std::any_of(kCommon.begin(), kCommon.end(), matches)) return true;
+    const TemplateInfo* info = findTemplateInfo(name);
+    return info && std::any_of(info->variables.begin(), info->variables.end(), matches);
+}
+
+}  // namespace deskgate

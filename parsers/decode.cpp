@@ -1,0 +1,247 @@
+#include "parsers/decode.hpp"
+
+#include "parsers/charset.hpp"
+
+#include <array>
+#include <cctype>
+
+namespace deskgate {
+namespace {
+
+constexpr std::array<signed char, 256> makeBase64Table() {
+    std::array<signed char, 256> t{};
+    for (auto& v : t) v = -1;
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+    // RFC 4648 §5 URL-safe alphabet occurs in broken mailers; accept it too.
+    t['-'] = 62;
+    t['_'] = 63;
+    return t;
+}
+constexpr auto kBase64 = makeBase64Table();
+
+int hexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+std::string decodeBase64(std::string_view in, bool* bad) {
+    std::string out;
+    out.reserve(in.size() / 4 * 3 + 3);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    bool garbage = false;
+    for (char ch : in) {
+        auto c = static_cast<unsigned char>(ch);
+        signed char v = kBase64[c];
+        if (v < 0) {
+            // '=' padding ends a quantum; concatenated base64 blobs continue after it.
+            if (c == '=') {
+                bits = 0;
+                acc = 0;
+            } else if (!isSpace(ch)) {
+                garbage = true;
+            }
+            continue;
+        }
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+        }
+    }
+    if (bad && (garbage || bits >= 6)) *bad = true;
+    return out;
+}
+
+std::string decodeQuotedPrintable(std::string_view in, bool* bad) {
+    std::string out;
+    out.reserve(in.size());
+    std::size_t i = 0;
+    const std::size_t n = in.size();
+    while (i < n) {
+        char c = in[i];
+        if (c == '=') {
+            int hi = i + 1 < n ? hexValue(in[i + 1]) : -1;
+            int lo = i + 2 < n ? hexValue(in[i + 2]) : -1;
+            if (hi >= 0 && lo >= 0) {
+                out.push_back(static_cast<char>(hi * 16 + lo));
+                i += 3;
+                continue;
+            }
+            // Soft line break: "=" then optional transport padding then the line end.
+            std::size_t j = i + 1;
+            while (j < n && (in[j] == ' ' || in[j] == '\t')) ++j;
+            if (j < n && in[j] == '\n') {
+                i = j + 1;
+                continue;
+            }
+            if (j < n && in[j] == '\r') {
+                i = j + 1 < n && in[j + 1] == '\n' ? j + 2 : j + 1;
+                continue;
+            }
+            if (j >= n) break;  // "=" at the very end: a soft break before EOF
+            if (bad) *bad = true;
+            out.push_back('=');
+            ++i;
+            continue;
+        }
+        if (c == ' ' || c == '\t') {
+            // RFC 2045 §6.7 (3): trailing whitespace on a line was added in transport.
+            std::size_t j = i;
+            while (j < n && (in[j] == ' ' || in[j] == '\t')) ++j;
+            if (j == n || in[j] == '\n' || in[j] == '\r') {
+                i = j;
+                continue;
+            }
+            out.append(in.substr(i, j - i));
+            i = j;
+            continue;
+        }
+        out.push_back(c);
+        ++i;
+    }
+    return out;
+}
+
+std::string decodeUuencodeLines(std::string_view lines) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < lines.size()) {
+        std::size_t eol = lines.find('\n', pos);
+        if (eol == std::string_view::npos) eol = lines.size();
+        std::string_view line = lines.substr(pos, eol - pos);
+        pos = eol + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) continue;
+        int len = (line[0] - 0x20) & 0x3F;
+        if (len == 0) break;
+        std::size_t i = 1;
+        int produced = 0;
+        while (produced < len && i < line.size()) {
+            unsigned v[4] = {0, 0, 0, 0};
+            for (int k = 0; k < 4; ++k)
+                v[k] = i + static_cast<std::size_t>(k) < line.size()
+                           ? static_cast<unsigned>((line[i + static_cast<std::size_t>(k)] - 0x20) & 0x3F)
+                           : 0u;
+            unsigned char bytes[3] = {static_cast<unsigned char>((v[0] << 2) | (v[1] >> 4)),
+                                      static_cast<unsigned char>(((v[1] & 0xF) << 4) | (v[2] >> 2)),
+                                      static_cast<unsigned char>(((v[2] & 0x3) << 6) | v[3])};
+            for (int k = 0; k < 3 && produced < len; ++k, ++produced) out.push_back(static_cast<char>(bytes[k]));
+            i += 4;
+        }
+    }
+    return out;
+}
+
+std::string decodeTransfer(std::string_view body, std::string_view cte, std::vector<std::string>* defects) {
+    std::string enc = lower(cte);
+    while (!enc.empty() && isSpace(enc.back())) enc.pop_back();
+    while (!enc.empty() && isSpace(enc.front())) enc.erase(enc.begin());
+    bool bad = false;
+    std::string out;
+    if (enc == "base64") {
+        out = decodeBase64(body, &bad);
+        if (bad && defects) defects->push_back("invalid base64 data");
+    } else if (enc == "quoted-printable") {
+        out = decodeQuotedPrintable(body, &bad);
+    } else if (enc == "x-uuencode" || enc == "uuencode" || enc == "x-uue") {
+        std::size_t begin = body.find("begin ");
+        if (begin != std::string_view::npos) {
+            std::size_t eol = body.find('\n', begin);
+            out = decodeUuencodeLines(eol == std::string_view::npos ? std::string_view{} : body.substr(eol + 1));
+        }
+    } else {
+        if (!enc.empty() && enc != "7bit" && enc != "8bit" && enc != "binary" && defects)
+            defects->push_back("unknown Content-Transfer-Encoding " + std::string(cte.substr(0, 40)));
+        out = std::string(body);
+    }
+    return out;
+}
+
+std::string decodeEncodedWords(std::string_view value, std::vector<std::string>* defects) {
+    if (value.find("=?") == std::string_view::npos) return std::string(value);
+    std::string out;
+    out.reserve(value.size());
+    std::string pending;          // decoded bytes of adjacent words in one charset
+    std::string pending_charset;  // as labelled
+    auto flush = [&] {
+        if (!pending_charset.empty() || !pending.empty()) {
+            out += toUtf8(pending, pending_charset, defects);
+            pending.clear();
+            pending_charset.clear();
+        }
+    };
+    std::size_t i = 0;
+    bool last_was_word = false;
+    std::size_t gap_start = 0;  // start of literal text since the last word
+    while (i < value.size()) {
+        std::size_t start = value.find("=?", i);
+        if (start == std::string_view::npos) break;
+        // =?charset?enc?text?=
+        std::size_t q1 = value.find('?', start + 2);
+        if (q1 == std::string_view::npos) break;
+        std::size_t q2 = q1 + 2 < value.size() && value[q1 + 2] == '?' ? q1 + 2 : std::string_view::npos;
+        std::size_t end = q2 == std::string_view::npos ? std::string_view::npos : value.find("?=", q2 + 1);
+        std::string_view charset = value.substr(start + 2, q1 - start - 2);
+        bool charset_ok = !charset.empty() && charset.size() < 64 && charset.find_first_of(" \t\"") == std::string_view::npos;
+        if (end == std::string_view::npos || !charset_ok) {
+            i = start + 2;
+            continue;
+        }
+        char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(value[q1 + 1])));
+        if (enc != 'B' && enc != 'Q') {
+            i = start + 2;
+            continue;
+        }
+        std::string_view text = value.substr(q2 + 1, end - q2 - 1);
+        std::string_view gap = value.substr(gap_start, start - gap_start);
+        bool gap_blank = true;
+        for (char c : gap) gap_blank = gap_blank && isSpace(c);
+        // RFC 2047 §6.2: linear whitespace between adjacent encoded words is ignored.
+        if (!(last_was_word && gap_blank)) {
+            flush();
+            out.append(gap);
+        }
+        std::string decoded;
+        if (enc == 'B') {
+            decoded = decodeBase64(text);
+        } else {
+            decoded.reserve(text.size());
+            for (std::size_t k = 0; k < text.size(); ++k) {
+                char c = text[k];
+                if (c == '_') decoded.push_back(' ');
+                else if (c == '=' && k + 2 < text.size() && hexValue(text[k + 1]) >= 0 && hexValue(text[k + 2]) >= 0) {
+                    decoded.push_back(static_cast<char>(hexValue(text[k + 1]) * 16 + hexValue(text[k + 2])));
+                    k += 2;
+                } else decoded.push_back(c);
+            }
+        }
+        std::string cs = lower(charset);
+        if (auto star = cs.find('*'); star != std::string::npos) cs.resize(star);  // RFC 2231 §5 language
+        if (cs != pending_charset) flush();
+        pending_charset = cs;
+        pending += decoded;
+        last_was_word = true;
+        i = end + 2;
+        gap_start = i;
+    }
+    flush();
+    out.append(value.substr(gap_start));
+    return out;
+}
+
+}  // namespace deskgate

@@ -1,0 +1,398 @@
+// parseMail: raw bytes → ParsedMail. Orchestrates MIME, decoding, body choice, attachments,
+// reply splitting and classification; the pieces live in their own files.
+#include "parsers/parsed_mail.hpp"
+
+#include "parsers/address_parser.hpp"
+#include "parsers/charset.hpp"
+#include "parsers/classify.hpp"
+#include "parsers/decode.hpp"
+#include "parsers/html_to_text.hpp"
+#include "parsers/mime_entity.hpp"
+#include "parsers/reply_split.hpp"
+#include "parsers/sha256.hpp"
+#include "parsers/tnef.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace deskgate {
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trimView(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+void addDefect(std::vector<std::string>& defects, std::string text) {
+    if (defects.size() >= 50) return;
+    if (std::find(defects.begin(), defects.end(), text) == defects.end()) defects.push_back(std::move(text));
+}
+
+// LF line ends everywhere: CRLF (RFC 5322) and bare CR (old Mac mail) become LF, so every
+// later stage handles one convention. Also enforces the line-length limit.
+std::expected<std::string_view, ParseError> normalise(std::string_view raw, std::string& storage, const Limits& limits) {
+    bool has_cr = std::memchr(raw.data(), '\r', raw.size()) != nullptr;
+    std::string_view text = raw;
+    if (has_cr) {
+        storage.resize(raw.size());
+        std::size_t o = 0;
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            char c = raw[i];
+            if (c == '\r') {
+                storage[o++] = '\n';
+                if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+            } else {
+                storage[o++] = c;
+            }
+        }
+        storage.resize(o);
+        text = storage;
+    }
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+        std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+        if (end - pos > limits.max_line_length)
+            return std::unexpected(ParseError{"line_too_long", "a line is longer than " +
+                                                                   std::to_string(limits.max_line_length) + " bytes"});
+        pos = end + 1;
+    }
+    return text;
+}
+
+struct TextPart {
+    std::string text;  // UTF-8
+    std::size_t quote_start = std::string::npos;
+    bool html = false;
+};
+
+class BodyWalker {
+public:
+    BodyWalker(ParsedMail& mail, std::vector<std::string>& defects, std::string header_charset)
+        : mail_(mail), defects_(defects), header_charset_(std::move(header_charset)) {}
+
+    void walk(const Entity& e) {
+        if (e.isMultipart()) return walkMultipart(e);
+        if (e.isMessage()) return addMessageAttachment(e);
+        if (e.type == "message" && (e.subtype == "delivery-status" || e.subtype == "global-delivery-status")) {
+            report.delivery_status.push_back(decodeTransfer(e.body, e.cte, &defects_));
+            return;
+        }
+        if (e.type == "message" && e.subtype == "feedback-report") {
+            report.feedback_report = true;
+            return;
+        }
+        if ((e.type == "text" && e.subtype == "rfc822-headers") ||
+            (e.type == "message" && e.subtype == "global-headers")) {
+            if (report.original_headers.empty()) report.original_headers = decodeTransfer(e.body, e.cte, &defects_);
+            return;
+        }
+        if (isBodyText(e)) return addText(e);
+        addAttachment(e);
+    }
+
+    std::vector<TextPart> texts;
+    ReportParts report;
+
+private:
+    static bool isBodyText(const Entity& e) {
+        if (e.type != "text") return false;
+        if (e.subtype != "plain" && e.subtype != "html" && e.subtype != "enriched" && e.subtype != "x-plain") return false;
+        if (e.disposition == "attachment") return false;
+        // A named text part is a file the sender attached, unless explicitly inline.
+        bool named = findParam(e.disposition_params, "filename") || findParam(e.type_params, "name");
+        return !(named && e.disposition != "inline");
+    }
+
+    void walkMultipart(const Entity& e) {
+        const auto& kids = e.children;
+        if (e.subtype == "alternative") {
+            // Plain text is what deskgate stores and quotes: prefer it (the rule), fall
+            // back to HTML, then to a nested multipart (e.g. related containing the HTML).
+            const Entity* plain = nullptr;
+            const Entity* html = nullptr;
+            const Entity* multi = nullptr;
+            for (const auto& k : kids) {
+                if (k->type == "text" && (k->subtype == "plain" || k->subtype == "x-plain") && isBodyText(*k) && !plain &&
+                    !trimView(decodeTransfer(k->body, k->cte, nullptr)).empty())
+                    plain = k.get();
+                else if (k->type == "text" && k->subtype == "html" && isBodyText(*k) && !html) html = k.get();
+                else if (k->isMultipart() && !multi) multi = k.get();
+            }
+            const Entity* chosen = plain ? plain : html ? html : multi;
+            if (!chosen && !kids.empty()) chosen = kids.front().get();
+            if (chosen) walk(*chosen);
+            // Attachments inside the other alternatives (e.g. images of multipart/related) still count.
+            for (const auto& k : kids)
+                if (k.get() != chosen && k->isMultipart()) collectAttachments(*k);
+            return;
+        }
+        if (e.subtype == "report") {
+            report.multipart_report = true;
+            if (const std::string* rt = findParam(e.type_params, "report-type")) report.report_type = lower(*rt);
+            for (const auto& k : kids) {
+                if (k->isMessage() && !k->children.empty()) {
+                    // The returned message: keep its header block for the original Message-ID.
+                    if (report.original_headers.empty()) {
+                        for (const auto& f : k->children.front()->fields)
+                            report.original_headers += std::string(f.name) + ": " + f.value + "\n";
+                    }
+                }
+                walk(*k);
+            }
+            return;
+        }
+        for (const auto& k : kids) walk(*k);
+    }
+
+    // Attachments of an alternative we did not choose as the body (no text taken from it).
+    void collectAttachments(const Entity& e) {
+        if (e.isMultipart()) {
+            for (const auto& k : e.children) collectAttachments(*k);
+            return;
+        }
+        if (!isBodyText(e) && !(e.type == "text")) addAttachment(e);
+    }
+
+    void addText(const Entity& e) {
+        std::string decoded = decodeTransfer(e.body, e.cte, &defects_);
+        if (e.subtype != "html") extractUuencoded(decoded);
+        const std::string* cs = findParam(e.type_params, "charset");
+        std::string utf8 = toUtf8(decoded, cs ? *cs : std::string_view{}, &defects_);
+        TextPart part;
+        if (e.subtype == "html") {
+            HtmlText h = htmlToText(utf8);
+            part.text = std::move(h.text);
+            part.quote_start = h.quote_start;
+            part.html = true;
+        } else {
+            const std::string* format = findParam(e.type_params, "format");
+            if (format && lower(*format) == "flowed") {
+                const std::string* delsp = findParam(e.type_params, "delsp");
+                utf8 = unflow(utf8, delsp && lower(*delsp) == "yes");
+            }
+            part.text = std::move(utf8);
+        }
+        texts.push_back(std::move(part));
+    }
+
+    // "begin 644 name" … "end" blocks inside a text body (pre-MIME attachments).
+    void extractUuencoded(std::string& text) {
+        std::size_t search = 0;
+        while (true) {
+            std::size_t b = text.find("begin ", search);
+            if (b == std::string::npos) return;
+            if (b != 0 && text[b - 1] != '\n') {
+                search = b + 6;
+                continue;
+            }
+            std::size_t eol = text.find('\n', b);
+            if (eol == std::string::npos) return;
+            std::string_view header = std::string_view(text).substr(b + 6, eol - b - 6);
+            std::size_t sp = header.find(' ');
+            std::string_view mode = header.substr(0, sp);
+            bool octal = mode.size() >= 3 && mode.size() <= 4 &&
+                         std::all_of(mode.begin(), mode.end(), [](char c) { return c >= '0' && c <= '7'; });
+            if (!octal || sp == std::string_view::npos) {
+                search = eol;
+                continue;
+            }
+            std::size_t end = text.find("\nend", eol);
+            if (end == std::string::npos) {
+                addDefect(defects_, "uuencoded block without end line");
+                end = text.size();
+            }
+            std::string data = decodeUuencodeLines(std::string_view(text).substr(eol + 1, end - eol - 1));
+            Attachment a;
+            a.filename = toUtf8(trimView(header.substr(sp + 1)), "", &defects_);
+            a.content_type = "application/octet-stream";
+            a.size = data.size();
+            a.sha256 = sha256Hex(data);
+            mail_.attachments.push_back(std::move(a));
+            std::size_t cut_end = end == text.size() ? end : text.find('\n', end + 1);
+            cut_end = cut_end == std::string::npos ? text.size() : cut_end + 1;
+            text.erase(b, cut_end - b);
+            search = b;
+        }
+    }
+
+    std::string filenameOf(const Entity& e) {
+        if (const std::string* f = findParam(e.disposition_params, "filename")) return *f;
+        if (const std::string* n = findParam(e.type_params, "name")) return *n;
+        return {};
+    }
+
+    void fillCommon(const Entity& e, Attachment& a) {
+        a.content_type = e.type + "/" + e.subtype;
+        if (const std::string* cid = e.field("Content-ID")) {
+            std::string_view v = trimView(*cid);
+            if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
+            a.content_id = std::string(v);
+        }
+        a.is_inline = e.disposition == "inline" || (e.disposition.empty() && !a.content_id.empty());
+    }
+
+    void addAttachment(const Entity& e) {
+        if (mail_.attachments.size() >= 10000) return;
+        std::string data = decodeTransfer(e.body, e.cte, &defects_);
+        Attachment a;
+        fillCommon(e, a);
+        a.filename = filenameOf(e);
+        std::string lname = lower(a.filename);
+        if (a.content_type == "application/ms-tnef" || a.content_type == "application/vnd.ms-tnef" || lname == "winmail.dat") {
+            // Outlook's TNEF wrapper: replace it by what it carries where we can read it.
+            auto inner = unpackTnef(data);
+            if (inner && !inner->empty()) {
+                for (auto& t : *inner) {
+                    Attachment x;
+                    x.filename = std::move(t.filename);
+                    x.content_type = "application/octet-stream";
+                    x.size = t.data.size();
+                    x.sha256 = sha256Hex(t.data);
+                    mail_.attachments.push_back(std::move(x));
+                }
+                return;
+            }
+            if (!inner) addDefect(defects_, "unreadable TNEF attachment: " + inner.error());
+        }
+        a.size = data.size();
+        a.sha256 = sha256Hex(data);
+        mail_.attachments.push_back(std::move(a));
+    }
+
+    void addMessageAttachment(const Entity& e) {
+        Attachment a;
+        fillCommon(e, a);
+        a.filename = filenameOf(e);
+        std::string data = (e.cte == "base64" || e.cte == "quoted-printable") ? decodeTransfer(e.body, e.cte, &defects_)
+                                                                                : std::string(e.body);
+        if (a.filename.empty() && !e.children.empty()) {
+            if (const std::string* s = e.children.front()->field("Subject")) {
+                std::string subj = decodeEncodedWords(toUtf8(*s, header_charset_, nullptr), nullptr);
+                if (!trimView(subj).empty()) a.filename = std::string(trimView(subj)) + ".eml";
+            }
+        }
+        a.size = data.size();
+        a.sha256 = sha256Hex(data);
+        mail_.attachments.push_back(std::move(a));
+    }
+
+    ParsedMail& mail_;
+    std::vector<std::string>& defects_;
+    std::string header_charset_;
+};
+
+// Raw header bytes → UTF-8. RFC 6532 allows UTF-8; anything else is 8-bit junk from old
+// software, decoded with the message's own charset or a guess.
+std::string headerToUtf8(std::string_view value, const std::string& fallback, std::vector<std::string>& defects) {
+    if (isAscii(value) || isValidUtf8(value)) return std::string(value);
+    addDefect(defects, "8-bit bytes in a header field");
+    return toUtf8(value, fallback, nullptr);
+}
+
+}  // namespace
+
+std::expected<ParsedMail, ParseError> parseMail(std::string_view raw, const ParseOptions& options) {
+    const Limits& limits = options.limits;
+    if (raw.size() > limits.max_size)
+        return std::unexpected(ParseError{"too_large", "message of " + std::to_string(raw.size()) +
+                                                           " bytes exceeds the limit of " + std::to_string(limits.max_size)});
+    if (trimView(raw).empty()) return std::unexpected(ParseError{"empty", "the message is empty"});
+
+    std::string storage;
+    auto text = normalise(raw, storage, limits);
+    if (!text) return std::unexpected(text.error());
+
+    ParsedMail mail;
+    MimeParser parser(limits, mail.defects);
+    auto root = parser.parse(*text);
+    if (!root) return std::unexpected(root.error());
+    const Entity& top = **root;
+    if (top.fields.empty()) addDefect(mail.defects, "message without header fields");
+
+    // The charset a sender used for 8-bit headers is usually the body's.
+    std::string header_charset;
+    if (const std::string* cs = findParam(top.type_params, "charset")) header_charset = *cs;
+    if (header_charset.empty()) {
+        std::string all;
+        for (const auto& f : top.fields)
+            if (!isAscii(f.value)) all += f.value;
+        if (!all.empty() && !isValidUtf8(all)) header_charset = detectCharset(all);
+    }
+
+    mail.headers.reserve(top.fields.size());
+    std::vector<std::string> utf8_values;  // structured parsing needs them before RFC 2047 decoding
+    utf8_values.reserve(top.fields.size());
+    for (const auto& f : top.fields) {
+        std::string v = headerToUtf8(f.value, header_charset, mail.defects);
+        mail.headers.emplace_back(std::string(f.name), decodeEncodedWords(v, &mail.defects));
+        utf8_values.push_back(std::move(v));
+    }
+    auto rawHeader = [&](std::string_view name) -> const std::string* {
+        for (std::size_t i = 0; i < top.fields.size(); ++i)
+            if (top.fields[i].name.size() == name.size() && lower(top.fields[i].name) == lower(name)) return &utf8_values[i];
+        return nullptr;
+    };
+
+    if (const std::string* v = rawHeader("Message-ID")) {
+        auto ids = parseMessageIds(*v);
+        if (!ids.empty()) mail.message_id = ids.front();
+    }
+    if (const std::string* v = rawHeader("Date")) {
+        mail.date = parseDateToIso(*v);
+        if (mail.date.empty()) addDefect(mail.defects, "unparseable Date: " + v->substr(0, 80));
+    }
+    auto addresses = [&](std::string_view name, std::vector<Address>& out) {
+        for (std::size_t i = 0; i < top.fields.size(); ++i) {
+            if (lower(top.fields[i].name) != lower(name)) continue;
+            auto list = parseAddressList(utf8_values[i], &mail.defects);
+            out.insert(out.end(), list.begin(), list.end());
+        }
+    };
+    addresses("From", mail.from);
+    addresses("Reply-To", mail.reply_to);
+    addresses("To", mail.to);
+    addresses("Cc", mail.cc);
+    if (const std::string* s = mail.header("Subject")) mail.subject = std::string(trimView(*s));
+    if (const std::string* v = rawHeader("In-Reply-To")) {
+        auto ids = parseMessageIds(*v);
+        if (!ids.empty()) mail.in_reply_to = ids.front();
+    }
+    if (const std::string* v = rawHeader("References")) mail.references = parseMessageIds(*v);
+
+    BodyWalker walker(mail, mail.defects, header_charset);
+    walker.walk(top);
+    std::size_t quote_start = std::string::npos;
+    for (auto& part : walker.texts) {
+        if (!mail.text.empty()) {
+            while (!mail.text.empty() && mail.text.back() == '\n') mail.text.pop_back();
+            mail.text += "\n\n";
+        }
+        if (quote_start == std::string::npos && part.quote_start != std::string::npos)
+            quote_start = mail.text.size() + part.quote_start;
+        mail.text += part.text;
+    }
+
+    ReplySplit split = quote_start != std::string::npos ? splitReplyAt(mail.text, quote_start) : splitReply(mail.text);
+    // A plain-text quote marker before the HTML container (e.g. "On … wrote:") wins.
+    if (quote_start != std::string::npos) {
+        ReplySplit plain = splitReply(mail.text);
+        if (plain.reply.size() < split.reply.size()) split = std::move(plain);
+    }
+    mail.reply_text = std::move(split.reply);
+    mail.quoted = std::move(split.quoted);
+
+    classify(mail, walker.report);
+    mail.token = extractToken(mail.subject, options.token_format);
+    return mail;
+}
+
+}  // namespace deskgate

@@ -30,13 +30,14 @@ const std::array<TemplateVariable, 19> kCommon = {{
 }};
 
 std::vector<TemplateInfo> makeCatalog() {
-    const TemplateVariable text{"text", "the message text (customer's or agent's new text)"};
-    const TemplateVariable quoted{"quoted", "the quoted history split off the message"};
+    const auto text = [](std::string_view what) { return TemplateVariable{"text", what}; };
+    const TemplateVariable quoted{"quoted", "the quoted history split off the customer's message"};
     return {
         {"acknowledgement", "to the customer: a new ticket was opened", true,
-         {text}},
+         {text("the customer's message (new text only); not shown by default, so the acknowledgement "
+               "cannot carry a forger's text to a third party")}},
         {"agent_notification", "to the agent (or team): new ticket, new customer message or assignment", false,
-         {text, quoted,
+         {text("the customer's new text"), quoted,
           {"event.created", "non-empty when the ticket is new"},
           {"event.customer_reply", "non-empty when the customer wrote again"},
           {"event.assigned", "non-empty when the ticket was (re)assigned"},
@@ -45,11 +46,11 @@ std::vector<TemplateInfo> makeCatalog() {
           {"attachments.type", "attachment content type"},
           {"attachments.size", "attachment size, human readable (e.g. 12 KB)"}}},
         {"agent_reply", "to the customer: an agent's reply relayed from the support address", true,
-         {text}},
+         {text("the agent's text, command lines and quoted history removed")}},
         {"status_changed", "to the customer: the ticket's status changed", true,
-         {{"previous_status", "the status before the change"}, text}},
+         {{"previous_status", "the status before the change"}, text("optional words from the agent")}},
         {"resolved", "to the customer: the ticket was resolved or closed, with the satisfaction question", true,
-         {text, {"rating_question", "non-empty when the satisfaction question is asked (section)"}}},
+         {text("optional closing words from the agent"), {"rating_question", "non-empty when the satisfaction question is asked (section)"}}},
         {"auto_closed", "to the customer: closed after waiting for the customer too long", true,
          {{"auto_close.days", "how many days the ticket waited for the customer, e.g. 7"}}},
         {"escalation", "to agents/team leads: an SLA deadline is near or breached", false,
@@ -58,11 +59,11 @@ std::vector<TemplateInfo> makeCatalog() {
           {"escalation.breached", "non-empty when the deadline has passed (section)"},
           {"escalation.action", "what the step did, e.g. priority raised to high"}}},
         {"rating_thanks", "to the customer: thanks for the satisfaction rating", true,
-         {{"rating", "the rating given, 1 to 5"}, text}},
+         {{"rating", "the rating given, 1 to 5"}, text("the words the customer added to the rating")}},
         {"command_error", "to the agent: a command line in their reply was wrong; nothing changed", false,
          {{"error.line", "the command line as written, e.g. #priorty high"},
-          {"error.reason", "why it was refused"},
-          text}},
+          {"error.reason", "why it was refused (English)"},
+          text("the text of the agent's mail (it was not sent)")}},
     };
 }
 

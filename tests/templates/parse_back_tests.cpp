@@ -1,0 +1,48 @@
+// Our own mail read back with deskgate's parser, as intake sees it when a customer's client
+// quotes it or a copy returns: subject, names, body, threading ids and the token survive.
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "parsers/parsed_mail.hpp"
+#include "templates/message_builder.hpp"
+
+using namespace deskgate;
+
+TEST_CASE("buildMessage output parses back with parseMail") {
+    OutgoingMail m;
+    m.from = {"Kundendienst Müller & Söhne", "support@example.com"};
+    m.to = {{"Weiß, Jürgen", "juergen@customer.example"}};
+    m.cc = {{"Zoë \"Z\" Ärger", "zoe@customer.example"}};
+    m.reply_to = Address{"", "support@example.com"};
+    m.subject = "[Ticket#1042] Eingangsbestätigung: Größere Störung im dritten Stock, der Drucker "
+                "druckt jede Seite doppelt und staut danach";
+    m.text = "Guten Tag Jürgen Weiß,\n\nvielen Dank für Ihre Nachricht.\n\nFreundliche Grüße\n";
+    m.message_id = makeMessageId("example.com", "t1042-o1");
+    m.in_reply_to = "CAF1@customer.example";
+    m.references = {"root@customer.example"};
+    m.auto_submitted = "auto-replied";
+    m.date = std::chrono::sys_days{std::chrono::year{2026} / 11 / 27};
+
+    for (bool html : {false, true}) {
+        CAPTURE(html);
+        if (html) m.html = "<p>Guten Tag Jürgen Weiß,</p><p>vielen Dank für Ihre Nachricht.</p>";
+        auto parsed = parseMail(buildMessage(m));
+        REQUIRE(parsed);
+        CHECK(parsed->subject == m.subject);
+        CHECK(parsed->token == 1042u);
+        REQUIRE(parsed->from.size() == 1);
+        CHECK(parsed->from[0] == m.from);
+        REQUIRE(parsed->to.size() == 1);
+        CHECK(parsed->to[0] == m.to[0]);
+        REQUIRE(parsed->cc.size() == 1);
+        CHECK(parsed->cc[0] == m.cc[0]);
+        CHECK(parsed->message_id == m.message_id);
+        CHECK(parsed->in_reply_to == "CAF1@customer.example");
+        CHECK(parsed->references == std::vector<std::string>{"root@customer.example", "CAF1@customer.example"});
+        CHECK(parsed->text.find("vielen Dank für Ihre Nachricht.") != std::string::npos);
+        CHECK(parsed->text.find("Guten Tag Jürgen Weiß,") != std::string::npos);
+        CHECK(toString(parsed->kind) == std::string_view("auto_reply"));  // never answered automatically
+        CHECK(parsed->defects.empty());
+    }
+}

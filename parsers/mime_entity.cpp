@@ -158,7 +158,9 @@ std::string parseParams(std::string_view value, Params& params, std::vector<std:
         }
         it->second.segments.emplace(index, std::make_pair(ext ? percentDecode(v) : v, ext));
     }
-    for (auto& [base, joined] : extended) {
+    for (auto& entry : extended) {
+        const std::string& base = entry.first;  // not a structured binding: lambdas capture it below
+        const Joined& joined = entry.second;
         std::string bytes;
         for (auto& [index, seg] : joined.segments) bytes += seg.first;
         std::string utf8 = toUtf8(bytes, joined.charset, defects);

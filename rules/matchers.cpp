@@ -244,7 +244,7 @@ std::string_view toString(MatcherKind kind) {
     return "?";
 }
 
-MailView::MailView(const ParsedMail& m, const RouteContext& ctx) : mail(m), context(ctx) {
+MailView::MailView(const ParsedMail& m, const RouteContext& ctx, const MatchIndex* index) : mail(m), context(ctx) {
     for (const auto& a : m.from) {
         senders.push_back(lower(a.address));
         sender_domains.emplace_back(domainOf(senders.back()));
@@ -260,6 +260,11 @@ MailView::MailView(const ParsedMail& m, const RouteContext& ctx) : mail(m), cont
     while (!lang.empty() && std::isspace(static_cast<unsigned char>(lang.front()))) lang.remove_prefix(1);
     while (!lang.empty() && std::isspace(static_cast<unsigned char>(lang.back()))) lang.remove_suffix(1);
     language = lower(lang);
+    if (index && index->slots() > 0) {
+        hits.assign(static_cast<std::size_t>(index->slots()), 0);
+        index->evaluate(*this, hits);
+        indexed = true;
+    }
 }
 
 bool matches(const Condition& c, const MailView& m) {
@@ -275,6 +280,10 @@ bool matches(const Condition& c, const MailView& m) {
         case MatcherKind::not_:
             return !matches(c.children.front(), m);
         default:
+            if (c.slot >= 0 && m.indexed) {
+                const unsigned char h = m.hits[static_cast<std::size_t>(c.slot)];
+                if (h != 2) return h != 0;   // 2: the index could not tell (RE2::Set out of memory)
+            }
             return leaf(c, m, nullptr);
     }
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -52,12 +53,37 @@ struct Condition {
     std::optional<std::array<bool, 7>> weekdays;    // index 0 = Sunday
     std::optional<DayInterval> between;             // begin > end means across midnight
     std::optional<bool> open;                       // inside (true) / outside (false) business hours
+    int slot = -1;                                  // answer precomputed per mail by MatchIndex, if >= 0
+};
+
+// Per-mail precomputation for a thousand rules: instead of asking every rule's hash set for
+// the sender, the index maps each listed address/domain to the matchers listing it, and the
+// subject and body regexes of all rules run as one RE2::Set (one pass over the text).
+// Built once at load; the matchers it covers get a `slot`.
+class MatchIndex {
+public:
+    MatchIndex();
+    ~MatchIndex();
+    MatchIndex(const MatchIndex&) = delete;
+    MatchIndex& operator=(const MatchIndex&) = delete;
+
+    // Assigns slots to the indexable matchers in `conditions` and builds the index.
+    void build(std::vector<Condition*> conditions);
+    int slots() const { return slots_; }
+    // hits[slot] = 1 for every indexed matcher that matches the mail.
+    void evaluate(const struct MailView& mail, std::vector<unsigned char>& hits) const;
+
+private:
+    struct RegexSet;
+    int slots_ = 0;
+    std::unordered_map<std::string, std::vector<int>> from_, to_, cc_, domain_;
+    std::unique_ptr<RegexSet> subject_, body_;
 };
 
 // The parts of a mail the matchers read, normalised once per mail (lower-case addresses,
 // sender domain, body choice) so that a thousand rules do not redo it.
 struct MailView {
-    explicit MailView(const ParsedMail& mail, const RouteContext& context);
+    MailView(const ParsedMail& mail, const RouteContext& context, const MatchIndex* index = nullptr);
     const ParsedMail& mail;
     const RouteContext& context;
     std::vector<std::string> senders;        // lower-case From addresses
@@ -66,6 +92,8 @@ struct MailView {
     std::vector<std::string> cc;             // lower-case Cc addresses
     std::string_view body;                   // reply_text, or text when reply_text is empty
     std::string language;                    // lower-case primary tag (e.g. "de")
+    bool indexed = false;                    // `hits` is filled: matches() uses the slots
+    std::vector<unsigned char> hits;         // per slot of the index
 };
 
 // Fast path: no strings built.

@@ -85,7 +85,7 @@ std::string ruleLabel(const RuleSet& rules, std::size_t i, bool hits) {
 Decision route(const RuleSet& rules, const ParsedMail& mail, const RouteContext& context, const RouteOptions& options) {
     Decision d;
     Sources src;
-    const MailView view(mail, context);
+    const MailView view(mail, context, rules.index());
     for (std::size_t i = 0; i < rules.rules.size(); ++i) {
         const Rule& rule = rules.rules[i];
         const bool hit = !rule.when || matches(*rule.when, view);

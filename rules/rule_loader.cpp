@@ -429,6 +429,7 @@ RuleSetResult loadRuleSet(const std::vector<RuleFile>& files, const RuleEnvironm
         });
         return std::unexpected(std::move(errors));
     }
+    set->buildIndex();
     set->initCounters();
     return std::shared_ptr<const RuleSet>(std::move(set));
 }

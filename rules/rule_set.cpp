@@ -58,6 +58,14 @@ const Calendar* RuleSet::calendar(std::string_view name) const {
     return it == calendars.end() ? nullptr : &it->second;
 }
 
+void RuleSet::buildIndex() {
+    std::vector<Condition*> conditions;
+    for (auto& r : rules)
+        if (r.when) conditions.push_back(&*r.when);
+    index_ = std::make_unique<MatchIndex>();
+    index_->build(std::move(conditions));
+}
+
 void RuleSet::initCounters() {
     hits_ = std::make_unique<std::atomic<std::uint64_t>[]>(rules.size());
     for (std::size_t i = 0; i < rules.size(); ++i) hits_[i].store(0, std::memory_order_relaxed);

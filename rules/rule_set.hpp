@@ -137,8 +137,13 @@ public:
     std::vector<RuleStat> stats() const;
     void initCounters();                        // called by the loader once `rules` is final
 
+    // The per-mail index of the routing matchers (see MatchIndex); built by the loader.
+    void buildIndex();
+    const MatchIndex* index() const { return index_.get(); }
+
 private:
     std::unique_ptr<std::atomic<std::uint64_t>[]> hits_;
+    std::unique_ptr<MatchIndex> index_;
 };
 
 }  // namespace deskgate

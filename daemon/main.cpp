@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+    } catch (const CLI::RuntimeError& e) {
+        return e.get_exit_code();  // a command finished with this status; it printed its own messages
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }

@@ -1,0 +1,285 @@
+#include "daemon/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace deskgate {
+
+namespace {
+
+// ${NAME} → the environment variable; an unset variable is a configuration error.
+std::optional<std::string> expandEnv(YamlChecker& check, const YAML::Node& at, const std::string& value) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < value.size()) {
+        auto start = value.find("${", pos);
+        if (start == std::string::npos) {
+            out += value.substr(pos);
+            break;
+        }
+        auto end = value.find('}', start);
+        if (end == std::string::npos) {
+            check.error(at, "unterminated ${ in '" + value + "'");
+            return std::nullopt;
+        }
+        out += value.substr(pos, start - pos);
+        std::string name = value.substr(start + 2, end - start - 2);
+        const char* env = std::getenv(name.c_str());
+        if (!env) {
+            check.error(at, "environment variable " + name + " is not set");
+            return std::nullopt;
+        }
+        out += env;
+        pos = end + 1;
+    }
+    return out;
+}
+
+std::optional<std::string> readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::filesystem::path relativeTo(const std::filesystem::path& base, const std::string& p) {
+    std::filesystem::path path(p);
+    return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+// password: "literal or ${ENV}"  |  password_file: path (first line, without newline)
+std::optional<std::string> readSecret(YamlChecker& check, const YAML::Node& map, const std::filesystem::path& base) {
+    auto literal = check.str(map, "password");
+    auto file = check.str(map, "password_file");
+    if (literal && file) {
+        check.error(map["password_file"], "give either 'password' or 'password_file', not both");
+        return std::nullopt;
+    }
+    if (literal) return expandEnv(check, map["password"], *literal);
+    if (file) {
+        auto path = relativeTo(base, *file);
+        auto content = readFile(path);
+        if (!content) {
+            check.error(map["password_file"], "cannot read password file " + path.string());
+            return std::nullopt;
+        }
+        auto nl = content->find_first_of("\r\n");
+        if (nl != std::string::npos) content->resize(nl);
+        return content;
+    }
+    return std::string();
+}
+
+bool looksLikeAddress(std::string_view s) {
+    auto at = s.find('@');
+    return at != std::string_view::npos && at > 0 && at + 1 < s.size() && s.find(' ') == std::string_view::npos;
+}
+
+void loadIdentity(YamlChecker& check, const YAML::Node& node, IdentityConfig& id) {
+    if (!check.isMap(node, "'identity'")) return;
+    check.allowKeys(node, {"name", "address", "domain", "token", "own_addresses"});
+    if (auto v = check.str(node, "name")) id.name = *v;
+    if (auto v = check.str(node, "address", true)) {
+        if (!looksLikeAddress(*v)) check.error(node["address"], "'address' must be a mail address, not '" + *v + "'");
+        id.address = *v;
+    }
+    if (auto v = check.str(node, "domain")) id.domain = *v;
+    if (auto v = check.str(node, "token")) {
+        if (v->find("{number}") == std::string::npos)
+            check.error(node["token"], "'token' must contain {number}, e.g. \"[Ticket#{number}]\"");
+        id.token_format = *v;
+    }
+    if (auto v = check.strList(node, "own_addresses")) id.own_addresses = *v;
+    if (id.domain.empty() && !id.address.empty()) id.domain = id.address.substr(id.address.find('@') + 1);
+}
+
+void loadMailbox(YamlChecker& check, const YAML::Node& node, const std::filesystem::path& base, Config& config) {
+    if (!check.isMap(node, "a mailbox")) return;
+    check.allowKeys(node, {"name", "url", "username", "password", "password_file", "address", "folder",
+                           "after_ingest", "move_to", "poll_interval", "idle", "ca_file", "starttls", "language",
+                           "batch_size"});
+    MailboxConfig mb;
+    if (auto v = check.str(node, "name", true)) mb.name = *v;
+    if (auto v = check.str(node, "url", true)) {
+        if (v->rfind("imap://", 0) != 0 && v->rfind("imaps://", 0) != 0)
+            check.error(node["url"], "'url' must start with imap:// or imaps://, not '" + *v + "'");
+        mb.url = *v;
+    }
+    if (auto v = check.str(node, "username", true)) mb.username = expandEnv(check, node["username"], *v).value_or("");
+    if (auto v = readSecret(check, node, base)) mb.password = *v;
+    if (auto v = check.str(node, "address", true)) {
+        if (!looksLikeAddress(*v)) check.error(node["address"], "'address' must be a mail address, not '" + *v + "'");
+        mb.address = *v;
+    }
+    if (auto v = check.str(node, "folder")) mb.folder = *v;
+    if (auto v = check.oneOf(node, "after_ingest", {"flag", "move"}))
+        mb.after_ingest = *v == "move" ? MailboxConfig::After::move : MailboxConfig::After::flag;
+    if (auto v = check.str(node, "move_to")) mb.move_to = *v;
+    if (mb.after_ingest == MailboxConfig::After::move && mb.move_to.empty())
+        check.error(node, "after_ingest: move needs 'move_to' (the folder handled mail goes to)");
+    if (auto v = check.duration(node, "poll_interval")) {
+        if (v->count() < 1) check.error(node["poll_interval"], "'poll_interval' must be at least 1s");
+        mb.poll_interval = *v;
+    }
+    if (auto v = check.boolean(node, "idle")) mb.idle = *v;
+    if (auto v = check.str(node, "ca_file")) {
+        mb.ca_file = relativeTo(base, *v).string();
+        if (!std::filesystem::exists(mb.ca_file)) check.error(node["ca_file"], "CA file " + mb.ca_file + " does not exist");
+    }
+    if (auto v = check.boolean(node, "starttls")) mb.starttls = *v;
+    if (auto v = check.str(node, "language")) mb.language = *v;
+    if (auto v = check.integer(node, "batch_size", false, 1, 100)) mb.batch_size = static_cast<std::size_t>(*v);
+    for (const auto& other : config.mailboxes)
+        if (!mb.name.empty() && other.name == mb.name) check.error(node["name"], "mailbox name '" + mb.name + "' is used twice");
+    config.mailboxes.push_back(std::move(mb));
+}
+
+void loadSmtp(YamlChecker& check, const YAML::Node& node, const std::filesystem::path& base, SmtpConfig& smtp) {
+    if (!check.isMap(node, "'smtp'")) return;
+    check.allowKeys(node, {"url", "username", "password", "password_file", "ca_file", "starttls", "timeout",
+                           "retry_initial", "retry_max", "give_up_after"});
+    if (auto v = check.str(node, "url", true)) {
+        if (v->rfind("smtp://", 0) != 0 && v->rfind("smtps://", 0) != 0)
+            check.error(node["url"], "'url' must start with smtp:// or smtps://, not '" + *v + "'");
+        smtp.url = *v;
+    }
+    if (auto v = check.str(node, "username")) smtp.username = expandEnv(check, node["username"], *v).value_or("");
+    if (auto v = readSecret(check, node, base)) smtp.password = *v;
+    if (auto v = check.str(node, "ca_file")) {
+        smtp.ca_file = relativeTo(base, *v).string();
+        if (!std::filesystem::exists(smtp.ca_file)) check.error(node["ca_file"], "CA file " + smtp.ca_file + " does not exist");
+    }
+    if (auto v = check.boolean(node, "starttls")) smtp.starttls = *v;
+    if (auto v = check.duration(node, "timeout")) smtp.timeout = *v;
+    if (auto v = check.duration(node, "retry_initial")) smtp.retry_initial = *v;
+    if (auto v = check.duration(node, "retry_max")) smtp.retry_max = *v;
+    if (auto v = check.duration(node, "give_up_after")) smtp.give_up_after = *v;
+}
+
+void loadAgents(YamlChecker& check, const YAML::Node& node, Config& config) {
+    if (!check.isList(node, "'agents'")) return;
+    for (const auto& item : node) {
+        if (!check.isMap(item, "an agent")) continue;
+        check.allowKeys(item, {"name", "address", "teams"});
+        AgentConfig agent;
+        if (auto v = check.str(item, "name", true)) agent.name = *v;
+        if (auto v = check.str(item, "address", true)) {
+            if (!looksLikeAddress(*v)) check.error(item["address"], "'address' must be a mail address, not '" + *v + "'");
+            agent.address = *v;
+        }
+        if (auto v = check.strList(item, "teams")) agent.teams = *v;
+        for (const auto& other : config.agents) {
+            if (!agent.name.empty() && other.name == agent.name)
+                check.error(item["name"], "agent name '" + agent.name + "' is used twice");
+            if (!agent.address.empty() && normalizeAddress(other.address) == normalizeAddress(agent.address))
+                check.error(item["address"], "agent address '" + agent.address + "' is used twice");
+        }
+        config.agents.push_back(std::move(agent));
+    }
+}
+
+void loadLimits(YamlChecker& check, const YAML::Node& node, Limits& limits) {
+    if (!check.isMap(node, "'limits'")) return;
+    check.allowKeys(node, {"max_size", "max_depth", "max_parts", "max_headers", "max_line_length"});
+    auto set = [&](const char* key, std::size_t& field, std::int64_t max) {
+        if (auto v = check.integer(node, key, false, 1, max)) field = static_cast<std::size_t>(*v);
+    };
+    set("max_size", limits.max_size, std::int64_t(1) << 32);
+    set("max_depth", limits.max_depth, 1000);
+    set("max_parts", limits.max_parts, 100000);
+    set("max_headers", limits.max_headers, 100000);
+    set("max_line_length", limits.max_line_length, std::int64_t(1) << 30);
+}
+
+}  // namespace
+
+std::string normalizeAddress(std::string_view address) {
+    std::string out(address);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+const MailboxConfig* Config::mailbox(std::string_view name) const {
+    for (const auto& mb : mailboxes)
+        if (mb.name == name) return &mb;
+    return nullptr;
+}
+
+const AgentConfig* Config::agentByAddress(std::string_view address) const {
+    auto norm = normalizeAddress(address);
+    for (const auto& a : agents)
+        if (normalizeAddress(a.address) == norm) return &a;
+    return nullptr;
+}
+
+bool Config::isOwnAddress(std::string_view address) const {
+    auto norm = normalizeAddress(address);
+    if (norm.empty()) return false;
+    if (normalizeAddress(identity.address) == norm) return true;
+    for (const auto& a : identity.own_addresses)
+        if (normalizeAddress(a) == norm) return true;
+    for (const auto& mb : mailboxes)
+        if (normalizeAddress(mb.address) == norm) return true;
+    return false;
+}
+
+std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file) {
+    std::vector<ConfigError> errors;
+    YamlChecker check(file.string(), errors);
+    auto text = readFile(file);
+    if (!text) {
+        errors.push_back({file.string(), 0, 0, "cannot read configuration file"});
+        return std::unexpected(errors);
+    }
+    auto root = check.load(*text);
+    if (!root) return std::unexpected(errors);
+    Config config;
+    config.file = file;
+    const auto base = std::filesystem::absolute(file).parent_path();
+    config.rules_dir = base / "rules";
+    config.templates_dir = base / "templates";
+    if (!check.isMap(*root, "the configuration")) return std::unexpected(errors);
+    check.allowKeys(*root, {"database", "identity", "mailboxes", "smtp", "agents", "rules", "templates", "language",
+                            "limits"});
+    if (auto v = check.str(*root, "database")) {
+        if (auto expanded = expandEnv(check, (*root)["database"], *v)) {
+            if (expanded->rfind("sqlite:", 0) == 0) {
+                config.database = "sqlite:" + relativeTo(base, expanded->substr(7)).string();
+            } else if (expanded->rfind("postgresql:", 0) == 0 || expanded->rfind("postgres://", 0) == 0) {
+                config.database = *expanded;
+            } else {
+                check.error((*root)["database"], "'database' must start with sqlite: or postgresql:");
+            }
+        }
+    } else {
+        config.database = "sqlite:" + (base / "deskgate.db").string();
+    }
+    if (auto node = (*root)["identity"]; node.IsDefined())
+        loadIdentity(check, node, config.identity);
+    else
+        check.error(*root, "missing required key 'identity'");
+    if (auto node = (*root)["mailboxes"]; node.IsDefined() && !node.IsNull()) {
+        if (check.isList(node, "'mailboxes'"))
+            for (const auto& item : node) loadMailbox(check, item, base, config);
+    }
+    if (auto node = (*root)["smtp"]; node.IsDefined())
+        loadSmtp(check, node, base, config.smtp);
+    else
+        check.error(*root, "missing required key 'smtp'");
+    if (auto node = (*root)["agents"]; node.IsDefined() && !node.IsNull()) loadAgents(check, node, config);
+    if (auto v = check.str(*root, "rules")) config.rules_dir = relativeTo(base, *v);
+    if (auto v = check.str(*root, "templates")) config.templates_dir = relativeTo(base, *v);
+    if (auto v = check.str(*root, "language")) config.language = *v;
+    if (auto node = (*root)["limits"]; node.IsDefined()) loadLimits(check, node, config.limits);
+    if (!std::filesystem::is_directory(config.templates_dir))
+        check.error((*root)["templates"].IsDefined() ? (*root)["templates"] : *root,
+                    "templates directory " + config.templates_dir.string() + " does not exist");
+    if (!errors.empty()) return std::unexpected(errors);
+    return config;
+}
+
+}  // namespace deskgate

@@ -1,0 +1,85 @@
+// deskgate.yaml: what an admin configures. Loaded in two phases (yaml-cpp reads, then
+// validation collects every error with file:line:col). `deskgate check` runs exactly this.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parsers/parsed_mail.hpp"
+#include "rules/yaml_check.hpp"
+
+namespace deskgate {
+
+struct MailboxConfig {
+    std::string name;
+    std::string url;        // imap://host:port or imaps://host:port
+    std::string username;
+    std::string password;   // resolved from password / password_file / ${ENV}
+    std::string address;    // the support address this mailbox receives
+    std::string folder = "INBOX";
+    enum class After { flag, move } after_ingest = After::flag;
+    std::string move_to;    // when after_ingest == move
+    std::chrono::seconds poll_interval{30};
+    bool idle = true;       // use IMAP IDLE when the server offers it
+    std::string ca_file;    // extra CA bundle for TLS verification
+    bool starttls = false;  // imap:// with STARTTLS required
+    std::string language;   // default language of customers writing here
+    std::size_t batch_size = 50;
+};
+
+struct SmtpConfig {
+    std::string url;        // smtp://host:port[/ehlo-name] or smtps://
+    std::string username;
+    std::string password;
+    std::string ca_file;
+    bool starttls = false;
+    std::chrono::seconds timeout{30};
+    // Temporary failures (4xx, connection refused) are retried with doubling waits.
+    std::chrono::seconds retry_initial{30};
+    std::chrono::seconds retry_max{3600};
+    std::chrono::seconds give_up_after{2 * 86400};
+};
+
+struct AgentConfig {
+    std::string name;
+    std::string address;
+    std::vector<std::string> teams;
+};
+
+struct IdentityConfig {
+    std::string name = "Support";         // display name on outgoing mail
+    std::string address;                  // From address of outgoing mail
+    std::string domain;                   // for Message-IDs
+    std::string token_format = "[Ticket#{number}]";
+    std::vector<std::string> own_addresses;  // every address deskgate sends or receives as
+};
+
+struct Config {
+    std::filesystem::path file;           // the file it was loaded from
+    std::string database = "sqlite:deskgate.db";
+    IdentityConfig identity;
+    std::vector<MailboxConfig> mailboxes;
+    SmtpConfig smtp;
+    std::vector<AgentConfig> agents;
+    std::filesystem::path rules_dir;
+    std::filesystem::path templates_dir;
+    std::string language = "en";
+    Limits limits;
+
+    const MailboxConfig* mailbox(std::string_view name) const;
+    const AgentConfig* agentByAddress(std::string_view address) const;
+    bool isOwnAddress(std::string_view address) const;
+};
+
+// Reads and validates the file; every problem is returned, each with file:line:col.
+std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file);
+
+// Lower-cases an address for comparison (the local part is compared case-insensitively too,
+// as every real mail server does).
+std::string normalizeAddress(std::string_view address);
+
+}  // namespace deskgate

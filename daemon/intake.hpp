@@ -1,0 +1,58 @@
+// What happens to one incoming mail: parse, recognise duplicates and automatic mail, thread
+// onto a ticket or open one, store it with its events, and queue the answers — all inside the
+// caller's transaction, so the mail, the ticket change and the outgoing mail commit together.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "daemon/config.hpp"
+#include "parsers/parsed_mail.hpp"
+#include "storage/ticket_store.hpp"
+#include "templates/template_set.hpp"
+
+namespace deskgate {
+
+struct IntakeResult {
+    // already_processed, duplicate, new_ticket, reply, quarantined, ignored
+    std::string outcome;
+    std::optional<std::int64_t> ticket_number;
+    int queued_mails = 0;
+    std::string reason;  // for quarantined / ignored
+};
+
+class Intake {
+public:
+    using Now = std::function<UnixTime()>;
+    Intake(const Config& config, const TemplateSet& templates, SociTicketStore& store, Now now);
+
+    // Call inside store.transaction(). Throws StorageError/StorageUnavailable on database
+    // trouble (the caller rolls back and retries later); every problem with the mail itself
+    // ends in quarantine instead.
+    IntakeResult process(const MailOrigin& origin, const std::string& raw);
+
+    // process() inside a savepoint: an unexpected failure with this one mail (not the
+    // database going away) quarantines it with the reason instead of failing the batch.
+    IntakeResult processIsolated(const MailOrigin& origin, const std::string& raw);
+
+    IntakeResult quarantine(const MailOrigin& origin, const std::string& raw, const std::string& message_id,
+                            const std::string& reason);
+
+private:
+    std::optional<TicketRecord> findTicket(const ParsedMail& mail, const std::string& sender, bool& token_from_stranger);
+    MessageRecord messageFrom(const ParsedMail& mail, const std::string& raw, const MailOrigin& origin,
+                              std::int64_t ticket_id, const std::string& message_id);
+    int queueAcknowledgement(const TicketRecord& ticket, const ParsedMail& mail, const Address& customer);
+    std::string tokenFor(std::int64_t number) const;
+
+    const Config& config_;
+    const TemplateSet& templates_;
+    SociTicketStore& store_;
+    Now now_;
+};
+
+// A stable Message-ID for mail that has none (so a repeat is still recognised).
+std::string syntheticMessageId(std::string_view raw);
+
+}  // namespace deskgate

@@ -1,0 +1,112 @@
+#include "daemon/outbox_worker.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/curl_smtp_sender.hpp"
+
+namespace deskgate {
+
+OutboxWorker::OutboxWorker(SmtpConfig smtp, DatabaseUrl database, Now now)
+    : smtp_(std::move(smtp)), database_(std::move(database)), now_(std::move(now)) {}
+
+OutboxWorker::~OutboxWorker() { stop(); }  // defined here: CurlSmtpSender is complete
+
+void OutboxWorker::start() { thread_ = std::thread([this] { loop(); }); }
+
+void OutboxWorker::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void OutboxWorker::notify() {
+    {
+        std::lock_guard lock(mutex_);
+        poke_ = true;
+    }
+    cv_.notify_all();
+}
+
+int OutboxWorker::runOnce(SociTicketStore& store) {
+    if (!sender_) sender_ = std::make_unique<CurlSmtpSender>(smtp_);
+    auto& sender = sender_;
+    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
+    int handled = 0;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_ && handled > 0) break;
+        }
+        auto batch = store.claimDueMail(now_(), 20);
+        if (batch.empty()) break;
+        for (const auto& mail : batch) {
+            auto result = sender->send(mail.mail_from, mail.recipients, mail.raw);
+            UnixTime now = now_();
+            int attempts = mail.attempts + 1;
+            if (result.status == SendResult::Status::sent) {
+                store.transaction([&] {
+                    store.markSent(mail.id, now);
+                    if (mail.ticket_id)
+                        store.addEvent({0, *mail.ticket_id, now, "system", "sent",
+                                        mail.kind + " to " + (mail.recipients.empty() ? "" : mail.recipients[0])});
+                });
+                log->info("sent outbox={} kind={} attempts={}", mail.id, mail.kind, attempts);
+            } else {
+                bool giveUp = result.status == SendResult::Status::permanent ||
+                              now - mail.created_at >= smtp_.give_up_after.count();
+                if (giveUp) {
+                    store.transaction([&] {
+                        store.markFailed(mail.id, attempts, result.message);
+                        if (mail.ticket_id)
+                            store.addEvent({0, *mail.ticket_id, now, "system", "send_failed",
+                                            mail.kind + ": " + result.message});
+                    });
+                    log->error("send failed for good outbox={} kind={} reason={}", mail.id, mail.kind, result.message);
+                } else {
+                    // 30s, 60s, 120s ... capped: a server that is down is not hammered.
+                    auto wait = smtp_.retry_initial.count() << std::min(attempts - 1, 20);
+                    wait = std::min<long long>(wait, smtp_.retry_max.count());
+                    store.markRetry(mail.id, attempts, now + wait, result.message);
+                    log->warn("send deferred outbox={} kind={} attempts={} retry_in={}s reason={}", mail.id, mail.kind,
+                              attempts, wait, result.message);
+                }
+            }
+            ++handled;
+        }
+    }
+    return handled;
+}
+
+void OutboxWorker::loop() {
+    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
+    std::unique_ptr<SociTicketStore> store;
+    auto backoff = std::chrono::seconds(1);
+    for (;;) {
+        std::chrono::milliseconds wait(5000);
+        try {
+            if (!store) store = std::make_unique<SociTicketStore>(database_);
+            runOnce(*store);
+            if (auto next = store->nextOutboxAttempt()) {
+                auto ms = (*next - now_()) * 1000;
+                wait = std::chrono::milliseconds(std::clamp<long long>(ms, 0, 5000));
+            }
+            backoff = std::chrono::seconds(1);
+        } catch (const std::exception& e) {
+            log->error("outbox pass failed reason={}", e.what());
+            store.reset();  // reconnect next time
+            wait = backoff;
+            backoff = std::min(backoff * 2, std::chrono::seconds(60));
+        }
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, wait, [this] { return stopping_ || poke_; });
+        poke_ = false;
+        if (stopping_) return;
+    }
+}
+
+}  // namespace deskgate

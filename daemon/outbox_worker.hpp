@@ -1,0 +1,49 @@
+// Sends what intake queued in the outbox table, on its own thread with its own database
+// session, so a slow SMTP server never stalls intake. Retries temporary failures with
+// doubling waits; a permanent failure (5xx) or giving up is recorded as a ticket event.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "daemon/config.hpp"
+#include "storage/ticket_store.hpp"
+
+namespace deskgate {
+
+class CurlSmtpSender;
+
+class OutboxWorker {
+public:
+    using Now = std::function<UnixTime()>;
+    OutboxWorker(SmtpConfig smtp, DatabaseUrl database, Now now);
+    ~OutboxWorker();
+
+    void start();
+    // Finishes the mail in hand, then returns.
+    void stop();
+    // Something was queued: look now rather than at the next timer.
+    void notify();
+
+    // One pass: sends every due mail; returns how many were handled. Used by the thread and by tests.
+    int runOnce(SociTicketStore& store);
+
+private:
+    void loop();
+
+    SmtpConfig smtp_;
+    DatabaseUrl database_;
+    Now now_;
+    std::unique_ptr<CurlSmtpSender> sender_;  // used by one thread at a time
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    bool poke_ = false;
+};
+
+}  // namespace deskgate

@@ -1,0 +1,105 @@
+// Plain rows of the ticket database, as the rest of deskgate sees them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deskgate {
+
+using UnixTime = std::int64_t;  // seconds since the epoch, UTC
+
+struct TicketRecord {
+    std::int64_t id = 0;
+    std::int64_t number = 0;
+    std::string subject;
+    std::string status = "open";      // open, pending, resolved, closed
+    std::string priority = "normal";  // low, normal, high, urgent
+    std::string queue = "general";
+    std::string team;
+    std::string category;
+    std::string tags;                 // space-separated
+    std::string sla;
+    std::string customer_address;
+    std::string customer_name;
+    std::string assignee;             // agent name, empty if nobody
+    std::string language;
+    std::string mailbox;
+    UnixTime created_at = 0;
+    UnixTime updated_at = 0;
+    std::optional<UnixTime> first_response_at;
+    std::optional<UnixTime> resolved_at;
+    std::optional<UnixTime> closed_at;
+};
+
+struct MessageRecord {
+    std::int64_t id = 0;
+    std::int64_t ticket_id = 0;
+    std::string direction;            // "in" or "out"
+    std::string author;               // "customer", "agent:<name>", "system"
+    std::string message_id;           // without <>; empty if none
+    std::string in_reply_to;
+    std::string references;           // space-separated
+    std::string from_address;
+    std::string from_name;
+    std::string to;                   // comma-separated addresses
+    std::string cc;
+    std::string subject;
+    std::string text;
+    std::string raw;                  // exact bytes as received / sent
+    std::string kind = "normal";
+    std::string mailbox;
+    UnixTime created_at = 0;
+};
+
+struct EventRecord {
+    std::int64_t id = 0;
+    std::int64_t ticket_id = 0;
+    UnixTime at = 0;
+    std::string actor;                // "customer:<addr>", "agent:<name>", "system"
+    std::string type;                 // created, message, status, priority, assigned, sent, send_failed, ...
+    std::string detail;
+};
+
+struct OutboxRecord {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> ticket_id;
+    std::string kind;                 // acknowledgement, agent_notification, ...
+    std::string mail_from;            // envelope sender
+    std::vector<std::string> recipients;
+    std::string message_id;
+    std::string raw;                  // the complete message, CRLF line ends
+    std::string status = "queued";    // queued, sent, failed
+    int attempts = 0;
+    UnixTime next_attempt_at = 0;
+    std::string last_error;
+    UnixTime created_at = 0;
+    std::optional<UnixTime> sent_at;
+};
+
+struct QuarantineRecord {
+    std::int64_t id = 0;
+    std::string mailbox;
+    std::int64_t uidvalidity = 0;
+    std::int64_t uid = 0;
+    std::string message_id;
+    std::string reason;
+    std::string raw;
+    UnixTime created_at = 0;
+};
+
+struct Checkpoint {
+    std::string mailbox;
+    std::int64_t uidvalidity = 0;
+    std::int64_t last_uid = 0;
+};
+
+// Where an incoming mail came from: an IMAP mailbox (uidvalidity/uid set) or `deskgate ingest`.
+struct MailOrigin {
+    std::string mailbox;
+    std::int64_t uidvalidity = 0;  // 0 for ingest
+    std::int64_t uid = 0;          // 0 for ingest
+};
+
+}  // namespace deskgate

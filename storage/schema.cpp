@@ -1,0 +1,92 @@
+#include "storage/schema.hpp"
+
+#include <string>
+#include <vector>
+
+#include <soci/soci.h>
+
+namespace deskgate {
+
+namespace {
+
+// `{id}` becomes the backend's auto-increment primary key. Times are unix seconds (BIGINT);
+// raw mail bytes are base64 text so both backends store any byte sequence unchanged.
+const std::vector<std::vector<std::string>> kMigrations = {
+    // 1: the ticket store
+    {
+        "CREATE TABLE counters (name VARCHAR(64) PRIMARY KEY, value BIGINT NOT NULL)",
+        "INSERT INTO counters (name, value) VALUES ('ticket_number', 1000)",
+        "CREATE TABLE customers (id {id}, address VARCHAR(320) NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',"
+        " language VARCHAR(16) NOT NULL DEFAULT '', created_at BIGINT NOT NULL)",
+        "CREATE TABLE tickets (id {id}, number BIGINT NOT NULL UNIQUE, subject TEXT NOT NULL,"
+        " status VARCHAR(16) NOT NULL, priority VARCHAR(16) NOT NULL, queue VARCHAR(128) NOT NULL,"
+        " team VARCHAR(128) NOT NULL DEFAULT '', category VARCHAR(128) NOT NULL DEFAULT '',"
+        " tags TEXT NOT NULL DEFAULT '', sla VARCHAR(128) NOT NULL DEFAULT '',"
+        " customer_address VARCHAR(320) NOT NULL, customer_name TEXT NOT NULL DEFAULT '',"
+        " assignee VARCHAR(128) NOT NULL DEFAULT '', language VARCHAR(16) NOT NULL DEFAULT '',"
+        " mailbox VARCHAR(128) NOT NULL DEFAULT '', created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+        " first_response_at BIGINT, resolved_at BIGINT, closed_at BIGINT)",
+        "CREATE INDEX tickets_status ON tickets (status)",
+        "CREATE INDEX tickets_created ON tickets (created_at)",
+        "CREATE INDEX tickets_customer ON tickets (customer_address)",
+        "CREATE TABLE messages (id {id}, ticket_id BIGINT NOT NULL REFERENCES tickets(id),"
+        " direction VARCHAR(3) NOT NULL, author VARCHAR(200) NOT NULL, message_id VARCHAR(998) UNIQUE,"
+        " in_reply_to TEXT NOT NULL DEFAULT '', refs TEXT NOT NULL DEFAULT '',"
+        " from_address VARCHAR(320) NOT NULL DEFAULT '', from_name TEXT NOT NULL DEFAULT '',"
+        " to_addrs TEXT NOT NULL DEFAULT '', cc_addrs TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',"
+        " body TEXT NOT NULL DEFAULT '', raw_b64 TEXT NOT NULL DEFAULT '', kind VARCHAR(32) NOT NULL DEFAULT 'normal',"
+        " mailbox VARCHAR(128) NOT NULL DEFAULT '', created_at BIGINT NOT NULL)",
+        "CREATE INDEX messages_ticket ON messages (ticket_id)",
+        "CREATE TABLE events (id {id}, ticket_id BIGINT NOT NULL REFERENCES tickets(id), at BIGINT NOT NULL,"
+        " actor VARCHAR(400) NOT NULL, type VARCHAR(64) NOT NULL, detail TEXT NOT NULL DEFAULT '')",
+        "CREATE INDEX events_ticket ON events (ticket_id)",
+        "CREATE TABLE outbox (id {id}, ticket_id BIGINT, kind VARCHAR(64) NOT NULL, mail_from VARCHAR(320) NOT NULL,"
+        " recipients TEXT NOT NULL, message_id VARCHAR(998) NOT NULL, raw TEXT NOT NULL,"
+        " status VARCHAR(16) NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL,"
+        " locked_until BIGINT NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
+        " sent_at BIGINT)",
+        "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+        "CREATE TABLE mailbox_checkpoints (mailbox VARCHAR(128) PRIMARY KEY, uidvalidity BIGINT NOT NULL,"
+        " last_uid BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+        // One row per mail taken in: the key that makes intake exactly-once in effect.
+        "CREATE TABLE intake_log (id {id}, mailbox VARCHAR(128) NOT NULL, uidvalidity BIGINT NOT NULL,"
+        " uid BIGINT NOT NULL, message_id VARCHAR(998) NOT NULL DEFAULT '', outcome VARCHAR(32) NOT NULL,"
+        " ticket_id BIGINT, at BIGINT NOT NULL)",
+        "CREATE UNIQUE INDEX intake_log_uid ON intake_log (mailbox, uidvalidity, uid) WHERE uid > 0",
+        "CREATE INDEX intake_log_msgid ON intake_log (message_id)",
+        "CREATE TABLE quarantine (id {id}, mailbox VARCHAR(128) NOT NULL, uidvalidity BIGINT NOT NULL,"
+        " uid BIGINT NOT NULL, message_id VARCHAR(998) NOT NULL DEFAULT '', reason TEXT NOT NULL,"
+        " raw_b64 TEXT NOT NULL, created_at BIGINT NOT NULL, released_at BIGINT)",
+    },
+};
+
+std::string expand(std::string sql, Backend backend) {
+    const std::string id = backend == Backend::sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+    for (auto pos = sql.find("{id}"); pos != std::string::npos; pos = sql.find("{id}", pos)) sql.replace(pos, 4, id);
+    return sql;
+}
+
+}  // namespace
+
+int latestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+int migrate(soci::session& sql, Backend backend) {
+    sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
+    // Several daemons may start at once on PostgreSQL: one migrates, the others wait on the lock.
+    soci::transaction tx(sql);
+    if (backend == Backend::postgresql) sql << "LOCK TABLE schema_version IN EXCLUSIVE MODE";
+    int current = 0;
+    soci::indicator ind = soci::i_ok;
+    sql << "SELECT MAX(version) FROM schema_version", soci::into(current, ind);
+    if (ind == soci::i_null) current = 0;
+    for (int v = current; v < latestSchemaVersion(); ++v) {
+        for (const auto& statement : kMigrations[static_cast<std::size_t>(v)]) sql << expand(statement, backend);
+        int version = v + 1;
+        long long now = static_cast<long long>(std::time(nullptr));
+        sql << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)", soci::use(version), soci::use(now);
+    }
+    tx.commit();
+    return latestSchemaVersion();
+}
+
+}  // namespace deskgate

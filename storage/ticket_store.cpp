@@ -1,0 +1,563 @@
+#include "storage/ticket_store.hpp"
+
+#include <iterator>
+#include <sstream>
+
+#include <mimetic/codec/base64.h>
+#include <mimetic/codec/code.h>
+#include <soci/soci.h>
+
+#include "storage/schema.hpp"
+
+namespace deskgate {
+
+namespace {
+
+// Tolerant column readers: SQLite reports declared types loosely, PostgreSQL exactly.
+long long getInt(const soci::row& r, std::size_t i) {
+    if (r.get_indicator(i) == soci::i_null) return 0;
+    switch (r.get_properties(i).get_data_type()) {
+        case soci::dt_integer: return r.get<int>(i);
+        case soci::dt_long_long: return r.get<long long>(i);
+        case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
+        case soci::dt_double: return static_cast<long long>(r.get<double>(i));
+        case soci::dt_string: return std::stoll(r.get<std::string>(i));
+        default: throw StorageError("unexpected column type for an integer");
+    }
+}
+
+std::optional<long long> getOptInt(const soci::row& r, std::size_t i) {
+    if (r.get_indicator(i) == soci::i_null) return std::nullopt;
+    return getInt(r, i);
+}
+
+std::string getStr(const soci::row& r, std::size_t i) {
+    if (r.get_indicator(i) == soci::i_null) return {};
+    if (r.get_properties(i).get_data_type() == soci::dt_string) return r.get<std::string>(i);
+    return std::to_string(getInt(r, i));
+}
+
+std::vector<std::string> splitSpaces(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+std::string joinSpaces(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
+    return out;
+}
+
+const char* kTicketColumns =
+    "id, number, subject, status, priority, queue, team, category, tags, sla, customer_address, customer_name,"
+    " assignee, language, mailbox, created_at, updated_at, first_response_at, resolved_at, closed_at";
+
+TicketRecord ticketFromRow(const soci::row& r) {
+    TicketRecord t;
+    t.id = getInt(r, 0);
+    t.number = getInt(r, 1);
+    t.subject = getStr(r, 2);
+    t.status = getStr(r, 3);
+    t.priority = getStr(r, 4);
+    t.queue = getStr(r, 5);
+    t.team = getStr(r, 6);
+    t.category = getStr(r, 7);
+    t.tags = getStr(r, 8);
+    t.sla = getStr(r, 9);
+    t.customer_address = getStr(r, 10);
+    t.customer_name = getStr(r, 11);
+    t.assignee = getStr(r, 12);
+    t.language = getStr(r, 13);
+    t.mailbox = getStr(r, 14);
+    t.created_at = getInt(r, 15);
+    t.updated_at = getInt(r, 16);
+    t.first_response_at = getOptInt(r, 17);
+    t.resolved_at = getOptInt(r, 18);
+    t.closed_at = getOptInt(r, 19);
+    return t;
+}
+
+const char* kOutboxColumns =
+    "id, ticket_id, kind, mail_from, recipients, message_id, raw, status, attempts, next_attempt_at, last_error,"
+    " created_at, sent_at";
+
+OutboxRecord outboxFromRow(const soci::row& r) {
+    OutboxRecord o;
+    o.id = getInt(r, 0);
+    o.ticket_id = getOptInt(r, 1);
+    o.kind = getStr(r, 2);
+    o.mail_from = getStr(r, 3);
+    o.recipients = splitSpaces(getStr(r, 4));
+    o.message_id = getStr(r, 5);
+    o.raw = getStr(r, 6);
+    o.status = getStr(r, 7);
+    o.attempts = static_cast<int>(getInt(r, 8));
+    o.next_attempt_at = getInt(r, 9);
+    o.last_error = getStr(r, 10);
+    o.created_at = getInt(r, 11);
+    o.sent_at = getOptInt(r, 12);
+    return o;
+}
+
+}  // namespace
+
+std::string encodeRaw(const std::string& bytes) {
+    std::string out;
+    out.reserve(bytes.size() * 4 / 3 + 4);
+    mimetic::Base64::Encoder enc(0);  // 0 = no line breaks
+    mimetic::encode(bytes.begin(), bytes.end(), enc, std::back_inserter(out));
+    return out;
+}
+
+std::string decodeRaw(const std::string& b64) {
+    std::string out;
+    out.reserve(b64.size() * 3 / 4);
+    mimetic::Base64::Decoder dec;
+    mimetic::decode(b64.begin(), b64.end(), dec, std::back_inserter(out));
+    return out;
+}
+
+template <typename F>
+auto SociTicketStore::guarded(const char* what, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const soci::soci_error& e) {
+        std::string message = std::string(what) + ": " + e.what();
+        bool transient = e.get_error_category() == soci::soci_error::connection_error ||
+                         message.find("database is locked") != std::string::npos ||
+                         message.find("server closed the connection") != std::string::npos ||
+                         message.find("no connection to the server") != std::string::npos;
+        if (transient) throw StorageUnavailable(message);
+        throw StorageError(message);
+    }
+}
+
+SociTicketStore::SociTicketStore(const DatabaseUrl& url) : url_(url), sql_(openSession(url)) {
+    guarded("migrating the schema", [&] { return migrate(*sql_, url_.backend); });
+}
+
+SociTicketStore::~SociTicketStore() = default;
+
+void SociTicketStore::transaction(const std::function<void()>& work) {
+    if (depth_ > 0) {  // nested: part of the caller's transaction
+        work();
+        return;
+    }
+    guarded("beginning a transaction", [&] {
+        sql_->begin();
+        return 0;
+    });
+    ++depth_;
+    try {
+        work();
+        --depth_;
+        guarded("committing", [&] {
+            sql_->commit();
+            return 0;
+        });
+    } catch (...) {
+        if (depth_ > 0) --depth_;
+        try {
+            sql_->rollback();
+        } catch (...) {  // the connection may be gone; the server rolls back on its own
+        }
+        throw;
+    }
+}
+
+void SociTicketStore::savepoint(const std::string& name) {
+    guarded("setting a savepoint", [&] {
+        *sql_ << "SAVEPOINT " + name;
+        return 0;
+    });
+}
+
+void SociTicketStore::releaseSavepoint(const std::string& name) {
+    guarded("releasing a savepoint", [&] {
+        *sql_ << "RELEASE SAVEPOINT " + name;
+        return 0;
+    });
+}
+
+void SociTicketStore::rollbackToSavepoint(const std::string& name) {
+    guarded("rolling back to a savepoint", [&] {
+        *sql_ << "ROLLBACK TO SAVEPOINT " + name;
+        return 0;
+    });
+}
+
+std::optional<std::string> SociTicketStore::intakeOutcome(const MailOrigin& o) {
+    return guarded("reading the intake log", [&]() -> std::optional<std::string> {
+        std::string outcome;
+        long long uidvalidity = o.uidvalidity, uid = o.uid;
+        *sql_ << "SELECT outcome FROM intake_log WHERE mailbox = :m AND uidvalidity = :v AND uid = :u AND uid > 0",
+            soci::use(o.mailbox), soci::use(uidvalidity), soci::use(uid), soci::into(outcome);
+        if (!sql_->got_data()) return std::nullopt;
+        return outcome;
+    });
+}
+
+void SociTicketStore::recordIntake(const MailOrigin& o, const std::string& message_id, const std::string& outcome,
+                                   std::optional<std::int64_t> ticket_id, UnixTime at) {
+    guarded("writing the intake log", [&] {
+        long long uidvalidity = o.uidvalidity, uid = o.uid, t = at;
+        long long tid = ticket_id.value_or(0);
+        soci::indicator ind = ticket_id ? soci::i_ok : soci::i_null;
+        *sql_ << "INSERT INTO intake_log (mailbox, uidvalidity, uid, message_id, outcome, ticket_id, at)"
+                 " VALUES (:m, :v, :u, :id, :o, :t, :at)",
+            soci::use(o.mailbox), soci::use(uidvalidity), soci::use(uid), soci::use(message_id), soci::use(outcome),
+            soci::use(tid, ind), soci::use(t);
+        return 0;
+    });
+}
+
+std::optional<std::int64_t> SociTicketStore::ticketIdByMessageId(const std::string& message_id) {
+    if (message_id.empty()) return std::nullopt;
+    return guarded("looking up a Message-ID", [&]() -> std::optional<std::int64_t> {
+        long long id = 0;
+        *sql_ << "SELECT ticket_id FROM messages WHERE message_id = :id", soci::use(message_id), soci::into(id);
+        if (!sql_->got_data()) return std::nullopt;
+        return id;
+    });
+}
+
+bool SociTicketStore::hasMessageId(const std::string& message_id) {
+    if (message_id.empty()) return false;
+    return guarded("looking up a Message-ID", [&] {
+        int n = 0;
+        *sql_ << "SELECT COUNT(*) FROM messages WHERE message_id = :id", soci::use(message_id), soci::into(n);
+        if (n > 0) return true;
+        *sql_ << "SELECT COUNT(*) FROM intake_log WHERE message_id = :id", soci::use(message_id), soci::into(n);
+        return n > 0;
+    });
+}
+
+bool SociTicketStore::isParticipant(std::int64_t ticket_id, const std::string& address) {
+    return guarded("checking participants", [&] {
+        long long t = ticket_id;
+        int n = 0;
+        // Address lists are stored lower-case, comma-separated: match whole entries only.
+        std::string a = address, pat = "%," + address + ",%";
+        *sql_ << "SELECT COUNT(*) FROM messages WHERE ticket_id = :t AND (from_address = :a"
+                 " OR ',' || to_addrs || ',' LIKE :p OR ',' || cc_addrs || ',' LIKE :p2)",
+            soci::use(t), soci::use(a), soci::use(pat), soci::use(pat), soci::into(n);
+        return n > 0;
+    });
+}
+
+std::optional<TicketRecord> SociTicketStore::ticketByNumber(std::int64_t number) {
+    return guarded("reading a ticket", [&]() -> std::optional<TicketRecord> {
+        long long n = number;
+        soci::row r;
+        *sql_ << std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE number = :n", soci::use(n),
+            soci::into(r);
+        if (!sql_->got_data()) return std::nullopt;
+        return ticketFromRow(r);
+    });
+}
+
+std::optional<TicketRecord> SociTicketStore::ticketById(std::int64_t id) {
+    return guarded("reading a ticket", [&]() -> std::optional<TicketRecord> {
+        long long n = id;
+        soci::row r;
+        *sql_ << std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id = :n", soci::use(n), soci::into(r);
+        if (!sql_->got_data()) return std::nullopt;
+        return ticketFromRow(r);
+    });
+}
+
+TicketRecord SociTicketStore::createTicket(TicketRecord t) {
+    return guarded("creating a ticket", [&] {
+        long long number = 0;
+        // The counter row is locked until commit: numbers are gapless and never reused.
+        *sql_ << "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value",
+            soci::into(number);
+        t.number = number;
+        long long created = t.created_at, updated = t.updated_at, id = 0;
+        *sql_ << "INSERT INTO tickets (number, subject, status, priority, queue, team, category, tags, sla,"
+                 " customer_address, customer_name, assignee, language, mailbox, created_at, updated_at)"
+                 " VALUES (:n, :s, :st, :p, :q, :tm, :c, :tg, :sla, :ca, :cn, :a, :l, :mb, :cr, :up) RETURNING id",
+            soci::use(number), soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue),
+            soci::use(t.team), soci::use(t.category), soci::use(t.tags), soci::use(t.sla),
+            soci::use(t.customer_address), soci::use(t.customer_name), soci::use(t.assignee), soci::use(t.language),
+            soci::use(t.mailbox), soci::use(created), soci::use(updated), soci::into(id);
+        t.id = id;
+        return t;
+    });
+}
+
+void SociTicketStore::updateTicket(const TicketRecord& t) {
+    guarded("updating a ticket", [&] {
+        long long id = t.id, updated = t.updated_at;
+        long long fr = t.first_response_at.value_or(0), rs = t.resolved_at.value_or(0), cl = t.closed_at.value_or(0);
+        soci::indicator frI = t.first_response_at ? soci::i_ok : soci::i_null;
+        soci::indicator rsI = t.resolved_at ? soci::i_ok : soci::i_null;
+        soci::indicator clI = t.closed_at ? soci::i_ok : soci::i_null;
+        *sql_ << "UPDATE tickets SET subject = :s, status = :st, priority = :p, queue = :q, team = :tm,"
+                 " category = :c, tags = :tg, sla = :sla, assignee = :a, language = :l, updated_at = :up,"
+                 " first_response_at = :fr, resolved_at = :rs, closed_at = :cl WHERE id = :id",
+            soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue), soci::use(t.team),
+            soci::use(t.category), soci::use(t.tags), soci::use(t.sla), soci::use(t.assignee), soci::use(t.language),
+            soci::use(updated), soci::use(fr, frI), soci::use(rs, rsI), soci::use(cl, clI), soci::use(id);
+        return 0;
+    });
+}
+
+std::int64_t SociTicketStore::addMessage(const MessageRecord& m) {
+    return guarded("storing a message", [&] {
+        long long ticket = m.ticket_id, created = m.created_at, id = 0;
+        soci::indicator midI = m.message_id.empty() ? soci::i_null : soci::i_ok;
+        std::string raw = encodeRaw(m.raw);
+        *sql_ << "INSERT INTO messages (ticket_id, direction, author, message_id, in_reply_to, refs, from_address,"
+                 " from_name, to_addrs, cc_addrs, subject, body, raw_b64, kind, mailbox, created_at)"
+                 " VALUES (:t, :d, :a, :mid, :irt, :refs, :fa, :fn, :to, :cc, :s, :b, :raw, :k, :mb, :cr) RETURNING id",
+            soci::use(ticket), soci::use(m.direction), soci::use(m.author), soci::use(m.message_id, midI),
+            soci::use(m.in_reply_to), soci::use(m.references), soci::use(m.from_address), soci::use(m.from_name),
+            soci::use(m.to), soci::use(m.cc), soci::use(m.subject), soci::use(m.text), soci::use(raw),
+            soci::use(m.kind), soci::use(m.mailbox), soci::use(created), soci::into(id);
+        return static_cast<std::int64_t>(id);
+    });
+}
+
+void SociTicketStore::addEvent(const EventRecord& e) {
+    guarded("recording an event", [&] {
+        long long ticket = e.ticket_id, at = e.at;
+        *sql_ << "INSERT INTO events (ticket_id, at, actor, type, detail) VALUES (:t, :at, :a, :ty, :d)",
+            soci::use(ticket), soci::use(at), soci::use(e.actor), soci::use(e.type), soci::use(e.detail);
+        return 0;
+    });
+}
+
+void SociTicketStore::upsertCustomer(const std::string& address, const std::string& name, UnixTime at) {
+    guarded("storing a customer", [&] {
+        long long t = at;
+        *sql_ << "INSERT INTO customers (address, name, created_at) VALUES (:a, :n, :t)"
+                 " ON CONFLICT (address) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name"
+                 " ELSE customers.name END",
+            soci::use(address), soci::use(name), soci::use(t);
+        return 0;
+    });
+}
+
+std::int64_t SociTicketStore::quarantine(const QuarantineRecord& q) {
+    return guarded("quarantining a mail", [&] {
+        long long v = q.uidvalidity, u = q.uid, at = q.created_at, id = 0;
+        std::string raw = encodeRaw(q.raw);
+        *sql_ << "INSERT INTO quarantine (mailbox, uidvalidity, uid, message_id, reason, raw_b64, created_at)"
+                 " VALUES (:m, :v, :u, :mid, :r, :raw, :at) RETURNING id",
+            soci::use(q.mailbox), soci::use(v), soci::use(u), soci::use(q.message_id), soci::use(q.reason),
+            soci::use(raw), soci::use(at), soci::into(id);
+        return static_cast<std::int64_t>(id);
+    });
+}
+
+std::optional<Checkpoint> SociTicketStore::checkpoint(const std::string& mailbox) {
+    return guarded("reading a mailbox checkpoint", [&]() -> std::optional<Checkpoint> {
+        long long v = 0, last = 0;
+        *sql_ << "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = :m", soci::use(mailbox),
+            soci::into(v), soci::into(last);
+        if (!sql_->got_data()) return std::nullopt;
+        return Checkpoint{mailbox, v, last};
+    });
+}
+
+void SociTicketStore::saveCheckpoint(const Checkpoint& c, UnixTime at) {
+    guarded("saving a mailbox checkpoint", [&] {
+        long long v = c.uidvalidity, last = c.last_uid, t = at;
+        *sql_ << "INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, updated_at) VALUES (:m, :v, :l, :t)"
+                 " ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+                 " last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            soci::use(c.mailbox), soci::use(v), soci::use(last), soci::use(t);
+        return 0;
+    });
+}
+
+std::int64_t SociTicketStore::queueMail(const OutboxRecord& m) {
+    return guarded("queueing a mail", [&] {
+        long long tid = m.ticket_id.value_or(0), next = m.next_attempt_at, created = m.created_at, id = 0;
+        soci::indicator tidI = m.ticket_id ? soci::i_ok : soci::i_null;
+        std::string rcpts = joinSpaces(m.recipients);
+        *sql_ << "INSERT INTO outbox (ticket_id, kind, mail_from, recipients, message_id, raw, status, attempts,"
+                 " next_attempt_at, created_at) VALUES (:t, :k, :f, :r, :mid, :raw, 'queued', 0, :n, :c) RETURNING id",
+            soci::use(tid, tidI), soci::use(m.kind), soci::use(m.mail_from), soci::use(rcpts), soci::use(m.message_id),
+            soci::use(m.raw), soci::use(next), soci::use(created), soci::into(id);
+        return static_cast<std::int64_t>(id);
+    });
+}
+
+std::vector<OutboxRecord> SociTicketStore::claimDueMail(UnixTime now, int limit, int lease_seconds) {
+    std::vector<OutboxRecord> out;
+    transaction([&] {
+        guarded("claiming outbox mail", [&] {
+            long long n = now, until = now + lease_seconds;
+            // PostgreSQL: several daemons claim disjoint rows without waiting on each other.
+            std::string lock = url_.backend == Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
+            soci::rowset<soci::row> rows =
+                (sql_->prepare << std::string("SELECT ") + kOutboxColumns +
+                                      " FROM outbox WHERE status = 'queued' AND next_attempt_at <= :n"
+                                      " AND locked_until <= :n2 ORDER BY id LIMIT " +
+                                      std::to_string(limit) + lock,
+                 soci::use(n), soci::use(n));
+            for (const auto& r : rows) out.push_back(outboxFromRow(r));
+            for (const auto& o : out) {
+                long long id = o.id;
+                *sql_ << "UPDATE outbox SET locked_until = :u WHERE id = :id", soci::use(until), soci::use(id);
+            }
+            return 0;
+        });
+    });
+    return out;
+}
+
+void SociTicketStore::markSent(std::int64_t id, UnixTime at) {
+    guarded("marking mail sent", [&] {
+        long long i = id, t = at;
+        *sql_ << "UPDATE outbox SET status = 'sent', sent_at = :t, attempts = attempts + 1, locked_until = 0,"
+                 " last_error = '' WHERE id = :id",
+            soci::use(t), soci::use(i);
+        return 0;
+    });
+}
+
+void SociTicketStore::markRetry(std::int64_t id, int attempts, UnixTime next_attempt, const std::string& error) {
+    guarded("scheduling a retry", [&] {
+        long long i = id, n = next_attempt;
+        *sql_ << "UPDATE outbox SET attempts = :a, next_attempt_at = :n, last_error = :e, locked_until = 0"
+                 " WHERE id = :id",
+            soci::use(attempts), soci::use(n), soci::use(error), soci::use(i);
+        return 0;
+    });
+}
+
+void SociTicketStore::markFailed(std::int64_t id, int attempts, const std::string& error) {
+    guarded("marking mail failed", [&] {
+        long long i = id;
+        *sql_ << "UPDATE outbox SET status = 'failed', attempts = :a, last_error = :e, locked_until = 0 WHERE id = :id",
+            soci::use(attempts), soci::use(error), soci::use(i);
+        return 0;
+    });
+}
+
+std::optional<UnixTime> SociTicketStore::nextOutboxAttempt() {
+    return guarded("reading the outbox", [&]() -> std::optional<UnixTime> {
+        long long next = 0;
+        soci::indicator ind = soci::i_null;
+        *sql_ << "SELECT MIN(CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END)"
+                 " FROM outbox WHERE status = 'queued'",
+            soci::into(next, ind);
+        if (ind == soci::i_null) return std::nullopt;
+        return next;
+    });
+}
+
+std::vector<OutboxRecord> SociTicketStore::listOutbox(const std::string& status) {
+    return guarded("reading the outbox", [&] {
+        std::vector<OutboxRecord> out;
+        soci::rowset<soci::row> rows =
+            (sql_->prepare << std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE status = :s ORDER BY id",
+             soci::use(status));
+        for (const auto& r : rows) out.push_back(outboxFromRow(r));
+        return out;
+    });
+}
+
+std::vector<TicketRecord> SociTicketStore::listTickets(const std::string& status_filter, int limit) {
+    return guarded("listing tickets", [&] {
+        std::vector<TicketRecord> out;
+        std::string where = status_filter.empty() ? "" : " WHERE status = :s";
+        std::string q = std::string("SELECT ") + kTicketColumns + " FROM tickets" + where + " ORDER BY number LIMIT " +
+                        std::to_string(limit);
+        if (status_filter.empty()) {
+            soci::rowset<soci::row> rows = sql_->prepare << q;
+            for (const auto& r : rows) out.push_back(ticketFromRow(r));
+        } else {
+            soci::rowset<soci::row> rows = (sql_->prepare << q, soci::use(status_filter));
+            for (const auto& r : rows) out.push_back(ticketFromRow(r));
+        }
+        return out;
+    });
+}
+
+std::vector<MessageRecord> SociTicketStore::messagesOf(std::int64_t ticket_id, bool with_raw) {
+    return guarded("reading messages", [&] {
+        std::vector<MessageRecord> out;
+        long long t = ticket_id;
+        std::string raw = with_raw ? "raw_b64" : "''";
+        soci::rowset<soci::row> rows =
+            (sql_->prepare << "SELECT id, ticket_id, direction, author, message_id, in_reply_to, refs, from_address,"
+                              " from_name, to_addrs, cc_addrs, subject, body, " +
+                                  raw + ", kind, mailbox, created_at FROM messages WHERE ticket_id = :t ORDER BY id",
+             soci::use(t));
+        for (const auto& r : rows) {
+            MessageRecord m;
+            m.id = getInt(r, 0);
+            m.ticket_id = getInt(r, 1);
+            m.direction = getStr(r, 2);
+            m.author = getStr(r, 3);
+            m.message_id = getStr(r, 4);
+            m.in_reply_to = getStr(r, 5);
+            m.references = getStr(r, 6);
+            m.from_address = getStr(r, 7);
+            m.from_name = getStr(r, 8);
+            m.to = getStr(r, 9);
+            m.cc = getStr(r, 10);
+            m.subject = getStr(r, 11);
+            m.text = getStr(r, 12);
+            if (with_raw) m.raw = decodeRaw(getStr(r, 13));
+            m.kind = getStr(r, 14);
+            m.mailbox = getStr(r, 15);
+            m.created_at = getInt(r, 16);
+            out.push_back(std::move(m));
+        }
+        return out;
+    });
+}
+
+std::vector<EventRecord> SociTicketStore::eventsOf(std::int64_t ticket_id) {
+    return guarded("reading events", [&] {
+        std::vector<EventRecord> out;
+        long long t = ticket_id;
+        soci::rowset<soci::row> rows =
+            (sql_->prepare << "SELECT id, ticket_id, at, actor, type, detail FROM events WHERE ticket_id = :t"
+                              " ORDER BY id",
+             soci::use(t));
+        for (const auto& r : rows)
+            out.push_back({getInt(r, 0), getInt(r, 1), getInt(r, 2), getStr(r, 3), getStr(r, 4), getStr(r, 5)});
+        return out;
+    });
+}
+
+std::vector<QuarantineRecord> SociTicketStore::listQuarantine(bool with_raw) {
+    return guarded("reading the quarantine", [&] {
+        std::vector<QuarantineRecord> out;
+        std::string raw = with_raw ? "raw_b64" : "''";
+        soci::rowset<soci::row> rows =
+            sql_->prepare << "SELECT id, mailbox, uidvalidity, uid, message_id, reason, " + raw +
+                                 ", created_at FROM quarantine WHERE released_at IS NULL ORDER BY id";
+        for (const auto& r : rows) {
+            QuarantineRecord q;
+            q.id = getInt(r, 0);
+            q.mailbox = getStr(r, 1);
+            q.uidvalidity = getInt(r, 2);
+            q.uid = getInt(r, 3);
+            q.message_id = getStr(r, 4);
+            q.reason = getStr(r, 5);
+            if (with_raw) q.raw = decodeRaw(getStr(r, 6));
+            q.created_at = getInt(r, 7);
+            out.push_back(std::move(q));
+        }
+        return out;
+    });
+}
+
+std::int64_t SociTicketStore::countTickets() {
+    return guarded("counting tickets", [&] {
+        long long n = 0;
+        *sql_ << "SELECT COUNT(*) FROM tickets", soci::into(n);
+        return static_cast<std::int64_t>(n);
+    });
+}
+
+}  // namespace deskgate

@@ -1,0 +1,203 @@
+// One storage suite, run against every backend: SQLite always, PostgreSQL from the test servers.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <soci/soci.h>
+
+#include "storage/ticket_store.hpp"
+#include "tests/support/backends.hpp"
+
+using namespace deskgate;
+
+namespace {
+
+TicketRecord sampleTicket(const std::string& subject) {
+    TicketRecord t;
+    t.subject = subject;
+    t.customer_address = "alice@customer.test";
+    t.customer_name = "Alice Müller";
+    t.created_at = t.updated_at = 1'790'000'000;
+    return t;
+}
+
+void storageSuite(const std::string& url) {
+    SociTicketStore store(parseDatabaseUrl(url));
+
+    SUBCASE("ticket numbers come from the database, gapless, starting at 1001") {
+        TicketRecord a, b;
+        store.transaction([&] {
+            a = store.createTicket(sampleTicket("first"));
+            b = store.createTicket(sampleTicket("second"));
+        });
+        CHECK(a.number == 1001);
+        CHECK(b.number == 1002);
+        auto again = store.ticketByNumber(1002);
+        REQUIRE(again);
+        CHECK(again->subject == "second");
+        CHECK(again->customer_name == "Alice Müller");
+        CHECK_FALSE(again->first_response_at);
+    }
+
+    SUBCASE("a rolled-back transaction leaves nothing, and its number is not consumed") {
+        CHECK_THROWS_AS(store.transaction([&] {
+            store.createTicket(sampleTicket("doomed"));
+            throw std::runtime_error("crash in the middle");
+        }),
+                        std::runtime_error);
+        CHECK(store.countTickets() == 0);
+        TicketRecord t;
+        store.transaction([&] { t = store.createTicket(sampleTicket("next")); });
+        CHECK(t.number == 1001);
+    }
+
+    SUBCASE("messages keep raw bytes exactly and are found by Message-ID") {
+        TicketRecord t;
+        std::string raw = std::string("Subject: x\r\n\r\n\x00\xff\xfe binary \xc3\xa4", 31);
+        store.transaction([&] {
+            t = store.createTicket(sampleTicket("raw"));
+            MessageRecord m;
+            m.ticket_id = t.id;
+            m.direction = "in";
+            m.author = "customer";
+            m.message_id = "abc@customer.test";
+            m.raw = raw;
+            m.text = "Grüße";
+            m.created_at = 1;
+            store.addMessage(m);
+        });
+        CHECK(store.ticketIdByMessageId("abc@customer.test") == t.id);
+        CHECK_FALSE(store.ticketIdByMessageId("other@x"));
+        CHECK(store.hasMessageId("abc@customer.test"));
+        auto msgs = store.messagesOf(t.id, true);
+        REQUIRE(msgs.size() == 1);
+        CHECK(msgs[0].raw == raw);
+        CHECK(msgs[0].text == "Grüße");
+    }
+
+    SUBCASE("the same Message-ID cannot be stored twice") {
+        CHECK_THROWS_AS(store.transaction([&] {
+            auto t = store.createTicket(sampleTicket("dup"));
+            MessageRecord m;
+            m.ticket_id = t.id;
+            m.direction = "in";
+            m.author = "customer";
+            m.message_id = "same@x";
+            store.addMessage(m);
+            store.addMessage(m);
+        }),
+                        StorageError);
+    }
+
+    SUBCASE("intake log keys mailbox + UIDVALIDITY + UID") {
+        MailOrigin o{"support", 42, 7};
+        CHECK_FALSE(store.intakeOutcome(o));
+        store.transaction([&] { store.recordIntake(o, "m@x", "ticket", std::nullopt, 5); });
+        CHECK(store.intakeOutcome(o) == "ticket");
+        CHECK_FALSE(store.intakeOutcome(MailOrigin{"support", 43, 7}));
+        CHECK_THROWS(store.transaction([&] { store.recordIntake(o, "m@x", "ticket", std::nullopt, 6); }));
+        // ingest (uid 0) may repeat: dedupe is by Message-ID there
+        store.transaction([&] {
+            store.recordIntake(MailOrigin{"pipe", 0, 0}, "a@x", "ticket", std::nullopt, 5);
+            store.recordIntake(MailOrigin{"pipe", 0, 0}, "b@x", "ticket", std::nullopt, 5);
+        });
+        CHECK(store.hasMessageId("a@x"));
+    }
+
+    SUBCASE("checkpoints") {
+        CHECK_FALSE(store.checkpoint("support"));
+        store.saveCheckpoint({"support", 1, 10}, 1);
+        store.saveCheckpoint({"support", 1, 12}, 2);
+        auto c = store.checkpoint("support");
+        REQUIRE(c);
+        CHECK(c->uidvalidity == 1);
+        CHECK(c->last_uid == 12);
+    }
+
+    SUBCASE("outbox: claim, lease, retry, sent, failed") {
+        OutboxRecord m;
+        m.kind = "acknowledgement";
+        m.mail_from = "support@helpdesk.test";
+        m.recipients = {"alice@customer.test", "bob@customer.test"};
+        m.message_id = "ack1@helpdesk.test";
+        m.raw = "Subject: hi\r\n\r\nbody\r\n";
+        m.next_attempt_at = 100;
+        m.created_at = 100;
+        store.queueMail(m);
+        CHECK(store.claimDueMail(99, 10).empty());
+        auto claimed = store.claimDueMail(100, 10);
+        REQUIRE(claimed.size() == 1);
+        CHECK(claimed[0].recipients == m.recipients);
+        CHECK(claimed[0].raw == m.raw);
+        CHECK(store.claimDueMail(101, 10).empty());  // leased
+        store.markRetry(claimed[0].id, 1, 200, "421 try later");
+        CHECK(store.nextOutboxAttempt() == 200);
+        CHECK(store.claimDueMail(150, 10).empty());
+        claimed = store.claimDueMail(200, 10);
+        REQUIRE(claimed.size() == 1);
+        CHECK(claimed[0].attempts == 1);
+        CHECK(claimed[0].last_error == "421 try later");
+        store.markSent(claimed[0].id, 201);
+        CHECK(store.listOutbox("sent").size() == 1);
+        CHECK_FALSE(store.nextOutboxAttempt());
+        store.queueMail(m);
+        auto second = store.claimDueMail(300, 10);
+        REQUIRE(second.size() == 1);
+        store.markFailed(second[0].id, 1, "550 no such user");
+        CHECK(store.listOutbox("failed").at(0).last_error == "550 no such user");
+    }
+
+    SUBCASE("events and quarantine") {
+        TicketRecord t;
+        store.transaction([&] {
+            t = store.createTicket(sampleTicket("ev"));
+            store.addEvent({0, t.id, 10, "system", "created", "from mail"});
+            store.addEvent({0, t.id, 11, "agent:anna", "status", "open -> resolved"});
+        });
+        auto events = store.eventsOf(t.id);
+        REQUIRE(events.size() == 2);
+        CHECK(events[1].actor == "agent:anna");
+        QuarantineRecord q{0, "support", 1, 9, "x@y", "too_deep: MIME nesting over 20", "raw\x01", 5};
+        store.quarantine(q);
+        auto list = store.listQuarantine(true);
+        REQUIRE(list.size() == 1);
+        CHECK(list[0].reason == q.reason);
+        CHECK(list[0].raw == q.raw);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("storage suite on SQLite") {
+    auto dir = test::freshDirectory("storage");
+    storageSuite("sqlite:" + (dir / "t.db").string());
+}
+
+TEST_CASE("storage suite on PostgreSQL") {
+    auto url = test::freshPostgresDatabase();
+    if (!url) return;  // freshPostgresDatabase() already failed the test with its reason
+    storageSuite(*url);
+}
+
+TEST_CASE("migrations are idempotent: opening twice keeps the data") {
+    auto dir = test::freshDirectory("storage-migrate");
+    auto url = parseDatabaseUrl("sqlite:" + (dir / "m.db").string());
+    {
+        SociTicketStore store(url);
+        store.transaction([&] { store.createTicket(sampleTicket("kept")); });
+    }
+    SociTicketStore again(url);
+    CHECK(again.countTickets() == 1);
+}
+
+TEST_CASE("database URLs") {
+    auto pg = parseDatabaseUrl("postgresql://desk:s3cret@db.example:5433/helpdesk?sslmode=require");
+    CHECK(pg.backend == Backend::postgresql);
+    CHECK(pg.connect == "host='db.example' port='5433' dbname='helpdesk' user='desk' password='s3cret' sslmode='require'");
+    CHECK(pg.redacted().find("s3cret") == std::string::npos);
+    CHECK(parseDatabaseUrl("sqlite:/var/lib/x.db").connect == "/var/lib/x.db");
+    CHECK_THROWS_AS(parseDatabaseUrl("mysql://x"), StorageError);
+    CHECK_THROWS_AS(SociTicketStore(parseDatabaseUrl("postgresql://u:p@127.0.0.1:1/none")), StorageUnavailable);
+}

@@ -1,5 +1,7 @@
 // Validation of one mustache source: syntax (through kainjow's parser, with its byte
 // offsets turned into line:column) and the names it uses (against the template catalog).
+#include "templates/template_check.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
@@ -9,7 +11,6 @@
 #include <kainjow/mustache.hpp>
 
 #include "templates/template_catalog.hpp"
-#include "templates/template_check.hpp"
 #include "templates/utf8.hpp"
 
 namespace deskgate {
@@ -103,7 +104,9 @@ std::vector<std::string> knownNames(std::string_view templateName) {
     return names;
 }
 
-std::string hint(std::string_view word, const std::vector<std::string>& candidates) {
+}  // namespace
+
+std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates) {
     std::size_t best = std::string_view::npos;
     const std::string* match = nullptr;
     for (const std::string& c : candidates) {
@@ -116,8 +119,6 @@ std::string hint(std::string_view word, const std::vector<std::string>& candidat
     if (!match || best > std::max<std::size_t>(2, word.size() / 3)) return {};
     return " (did you mean '" + *match + "'?)";
 }
-
-}  // namespace
 
 std::vector<TemplateError> checkTemplateSource(std::string_view file, std::string_view name, std::string_view source,
                                                int line, int column) {
@@ -164,11 +165,40 @@ std::vector<TemplateError> checkTemplateSource(std::string_view file, std::strin
         const std::optional<std::string> resolved = resolve(tag.name);
         if (!resolved) {
             errorAt(tag.offset, "unknown variable '" + tag.name + "' in template '" + std::string(name) + "'" +
-                                    hint(tag.name, known));
+                                    didYouMean(tag.name, known));
         }
         if (tag.sigil == '#' || tag.sigil == '^') sections.push_back(resolved.value_or(tag.name));
     }
     return errors;
+}
+
+std::string normalizeLanguage(std::string_view language) {
+    std::string out(language);
+    for (char& ch : out) {
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+        if (ch == '_') ch = '-';
+    }
+    return out;
+}
+
+std::string prepareForRender(std::string_view source) {
+    const std::string marker = "{{#" + std::string(kAlwaysTrueSection) + "}}{{/" + std::string(kAlwaysTrueSection) + "}}";
+    std::string out;
+    out.reserve(source.size() + 64);
+    std::size_t start = 0;
+    while (start < source.size()) {
+        std::size_t end = source.find('\n', start);
+        if (end == std::string_view::npos) end = source.size();
+        const std::string_view line = source.substr(start, end - start);
+        out += line;
+        const auto b = line.find_first_not_of(" \t");
+        const auto e = line.find_last_not_of(" \t");
+        if (b != std::string_view::npos && line.substr(b).starts_with("{{/") && line.find("}}", b) == e - 1)
+            out += marker;
+        if (end < source.size()) out += '\n';
+        start = end + 1;
+    }
+    return out;
 }
 
 bool usesVariable(std::string_view source, std::string_view variable) {

@@ -306,3 +306,17 @@ TEST_CASE("end to end: a German acknowledgement as the customer's client decodes
     CHECK(parts[0].text.starts_with("Guten Tag Jürgen Weiß,\n\nvielen Dank für Ihre Nachricht."));
     CHECK(parts[0].text.find("Freundliche Grüße\nExample Support\n") != std::string::npos);
 }
+
+TEST_CASE("language directories are case-insensitive; an HTML file needs its text template") {
+    auto files = minimalSet("EN");
+    auto set = TemplateSet::fromSources(files);
+    REQUIRE(set);
+    CHECK(set->languages() == std::vector<std::string>{"en"});
+
+    files = minimalSet();
+    files.erase("en/escalation.mustache");
+    files["en/escalation.html.mustache"] = "<p>{{ticket.number}}</p>\n";
+    CHECK(errorsOf(files) == std::vector<std::string>{
+                                 "t/en/escalation.html.mustache: HTML alternative without a text template (escalation.mustache)",
+                                 "t/en/escalation.mustache: template 'escalation' is missing in language 'en'"});
+}

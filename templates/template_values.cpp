@@ -19,4 +19,11 @@ const std::string* TemplateValues::get(std::string_view name) const {
     return it == values_.end() ? nullptr : &it->second;
 }
 
+std::string formatToken(std::string_view token_format, std::uint64_t number) {
+    std::string out(token_format);
+    const std::size_t slot = out.find("{number}");
+    if (slot != std::string::npos) out.replace(slot, 8, std::to_string(number));
+    return out;
+}
+
 }  // namespace deskgate

@@ -3,6 +3,7 @@
 // shows its content only when there is a name.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -28,5 +29,9 @@ private:
     std::map<std::string, std::string, std::less<>> values_;
     std::map<std::string, std::vector<TemplateValues>, std::less<>> lists_;
 };
+
+// The ticket token for subjects: `token_format` ("[Ticket#{number}]" by default, the format
+// parsers' extractToken reads back) with the number put in place of "{number}".
+std::string formatToken(std::string_view token_format, std::uint64_t number);
 
 }  // namespace deskgate

@@ -6,6 +6,7 @@
 
 #include "parsers/parsed_mail.hpp"
 #include "templates/message_builder.hpp"
+#include "templates/template_values.hpp"
 
 using namespace deskgate;
 
@@ -45,4 +46,15 @@ TEST_CASE("buildMessage output parses back with parseMail") {
         CHECK(toString(parsed->kind) == std::string_view("auto_reply"));  // never answered automatically
         CHECK(parsed->defects.empty());
     }
+}
+
+TEST_CASE("formatToken writes what extractToken reads") {
+    for (const char* format : {"[Ticket#{number}]", "[HD-{number}]", "(Ticket {number})", "#{number}"}) {
+        CAPTURE(format);
+        for (std::uint64_t n : {1ULL, 1042ULL, 18446744073709551ULL}) {
+            const std::string subject = "AW: " + formatToken(format, n) + " Grüße";
+            CHECK(extractToken(subject, format) == n);
+        }
+    }
+    CHECK(formatToken("[Ticket#{number}]", 1042) == "[Ticket#1042]");
 }

@@ -269,3 +269,53 @@ routing:
     CHECK(stats[0].hits == 2000);
     CHECK(formatRuleStats(*set) == "2000\tinvoices\ttest.yaml:3\n4000\trest\ttest.yaml:4\n");
 }
+
+TEST_CASE("the match index answers exactly like the matchers one by one") {
+    // Rules and mails drawn from small pools so that many pairs match.
+    std::string yaml = "routing:\n";
+    const char* words[] = {"invoice", "refund", "outage", "login"};
+    for (int i = 0; i < 120; ++i) {
+        const std::string n = std::to_string(i % 7);
+        yaml += "  - name: r" + std::to_string(i) + "\n    when: ";
+        switch (i % 6) {
+            case 0: yaml += "{ from: [u" + n + "@a.com, U" + std::to_string(i % 5) + "@B.com] }\n"; break;
+            case 1: yaml += "{ from_domain: [d" + n + ".com, '*.sub" + n + ".org'] }\n"; break;
+            case 2: yaml += "{ subject: '(?i)\\b" + std::string(words[i % 4]) + "\\s*" + n + "' }\n"; break;
+            case 3: yaml += "{ body: 'order " + n + "\\b' }\n"; break;
+            case 4: yaml += "{ any: [ { to: [t" + n + "@h.test] }, { cc: [c" + n + "@h.test] } ] }\n"; break;
+            case 5: yaml += "{ all: [ { not: { from_domain: [d" + n + ".com] } }, { subject: '" + words[i % 4] + "' } ] }\n"; break;
+        }
+        yaml += "    set: { queue: q }\n    continue: true\n";
+    }
+    auto set = load(yaml);
+    int pairs = 0, hits = 0;
+    for (int m = 0; m < 300; ++m) {
+        const std::string n = std::to_string(m % 9);
+        MailSpec spec;
+        spec.from = m % 3 == 0 ? "u" + n + "@a.com" : m % 3 == 1 ? "x@d" + n + ".com" : "x@deep.sub" + n + ".org";
+        spec.to = {"t" + std::to_string(m % 8) + "@h.test"};
+        spec.cc = {"C" + std::to_string(m % 10) + "@H.test"};
+        spec.subject = std::string(m % 2 ? "RE: " : "") + words[m % 4] + " " + std::to_string(m % 11);
+        spec.body = "about order " + std::to_string(m % 8) + " again";
+        const ParsedMail pm = mail(spec);
+        RouteContext ctx{"support", utc(2026, 11, 30, 12), ""};
+        const MailView indexed(pm, ctx, set->index());
+        const MailView plain(pm, ctx);
+        REQUIRE(indexed.indexed);
+        for (const auto& rule : set->rules) {
+            std::vector<std::string> why;
+            const bool fast = matches(*rule.when, indexed);
+            const bool slow = explainMatch(*rule.when, plain, why);
+            if (fast != slow) {
+                CAPTURE(rule.name);
+                CAPTURE(spec.from);
+                CAPTURE(spec.subject);
+                CHECK(fast == slow);
+            }
+            ++pairs;
+            hits += fast;
+        }
+    }
+    CHECK(pairs == 36000);
+    CHECK(hits > 3000);   // the pools make sure the comparison covers matches, not only misses
+}

@@ -2,6 +2,7 @@
 
 #include "parsers/address_parser.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -177,25 +178,52 @@ void classify(ParsedMail& mail, const ReportParts& report) {
     std::string from_name = mail.from.empty() ? std::string() : lower(mail.from.front().name);
 
     // RFC 5965: abuse/feedback reports are neither bounces nor human mail.
-    if (report.feedback_report || report.report_type == "feedback-report") {
+    // Hotmail's JMRP complaints are ARF-like reports sent as multipart/mixed.
+    bool jmrp = contains(subject, "complaint about message from");
+    // Amazon SES complaint notifications (JSON over SNS) are feedback reports too.
+    if (contains(mail.text.substr(0, 2048), "\"notificationType\":\"Complaint\"")) jmrp = true;
+    if (report.feedback_report || report.report_type == "feedback-report" || jmrp) {
         mail.kind = MailKind::feedback_report;
         return;
     }
 
     // Bounces: RFC 3464 DSN first, then what non-standard MTAs send.
     bool dsn = !report.delivery_status.empty() || report.report_type == "delivery-status";
-    bool daemon_sender = from_local == "mailer-daemon" || from_local == "postmaster" || from_local == "mail-daemon" ||
+    // MAILER-DAEMON sends nothing but delivery reports (RFC 5321 §4.5.5 null sender mail).
+    bool mailer_daemon = contains(from_local, "mailer-daemon") || from_local == "mail-daemon" ||
                          from_local == "mailerdaemon" || contains(from_name, "mailer-daemon") ||
-                         contains(from_name, "mail delivery") || contains(from_local, "mailer-daemon") ||
-                         (from.empty() && mail.header("From") == nullptr && false);
-    static constexpr std::array<std::string_view, 24> kBounceSubjects{
+                         contains(from_name, "mailer daemon") || contains(from_name, "mail delivery") ||
+                         contains(from_name, "mail deliver") || contains(from_name, "ndr administrator");
+    // Role senders that also send bounces, but are sometimes people: need a second sign.
+    bool role_sender = from_local == "postmaster" || from_local == "post_master" || contains(from_local, "postmaster") ||
+                       contains(from_local, "bounce") || contains(from_local, "mdaemon") || from_local == "no-reply" ||
+                       from_local == "noreply" || contains(from_local, "daemon") || from_local == "sysadmin" ||
+                       contains(from_name, "interscan") || contains(from_name, "system administrator") ||
+                       from.empty();
+    static constexpr std::array<std::string_view, 34> kBounceSubjects{
         "undeliver", "undelivered mail", "delivery status notification", "delivery failure", "delivery failed",
         "returned mail", "mail delivery failed", "failure notice", "delivery notification", "non-delivery",
         "nondeliverable", "non remis", "unzustellbar", "nicht zustellbar", "mail system error", "delivery problem",
         "could not be delivered", "message not delivered", "delivery has failed", "returned to sender",
-        "warning: could not send", "mail could not be delivered", "delivery report", "rejected"};
+        "could not send", "mail could not be delivered", "delivery report", "rejected", "failed delivery",
+        "failure delivery", "error sending", "delayed mail", "mail failed", "returning to sender", "メールエラー",
+        "配信できません", "配信エラー", "errors from"};
     bool bounce_subject = false;
     for (auto s : kBounceSubjects) bounce_subject = bounce_subject || contains(subject, s);
+    if (subject.starts_with("warning:") && contains(subject, "delayed")) bounce_subject = true;
+    // What bounce texts say in their first lines.
+    static constexpr std::array<std::string_view, 19> kBounceBody{
+        "invalid user address", "no such user", "error message below:",
+        "could not be delivered", "couldn't be delivered", "unable to deliver", "delivery to the following recipient",
+        "this is the mail system at host", "delivery has failed", "permanent error", "wasn't able to deliver",
+        "was not able to deliver", "undeliverable", "user unknown", "delivery status notification",
+        "\"notificationtype\":\"bounce\"", "\"bouncetype\"", "returned to sender", "could not deliver"};
+    std::string head = lower(std::string_view(mail.text).substr(0, 4096));
+    bool bounce_body = false;
+    for (auto s : kBounceBody) bounce_body = bounce_body || contains(head, s);
+    bool has_original = !report.original_headers.empty() ||
+                        std::any_of(mail.attachments.begin(), mail.attachments.end(),
+                                    [](const Attachment& a) { return a.content_type == "message/rfc822"; });
     bool failed_header = mail.header("X-Failed-Recipients") != nullptr;
     // A DSN with only "Action: delivered/relayed/expanded" is a success report, not a bounce.
     BounceInfo from_dsn;
@@ -204,12 +232,12 @@ void classify(ParsedMail& mail, const ReportParts& report) {
         if (!from_dsn.status.empty() || !from_dsn.failed_recipient.empty()) break;
     }
     bool success_dsn = dsn && !from_dsn.status.empty() && from_dsn.status.front() == '2';
-    if ((dsn && !success_dsn) || failed_header || (daemon_sender && (bounce_subject || !report.delivery_status.empty())) ||
-        (bounce_subject && (daemon_sender || report.multipart_report || !report.original_headers.empty() ||
-                            mail.header("Auto-Submitted") != nullptr || from_local.empty() ||
-                            contains(from_local, "daemon") || contains(from_local, "postmaster") ||
-                            contains(from_local, "bounce") || contains(from_local, "mdaemon") ||
-                            contains(from_local, "notify")))) {
+    bool forwarded_by_person = subject.starts_with("fwd:") || subject.starts_with("fw:") || subject.starts_with("wg:");
+    bool bounce = (dsn && !success_dsn) || failed_header || (mailer_daemon && !forwarded_by_person) ||
+                  (role_sender && (bounce_subject || bounce_body || dsn || has_original)) ||
+                  (bounce_subject && !forwarded_by_person && (report.multipart_report || has_original || bounce_body ||
+                                                              mail.header("Auto-Submitted") != nullptr));
+    if (bounce) {
         mail.kind = MailKind::bounce;
         BounceInfo info = from_dsn;
         std::string text_lower = lower(mail.text);

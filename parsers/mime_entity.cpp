@@ -208,6 +208,16 @@ std::expected<HeaderBlock, ParseError> parseHeaderBlock(std::string_view raw, co
         std::string_view name = colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
         // obs-field-name (RFC 5322 §4.5.8) allows whitespace before the colon.
         while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+        if (!isFieldName(name) && !block.fields.empty() && block.fields.back().value.ends_with(';') &&
+            line.find('=') != std::string_view::npos && line.find(' ') == std::string_view::npos) {
+            // "Content-Type: multipart/alternative;\nboundary=…" — a parameter continued without
+            // the folding whitespace (seen from Apache James and others): keep it in the field.
+            addDefect(defects, "header continuation line without leading whitespace");
+            block.fields.back().value += ' ';
+            block.fields.back().value.append(line);
+            pos = next;
+            continue;
+        }
         if (!isFieldName(name)) {
             // Not a header: the body starts here without the blank separator line.
             addDefect(defects, "missing blank line between header and body");

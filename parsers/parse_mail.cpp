@@ -76,8 +76,8 @@ struct TextPart {
 
 class BodyWalker {
 public:
-    BodyWalker(ParsedMail& mail, std::vector<std::string>& defects, std::string header_charset)
-        : mail_(mail), defects_(defects), header_charset_(std::move(header_charset)) {}
+    BodyWalker(ParsedMail& mail, std::vector<std::string>& defects, std::string header_charset, const Limits& limits)
+        : mail_(mail), defects_(defects), header_charset_(std::move(header_charset)), limits_(limits) {}
 
     void walk(const Entity& e) {
         if (e.isMultipart()) return walkMultipart(e);
@@ -169,6 +169,12 @@ private:
         std::string utf8 = toUtf8(decoded, cs ? *cs : std::string_view{}, &defects_);
         TextPart part;
         if (e.subtype == "html") {
+            if (utf8.size() > limits_.max_html_bytes) {
+                addDefect(defects_, "HTML body cut to " + std::to_string(limits_.max_html_bytes) + " bytes for text conversion");
+                std::size_t cut = limits_.max_html_bytes;
+                while (cut > 0 && (static_cast<unsigned char>(utf8[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+                utf8.resize(cut);
+            }
             HtmlText h = htmlToText(utf8);
             part.text = std::move(h.text);
             part.quote_start = h.quote_start;
@@ -288,6 +294,7 @@ private:
     ParsedMail& mail_;
     std::vector<std::string>& defects_;
     std::string header_charset_;
+    const Limits& limits_;
 };
 
 // Raw header bytes → UTF-8. RFC 6532 allows UTF-8; anything else is 8-bit junk from old
@@ -368,7 +375,7 @@ std::expected<ParsedMail, ParseError> parseMail(std::string_view raw, const Pars
     }
     if (const std::string* v = rawHeader("References")) mail.references = parseMessageIds(*v);
 
-    BodyWalker walker(mail, mail.defects, header_charset);
+    BodyWalker walker(mail, mail.defects, header_charset, limits);
     walker.walk(top);
     std::size_t quote_start = std::string::npos;
     for (auto& part : walker.texts) {

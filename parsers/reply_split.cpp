@@ -180,7 +180,29 @@ ReplySplit splitReply(std::string_view text) {
     std::vector<Line> lines = splitLines(text);
     std::size_t i = findQuoteStart(lines);
     std::size_t offset = i < lines.size() ? lines[i].offset : text.size();
-    return splitReplyAt(text, offset);
+    ReplySplit split = splitReplyAt(text, offset);
+    if (!split.reply.empty() || i >= lines.size()) return split;
+    // Bottom-posting (Thunderbird, mailing-list style): attribution and ">" block first, the
+    // new text below it. The quote is the block; the reply is what follows.
+    std::size_t k = i;
+    if (!trim(lines[k].text).starts_with(">")) ++k;  // the attribution line (maybe wrapped)
+    while (k < lines.size() && !trim(lines[k].text).starts_with(">") && k < i + 3 &&
+           !trim(lines[k].text).empty() && !trim(lines[k - 1].text).ends_with(":"))
+        ++k;
+    std::size_t last_quoted = i;
+    for (; k < lines.size(); ++k) {
+        std::string_view t = trim(lines[k].text);
+        if (t.starts_with(">")) last_quoted = k;
+        else if (!t.empty()) break;
+    }
+    if (k >= lines.size()) return split;
+    std::size_t block_end = last_quoted + 1 < lines.size() ? lines[last_quoted + 1].offset : text.size();
+    ReplySplit rest = splitReply(text.substr(block_end));
+    if (rest.reply.empty()) return split;
+    std::string_view q = text.substr(offset, block_end - offset);
+    while (!q.empty() && (q.back() == '\n' || q.back() == ' ')) q.remove_suffix(1);
+    rest.quoted = rest.quoted.empty() ? std::string(q) : std::string(q) + "\n\n" + rest.quoted;
+    return rest;
 }
 
 std::string unflow(std::string_view text, bool delsp) {

@@ -141,8 +141,9 @@ void HeaderLine::encoded(std::string_view utf8, bool space) {
     for (std::size_t pos = 0; pos < s.size();) {
         bool sep = first ? space : true;
         std::size_t width = kSoftLimit - std::min(kSoftLimit, column_ + (sep ? 1 : 0));
-        // Fold when not even a short word (one 3-byte character) fits on this line.
-        if (sep && line_has_content_ && width < encodedWordLength(3)) {
+        // Fold when not even a word with the next character fits on this line.
+        const std::size_t next = std::max<std::size_t>(utf8SequenceLength(s, pos), 1);
+        if (sep && line_has_content_ && width < encodedWordLength(next)) {
             fold();
             width = kSoftLimit - 1;
         }

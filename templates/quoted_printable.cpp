@@ -42,6 +42,8 @@ void encodeLine(std::string_view line, std::string& out) {
         if (column + tokens[i].size() > limit) {
             out += "=\r\n";
             column = 0;
+            // A continuation line is a line too for mbox tools.
+            if (line.substr(i).starts_with("From ")) tokens[i] = escaped('F');
         }
         out += tokens[i];
         column += tokens[i].size();

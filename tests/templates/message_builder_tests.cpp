@@ -178,6 +178,8 @@ TEST_CASE("buildMessage: long subjects fold at 78 characters and decode to the o
         "日本語の件名はとても長くなることがあります。日本語の件名はとても長くなることがあります。日本語の件名はとても長くなることがあります。",
         "Short",
         "",
+        "[Ticket#1042] a bb ccc dddd 😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀 x 😀",
+        "[Ticket#1042] xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx 😀😀 y",
     };
     for (const std::string& subject : subjects) {
         CAPTURE(subject);

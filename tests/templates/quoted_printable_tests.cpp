@@ -57,3 +57,12 @@ TEST_CASE("quoted-printable: random text round-trips through mimetic's decoder a
         CHECK(decodeQuotedPrintable(enc) == normal);
     }
 }
+
+TEST_CASE("quoted-printable: no line of the encoding starts with \"From \"") {
+    for (std::size_t pad = 60; pad < 80; ++pad) {
+        const std::string text = std::string(pad, 'x') + " From here on";
+        const std::string enc = encodeQuotedPrintable(text);
+        for (const std::string& l : testmail::rawLines(enc)) CHECK_FALSE(l.starts_with("From "));
+        CHECK(decodeQuotedPrintable(enc) == text + "\n");
+    }
+}

@@ -141,6 +141,18 @@ bool SlaPolicy::pausesIn(std::string_view status) const {
     return std::find(pause_when.begin(), pause_when.end(), status) != pause_when.end();
 }
 
+std::vector<Pause> pausesFrom(const SlaPolicy& policy, std::span<const StatusChange> history) {
+    std::vector<Pause> out;
+    bool paused = false;
+    for (const auto& change : history) {
+        const bool pauses = policy.pausesIn(change.status);
+        if (pauses && !paused) out.push_back({change.at, std::nullopt});
+        if (!pauses && paused) out.back().end = change.at;
+        paused = pauses;
+    }
+    return out;
+}
+
 SlaDeadlines slaDeadlines(const SlaPolicy& policy, SysSeconds created, std::span<const Pause> pauses) {
     SlaDeadlines d;
     if (policy.calendar == nullptr) return d;

@@ -84,6 +84,16 @@ struct SlaDeadlines {
     std::optional<SysSeconds> resolution;
 };
 
+// A ticket's status history entry (from its events), oldest first.
+struct StatusChange {
+    SysSeconds at;
+    std::string status;   // new, open, pending, resolved, closed
+};
+
+// The intervals in which `history` had one of policy.pause_when's statuses; the last one is
+// open (no end) when the ticket is still in such a status.
+std::vector<Pause> pausesFrom(const SlaPolicy& policy, std::span<const StatusChange> history);
+
 // Deadlines of a ticket created at `created` under `policy`, with the clock stopped during
 // `pauses` (the intervals the ticket spent in one of policy.pause_when's statuses).
 // Recompute after every pause, resume or policy change; the daemon stores the result.

@@ -163,3 +163,26 @@ TEST_CASE("SLA deadlines of a policy, with pauses") {
     CHECK(iso(gold.first_response) == "2026-11-27 17:00");
     CHECK(iso(gold.resolution) == "2026-11-28 00:30");
 }
+
+TEST_CASE("pauses come from the status history") {
+    auto set = calendars();
+    const SlaPolicy& standard = *set->slaPolicy("standard");
+    const SysSeconds created = utc(2026, 11, 30, 7);   // Mon 08:00 CET
+    std::vector<StatusChange> history{{created, "new"},
+                                      {utc(2026, 11, 30, 8), "pending"},
+                                      {utc(2026, 11, 30, 8, 30), "pending"},   // repeated: one pause
+                                      {utc(2026, 11, 30, 10), "open"},
+                                      {utc(2026, 11, 30, 11), "pending"}};
+    auto pauses = pausesFrom(standard, history);
+    REQUIRE(pauses.size() == 2);
+    CHECK(pauses[0].begin == utc(2026, 11, 30, 8));
+    CHECK(pauses[0].end == utc(2026, 11, 30, 10));
+    CHECK(!pauses[1].end);
+    // 1h before the first pause, 1h between: the clock stands with 2h of the 4h left.
+    CHECK(iso(slaDeadlines(standard, created, pauses).first_response) == "none");
+    history.push_back({utc(2026, 12, 1, 8), "open"});   // customer answers Tue 09:00 CET
+    pauses = pausesFrom(standard, history);
+    CHECK(iso(slaDeadlines(standard, created, pauses).first_response) == "2026-12-01 10:00");
+    // A policy without pause_when never pauses.
+    CHECK(pausesFrom(*set->slaPolicy("gold"), history).empty());
+}

@@ -215,7 +215,6 @@ TEST_CASE("the trace says which rules matched and why; explain formats it") {
     CHECK(d.trace[1].stopped);
 
     const std::string text = formatDecision(*set, d, {.created = ctx.now, .assigned_agent = "ben", .show_hits = true});
-    MESSAGE(text);
     CHECK(text.find("MATCH 'key accounts' (") != std::string::npos);
     CHECK(text.find("etc/rules/routing.yaml:33, 1 hits)") != std::string::npos);
     CHECK(text.find("  agent: ben (round_robin among anna, ben)\n") != std::string::npos);

@@ -59,7 +59,8 @@ bool isFieldName(std::string_view s) {
     if (s.empty() || s.size() > 200) return false;
     for (char c : s) {
         auto u = static_cast<unsigned char>(c);
-        if (u <= 32 || u >= 127 || c == ':') return false;
+        // 8-bit bytes are invalid but occur (mislabelled names); they do not end the header.
+        if (u <= 32 || u == 127 || c == ':') return false;
     }
     return true;
 }
@@ -288,7 +289,19 @@ std::expected<std::unique_ptr<Entity>, ParseError> MimeParser::parseEntity(std::
         std::string_view inner = e->body;
         // RFC 2046 §5.2.1 forbids encoding message/rfc822, but mailers do it.
         if (e->cte == "base64" || e->cte == "quoted-printable") {
-            arena_.push_back(std::make_unique<std::string>(decodeTransfer(e->body, e->cte, &defects_)));
+            std::string decoded = decodeTransfer(e->body, e->cte, &defects_);
+            // The decoded message has its own (CRLF) line ends; the parser works on LF only.
+            std::string lf;
+            lf.reserve(decoded.size());
+            for (std::size_t k = 0; k < decoded.size(); ++k) {
+                if (decoded[k] == '\r') {
+                    lf.push_back('\n');
+                    if (k + 1 < decoded.size() && decoded[k + 1] == '\n') ++k;
+                } else {
+                    lf.push_back(decoded[k]);
+                }
+            }
+            arena_.push_back(std::make_unique<std::string>(std::move(lf)));
             inner = *arena_.back();
         }
         if (!trim(inner).empty()) {
@@ -303,8 +316,13 @@ std::expected<std::unique_ptr<Entity>, ParseError> MimeParser::parseEntity(std::
 std::expected<void, ParseError> MimeParser::splitMultipart(Entity& e) {
     const std::string* boundary_param = findParam(e.type_params, "boundary");
     std::string boundary = boundary_param ? *boundary_param : std::string();
-    // Trailing whitespace in a boundary is not allowed (RFC 2046 §5.1.1) and never matched by senders.
-    while (!boundary.empty() && (boundary.back() == ' ' || boundary.back() == '\t')) boundary.pop_back();
+    // RFC 2046 §5.1.1 forbids a boundary ending in a space, but it occurs; it is matched as
+    // written first, and without the trailing whitespace only if that never occurs.
+    if (!boundary.empty() && (boundary.back() == ' ' || boundary.back() == '\t')) {
+        std::string exact = "\n--" + boundary;
+        if (!e.body.starts_with(exact.substr(1)) && e.body.find(exact) == std::string_view::npos)
+            while (!boundary.empty() && (boundary.back() == ' ' || boundary.back() == '\t')) boundary.pop_back();
+    }
     auto asText = [&](const char* why) {
         addDefect(defects_, why);
         e.type = "text";

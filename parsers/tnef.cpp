@@ -32,7 +32,23 @@ std::string utf16leToUtf8(std::string_view bytes) {
 // MAPI property stream of attAttachment (MS-OXTNEF §2.1.3.4): we want
 // PidTagAttachLongFilename (0x3707) and, for files Outlook stores as a property,
 // PidTagAttachDataBinary (0x3701).
-void readMapiProps(std::string_view d, TnefFile& file) {
+void readMapiProps(std::string_view d, TnefFile& file, std::vector<TnefFile>& extra) {
+    std::string_view object;     // PidTagAttachDataObject
+    std::uint32_t method = 0;    // PidTagAttachMethod
+    struct Finish {
+        std::string_view& object;
+        std::uint32_t& method;
+        TnefFile& file;
+        std::vector<TnefFile>& extra;
+        ~Finish() {
+            if (object.empty()) return;
+            // ATTACH_OLE (6): a 16-byte IID precedes the OLE storage; other methods keep it all.
+            std::string_view data = method == 6 && object.size() >= 16 ? object.substr(16) : object;
+            // When attAttachData already held the rendering, the object is a file of its own.
+            if (file.data.empty()) file.data = std::string(data);
+            else extra.push_back(TnefFile{file.filename, std::string(data)});
+        }
+    } finish{object, method, file, extra};
     if (d.size() < 4) return;
     std::uint32_t count = le32(d, 0);
     std::size_t p = 4;
@@ -69,7 +85,10 @@ void readMapiProps(std::string_view d, TnefFile& file) {
         };
         switch (type) {
             case 0x0002: case 0x000B: if (!fixed(4)) return; break;  // short, bool padded to 4
-            case 0x0003: case 0x0004: case 0x000A: if (!fixed(4)) return; break;
+            case 0x0003: case 0x0004: case 0x000A:
+                if (!multi && id == 0x3705 && p + 4 <= d.size()) method = le32(d, p);
+                if (!fixed(4)) return;
+                break;
             case 0x0005: case 0x0006: case 0x0007: case 0x0014: case 0x0040: if (!fixed(8)) return; break;
             case 0x0048: if (!fixed(16)) return; break;
             case 0x001E: case 0x001F: case 0x0102: case 0x000D: {
@@ -88,8 +107,7 @@ void readMapiProps(std::string_view d, TnefFile& file) {
                         if (!name.empty()) file.filename = name;
                     }
                     if (v == 0 && id == 0x3701 && type == 0x0102 && file.data.empty()) file.data = std::string(value);
-                    if (v == 0 && id == 0x3701 && type == 0x000D && file.data.empty() && value.size() > 16)
-                        file.data = std::string(value.substr(16));  // embedded object: IID then data
+                    if (v == 0 && id == 0x3701 && type == 0x000D) object = value;
                     p += (static_cast<std::size_t>(len) + 3) & ~std::size_t{3};
                 }
                 break;
@@ -132,7 +150,10 @@ std::expected<std::vector<TnefFile>, std::string> unpackTnef(std::string_view d)
         } else if (id == kAttAttachData) {
             f.data = std::string(value);
         } else if (id == kAttAttachment) {
-            readMapiProps(value, f);
+            std::vector<TnefFile> extra;
+            readMapiProps(value, f, extra);
+            for (auto& x : extra) files.push_back(std::move(x));
+            open = false;  // the property block closes this attachment's attributes
         }
     }
     if (files.empty() && p < d.size() && p == 6) return std::unexpected(std::string("truncated TNEF stream"));

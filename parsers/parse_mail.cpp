@@ -340,7 +340,8 @@ std::expected<ParsedMail, ParseError> parseMail(std::string_view raw, const Pars
     utf8_values.reserve(top.fields.size());
     for (const auto& f : top.fields) {
         std::string v = headerToUtf8(f.value, header_charset, mail.defects);
-        mail.headers.emplace_back(std::string(f.name), decodeEncodedWords(v, &mail.defects));
+        std::string name = isAscii(f.name) ? std::string(f.name) : sanitizeUtf8(f.name);
+        mail.headers.emplace_back(std::move(name), decodeEncodedWords(v, &mail.defects));
         utf8_values.push_back(std::move(v));
     }
     auto rawHeader = [&](std::string_view name) -> const std::string* {

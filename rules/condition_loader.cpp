@@ -50,26 +50,6 @@ std::shared_ptr<const re2::RE2> compileRegex(YamlChecker& check, const YAML::Nod
     return re;
 }
 
-std::optional<int> parseClock(std::string_view s, bool allow24) {
-    int h = 0, m = 0;
-    char tail = 0;
-    std::string text(s);
-    if (std::sscanf(text.c_str(), "%2d:%2d%c", &h, &m, &tail) != 2) return std::nullopt;
-    if (text.size() != 5 || m < 0 || m > 59 || h < 0) return std::nullopt;
-    if (h == 24 && m == 0 && allow24) return 24 * 60;
-    if (h > 23) return std::nullopt;
-    return h * 60 + m;
-}
-
-std::optional<int> parseWeekday(std::string_view s) {
-    static constexpr std::array<std::string_view, 7> names{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-    std::string l = lower(std::string(s));
-    if (l.size() < 3) return std::nullopt;
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (l.starts_with(names[i])) return static_cast<int>(i);
-    return std::nullopt;
-}
-
 bool isAddress(std::string_view s) {
     auto at = s.find('@');
     return at != std::string_view::npos && at > 0 && at + 1 < s.size() && s.find('@', at + 1) == std::string_view::npos &&
@@ -86,18 +66,12 @@ void parseTime(YamlChecker& check, const YAML::Node& value, Condition& c, LoadCo
     if (auto days = check.strList(value, "weekday")) {
         std::array<bool, 7> set{};
         for (const auto& d : *days) {
-            // Ranges like mon-fri are handy here too.
-            auto dash = d.find('-');
-            auto a = parseWeekday(d.substr(0, dash));
-            auto b = dash == std::string::npos ? a : parseWeekday(d.substr(dash + 1));
-            if (!a || !b) {
+            auto list = parseDays(d);   // ranges like mon-fri are handy here too
+            if (!list) {
                 check.error(value["weekday"], "'weekday': '" + d + "' is not a weekday (mon, tue, … sun, or mon-fri)");
                 continue;
             }
-            for (int i = *a;; i = (i + 1) % 7) {
-                set[static_cast<std::size_t>(i)] = true;
-                if (i == *b) break;
-            }
+            for (int i : *list) set[static_cast<std::size_t>(i)] = true;
         }
         c.weekdays = set;
     }
@@ -105,8 +79,8 @@ void parseTime(YamlChecker& check, const YAML::Node& value, Condition& c, LoadCo
         auto dash = between->find('-');
         std::optional<int> from, to;
         if (dash != std::string::npos) {
-            from = parseClock(between->substr(0, dash), false);
-            to = parseClock(between->substr(dash + 1), true);
+            from = clockMinutes(between->substr(0, dash), false);
+            to = clockMinutes(between->substr(dash + 1), true);
         }
         if (!from || !to || *from == *to)
             check.error(value["between"], "'between': '" + *between + "' is not a time range like 18:00-08:00");

@@ -1,7 +1,9 @@
 // Internal to the rule loader: shared state of one load and the section parsers.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -23,6 +25,11 @@ struct LoadContext {
 // "unknown team 'x', did you mean 'y'?" when `name` is not in `known`; returns whether known.
 bool checkReference(YamlChecker& check, const YAML::Node& at, std::string_view what, const std::string& name,
                     const std::vector<std::string>& known);
+
+// "08:00" → 480; "24:00" only when allow24 (an interval's end).
+std::optional<int> clockMinutes(std::string_view s, bool allow24);
+// "mon-fri", "sat", "mon,wed,fri", "fri-mon" → weekday indices (0 = Sunday).
+std::optional<std::vector<int>> parseDays(std::string_view spec);
 
 // routing: [ {name, when, set, continue} ]
 void parseRouting(YamlChecker& check, const YAML::Node& list, LoadContext& ctx);

@@ -29,23 +29,6 @@ bool checkReference(YamlChecker& check, const YAML::Node& at, std::string_view w
     return false;
 }
 
-}  // namespace detail
-
-namespace {
-
-using detail::checkReference;
-using detail::LoadContext;
-
-const std::vector<std::string> kSections = {"teams", "routing", "calendars", "sla", "escalation",
-                                            "auto_close", "reopen", "limits"};
-const std::vector<std::string> kStatuses = {"new", "open", "pending", "resolved", "closed"};
-
-std::string where(const std::string& file, const YAML::Node& node) {
-    return file + ":" + std::to_string(node.Mark().line + 1);
-}
-
-// ---- calendars -------------------------------------------------------------------------
-
 std::optional<int> clockMinutes(std::string_view s, bool allow24) {
     int h = 0, m = 0;
     char tail = 0;
@@ -59,18 +42,22 @@ std::optional<int> clockMinutes(std::string_view s, bool allow24) {
     return h * 60 + m;
 }
 
+namespace {
+
+// "mon" or "monday", any case.
 std::optional<int> weekdayIndex(std::string s) {
-    static constexpr std::array<std::string_view, 7> names{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    static constexpr std::array<std::string_view, 7> names{"sunday",   "monday", "tuesday", "wednesday",
+                                                           "thursday", "friday", "saturday"};
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     while (!s.empty() && s.front() == ' ') s.erase(0, 1);
     while (!s.empty() && s.back() == ' ') s.pop_back();
-    if (s.size() < 3) return std::nullopt;
     for (std::size_t i = 0; i < names.size(); ++i)
-        if (s.starts_with(names[i])) return static_cast<int>(i);
+        if (s == names[i] || s == names[i].substr(0, 3)) return static_cast<int>(i);
     return std::nullopt;
 }
 
-// "mon-fri", "sat", "mon,wed,fri", "sat-sun" → the weekdays.
+}  // namespace
+
 std::optional<std::vector<int>> parseDays(std::string_view spec) {
     std::vector<int> days;
     std::string s(spec);
@@ -89,6 +76,25 @@ std::optional<std::vector<int>> parseDays(std::string_view spec) {
     if (days.empty()) return std::nullopt;
     return days;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::checkReference;
+using detail::clockMinutes;
+using detail::parseDays;
+using detail::LoadContext;
+
+const std::vector<std::string> kSections = {"teams", "routing", "calendars", "sla", "escalation",
+                                            "auto_close", "reopen", "limits"};
+const std::vector<std::string> kStatuses = {"new", "open", "pending", "resolved", "closed"};
+
+std::string where(const std::string& file, const YAML::Node& node) {
+    return file + ":" + std::to_string(node.Mark().line + 1);
+}
+
+// ---- calendars -------------------------------------------------------------------------
 
 void addHours(YamlChecker& check, const YAML::Node& at, const std::string& text, const std::vector<int>& days,
               Calendar& cal) {

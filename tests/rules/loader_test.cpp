@@ -124,6 +124,15 @@ TEST_CASE("validation messages are pinned with file:line:col") {
          "  - name: a\n"
          "    set: { queue: x\n",
          {"r.yaml:4:1: end of map flow not found"}},
+        {"calendars:\n"
+         "  c: { hours: \"24x7\" }\n"
+         "routing:\n"
+         "  - name: a\n"
+         "    when: { time: { calendar: c, weekday: [monkey], between: \"25:00-08:00\", business_hours: false } }\n"
+         "    set: { queue: x }\n",
+         {"r.yaml:5:43: 'weekday': 'monkey' is not a weekday (mon, tue, … sun, or mon-fri)",
+          "r.yaml:5:62: 'between': '25:00-08:00' is not a time range like 18:00-08:00",
+          "r.yaml:5:93: calendar 'c' is 24x7: it is never outside business hours"}},
         {"teams:\n"
          "  empty: {}\n",
          {"r.yaml:2:3: team 'empty' has no agents (add 'agents:' or set 'assign: none')"}},

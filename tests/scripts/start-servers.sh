@@ -76,6 +76,22 @@ elif [ -e "$HD_BASE" ]; then
   fi
 fi
 
+# Runs a server's start command with stdin from /dev/null, stdout+stderr appended to a file and
+# every other inherited descriptor closed. Daemons keep what they inherit, and a test runner
+# (ctest) waits for EOF on the test's output pipe until its last holder exits: without this,
+# ctest hangs after servers_start until the servers stop.
+detached() {
+  local out=$1
+  shift
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec "$@" </dev/null >>"$out" 2>&1
+  )
+}
+
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT; do
   port_busy "${!p}" && die "port ${!p} ($p) is already in use on 127.0.0.1; choose other ports"
@@ -252,7 +268,8 @@ protocol lmtp {
   postmaster_address = postmaster@helpdesk.test
 }
 EOF
-dovecot -c "$dv/dovecot.conf"
+detached "$dv/start.out" dovecot -c "$dv/dovecot.conf" ||
+  { cat "$dv/start.out" >&2; die "Dovecot did not start"; }
 
 mark "dovecot started"
 # ---- 5. Postfix (master -w directly; see notes §6 for the mtime and queue-dir tricks) -----------
@@ -342,7 +359,8 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 # Postfix naps until a freshly written table/config is older than ~1 s: backdate them.
 touch -d '1 minute ago' "$pf/conf/main.cf" "$pf/conf/master.cf" "$pf/conf/vmailbox"
-"$POSTFIX_MASTER" -c "$pf/conf" -w
+detached "$pf/start.out" "$POSTFIX_MASTER" -c "$pf/conf" -w ||
+  { cat "$pf/start.out" >&2; tail -n 20 "$pf/maillog" >&2 2>/dev/null; die "Postfix did not start"; }
 
 mark "postfix started"
 # ---- 6. PostgreSQL (initdb refuses root: run as the postgres OS user) ---------------------------
@@ -365,7 +383,7 @@ shared_buffers = 32MB
 log_min_messages = warning
 EOF
 mark "initdb"
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w -t 30 start >/dev/null ||
+detached "$pg/start.out" runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w -t 30 start ||
   { tail -n 20 "$pg/postgres.log" >&2; die "PostgreSQL did not start"; }
 runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -h "$pg/run" -p "$HD_PG_PORT" -U postgres -d postgres <<'EOF'
 CREATE ROLE deskgate LOGIN PASSWORD 'deskgate' CREATEDB;

@@ -14,6 +14,8 @@ namespace deskgate {
 namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
+constexpr std::size_t kMaxAddrSpec = 254;
+constexpr std::size_t kMaxMessageId = 250;
 
 std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {
     for (unsigned char c : s) {
@@ -67,11 +69,13 @@ std::string collapseSpaces(std::string_view s) {
 // not ASCII (RFC 2047 §5 (3)).
 void appendDisplayName(HeaderLine& line, std::string_view rawName) {
     const std::string name = collapseSpaces(sanitizeHeaderValue(rawName));
-    if (needsEncodedWord(name)) {
+    const std::vector<std::string_view> parts = words(name);
+    // A word too long for a line goes into encoded words too, which can be split.
+    const bool longWord = std::any_of(parts.begin(), parts.end(), [](std::string_view w) { return w.size() > 70; });
+    if (needsEncodedWord(name) || longWord) {
         line.encoded(name);
         return;
     }
-    const std::vector<std::string_view> parts = words(name);
     const bool plain = std::all_of(parts.begin(), parts.end(), [](std::string_view w) {
         return std::all_of(w.begin(), w.end(), isAtext);
     });
@@ -168,6 +172,8 @@ std::string formatDate(std::chrono::system_clock::time_point when) {
 std::string cleanAddrSpec(std::string_view address) {
     std::string out;
     for (char c : toValidUtf8(address)) {
+        // RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so no real address is longer.
+        if (out.size() >= kMaxAddrSpec) break;
         const auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u == 0x7f) continue;
         if (std::string_view("<>()\",;:\\").find(c) != std::string_view::npos) continue;
@@ -179,6 +185,7 @@ std::string cleanAddrSpec(std::string_view address) {
 std::string cleanMessageId(std::string_view id) {
     std::string out;
     for (char c : id) {
+        if (out.size() >= kMaxMessageId) break;  // keeps every header line under 998 (RFC 5322 §2.1.1)
         const auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>') continue;
         out += c;

@@ -56,7 +56,7 @@ inline constexpr std::size_t kMaxReferences = 20;
 // Parts of buildMessage, exported for tests and for callers building their own headers.
 std::string formatDate(std::chrono::system_clock::time_point when);  // "Fri, 27 Nov 2026 16:23:02 +0000"
 std::string formatAddressField(std::string_view name, const std::vector<Address>& addresses);
-std::string cleanAddrSpec(std::string_view address);  // drops characters no addr-spec may hold
-std::string cleanMessageId(std::string_view id);      // drops <>, white space and controls
+std::string cleanAddrSpec(std::string_view address);  // drops characters no addr-spec may hold; at most 254
+std::string cleanMessageId(std::string_view id);      // drops <>, white space and controls; at most 250
 
 }  // namespace deskgate

@@ -18,6 +18,7 @@ std::string randomText(std::mt19937& rng, std::size_t maxLen) {
         "a", "Z", " ", "  ", "\r", "\n", "\r\n", "\t", "\"", "\\", ",", ";", ":", "<", ">", "@", "(", ")", ".",
         "=?", "?=", "=?UTF-8?B?QQ==?=", "ä", "ß", "€", "日本", "😀", "\x01", "\x7f", "\xff", "Bcc: x@y",
         "Subject: evil", "[Ticket#1042]", "verylongwordwithoutanyspacesatallthatkeepsgoingandgoingandgoingandgoing",
+        std::string(1200, 'L'),
     };
     std::string out;
     const std::size_t n = rng() % maxLen;

@@ -11,7 +11,7 @@
 #                      stops everything; exit 0 only if the acknowledgement arrived
 #   demo.sh --stop     stops a demo left running (HD_DEMO_KEEP=1)
 #
-# Environment: HD_DEMO_DIR [/tmp/deskgate-demo], HD_BUILD_DIR [build], HD_SKIP_DEPS=1,
+# Environment: HD_DEMO_DIR [/tmp/deskgate-demo], HD_BUILD_DIR [build], HD_SKIP_DEPS=1, HD_SKIP_BUILD=1,
 # HD_DEMO_KEEP=1 (leave the servers running after deskgate stops). The demo uses its own ports
 # (IMAP 11143, IMAPS 11993, LMTP 11024, SMTP 11025, SASL 11026, PostgreSQL 55329) so that it can
 # run next to the test suite's servers (10143, ...).
@@ -55,9 +55,12 @@ if [ "${HD_SKIP_DEPS:-0}" != 1 ]; then
   say "installing Debian packages"
   "$root/tests/scripts/install-deps.sh"
 fi
-say "building deskgate into $build (a cold build takes several minutes on 2 cores)"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target deskgate -j "${HD_JOBS:-2}"
+if [ "${HD_SKIP_BUILD:-0}" != 1 ]; then
+  say "building deskgate into $build (a cold build takes several minutes on 2 cores)"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" --target deskgate -j "${HD_JOBS:-2}"
+fi
+[ -x "$deskgate" ] || { echo "demo: $deskgate was not built" >&2; exit 1; }
 
 # ---- 2. servers -----------------------------------------------------------------------------------
 say "starting Dovecot, Postfix and PostgreSQL in $HD_BASE"
@@ -95,15 +98,16 @@ mailboxes:
 smtp:
   url: smtp://127.0.0.1:$HD_SMTP_PORT/helpdesk.test
 agents:
-  - name: agent1
+  # the names etc/rules/teams.yaml uses
+  - name: anna
     address: agent1@helpdesk.test
-    teams: [support]
-  - name: agent2
+    teams: [first-level]
+  - name: ben
     address: agent2@helpdesk.test
-    teams: [support]
-  - name: supervisor
+    teams: [first-level]
+  - name: carla
     address: supervisor@helpdesk.test
-    teams: [support, billing]
+    teams: [second-level]
 rules: $root/etc/rules
 templates: $root/etc/templates
 language: en
@@ -126,8 +130,9 @@ print_howto() {
   cat <<EOF
 
 ==== deskgate demo ================================================================
-Accounts (password '$HD_PASSWORD'): support@, agent1@, agent2@, supervisor@helpdesk.test;
-alice@, bob@, carol@customer.test. deskgate watches support@helpdesk.test (IMAPS).
+Accounts (password '$HD_PASSWORD'): support@, agent1@ (anna), agent2@ (ben), supervisor@
+(carla) helpdesk.test; alice@, bob@, carol@customer.test. deskgate watches support@helpdesk.test
+over IMAPS.
 
 1. Write to the help desk as alice (over SMTP to the local Postfix):
 

@@ -144,10 +144,14 @@ TEST_CASE("sections: optional parts appear only when their values are set") {
     v = ticketValues();
     v.set("event.customer_reply", "1").set("text", "noch da?");
     v.add("attachments", TemplateValues{}.set("name", "foto.jpg").set("type", "image/jpeg").set("size", "12 KB"));
+    v.add("attachments", TemplateValues{}.set("name", "a.pdf").set("type", "application/pdf").set("size", "1 MB"));
     auto note = set->render("agent_notification", "de", v);
     REQUIRE(note);
-    CHECK(note->text.starts_with("Jürgen Weiß hat erneut geschrieben.\n"));
-    CHECK(note->text.find("Anhang:     foto.jpg (image/jpeg, 12 KB)\n") != std::string::npos);
+    CHECK(note->text.starts_with("Jürgen Weiß hat erneut geschrieben.\n\nTicket:     1042\n"));
+    CHECK(note->text.find("Queue:      it\n"
+                          "Anhang:     foto.jpg (image/jpeg, 12 KB)\n"
+                          "Anhang:     a.pdf (application/pdf, 1 MB)\n"
+                          "\n---") != std::string::npos);
     CHECK(note->text.find("Folgt auf") == std::string::npos);
 }
 

@@ -36,7 +36,8 @@ struct OutgoingMail {
 //   hold specials; addr-specs stripped of anything that cannot be in one.
 // - Subject RFC 2047 encoded where needed; every field folded at 78 characters where a
 //   space allows it (never over 998).
-// - Message-ID, In-Reply-To, References (RFC 5322 §3.6.4; in_reply_to is appended to the
+// - Message-ID (left out when message_id is empty: always set one), In-Reply-To,
+//   References (RFC 5322 §3.6.4; in_reply_to is appended to the
 //   references when missing; long chains keep the first id and the most recent ones).
 // - text/plain; charset=utf-8, quoted-printable; multipart/alternative with the HTML.
 // - When auto_submitted is set: Auto-Submitted (RFC 3834 §5), X-Auto-Response-Suppress: All
@@ -45,7 +46,7 @@ struct OutgoingMail {
 //   headers with an invalid name, or a name deskgate sets itself, are dropped.
 std::string buildMessage(const OutgoingMail& mail);
 
-// A Message-ID right side "local@domain" (no angle brackets), unique as long as
+// A Message-ID "id-left@id-right" (RFC 5322 §3.6.4, no angle brackets), unique as long as
 // `unique_seed` is (e.g. "t1042-o17" from the ticket and the outbox row): the same seed
 // gives the same id, so a retried send keeps its id.
 std::string makeMessageId(std::string_view domain, std::string_view unique_seed);

@@ -72,6 +72,19 @@ TEST_CASE("SMTP: unknown local recipient is refused at RCPT; STARTTLS with AUTH 
         67);  // CURLE_LOGIN_DENIED
 }
 
+TEST_CASE("SMTP server can be taken away and brought back; queued mail survives") {
+  REQUIRE(smtpServerUp());
+  stopSmtpServer();
+  CHECK_FALSE(smtpServerUp());
+  SmtpResult down = trySendMail("bob@customer.test", {"alice@customer.test"}, "Subject: x\r\n\r\nx\r\n");
+  CHECK(down.curlCode == 7);  // CURLE_COULDNT_CONNECT
+  startSmtpServer();
+  CHECK(smtpServerUp());
+  const std::string id = uniqueMessageId();
+  sendMail("bob@customer.test", {"alice@customer.test"}, "Subject: back\nMessage-ID: " + id + "\n\nx\n");
+  CHECK(waitFor([&] { return findByMessageId("alice@customer.test", "INBOX", id) != 0; }, 10s));
+}
+
 TEST_CASE("IMAPS: the test CA verifies the server; no CA or a wrong CA fails verification") {
   const auto& env = servers();
   ImapProbe ok = probeImap(env.imapsUrl(), "alice@customer.test", env.password, env.caFile);

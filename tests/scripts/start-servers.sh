@@ -418,6 +418,8 @@ export HD_WRONG_CA_FILE='$tls/wrong-ca.pem'
 export HD_PG_URL='postgresql://deskgate:deskgate@127.0.0.1:$HD_PG_PORT/deskgate'
 export HD_PG_CONNINFO='host=127.0.0.1 port=$HD_PG_PORT dbname=deskgate user=deskgate password=deskgate'
 export HD_DOVEADM='doveadm -c $dv/dovecot.conf'
+export HD_POSTFIX_START='$POSTFIX_MASTER -c $pf/conf -w'
+export HD_POSTFIX_PID_FILE='$q/pid/master.pid'
 export HD_PASSWORD='$HD_PASSWORD'
 export HD_ACCOUNTS='${ACCOUNTS[*]}'
 EOF

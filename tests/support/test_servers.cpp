@@ -7,7 +7,10 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,7 +85,8 @@ ServerEnv loadServerEnv() {
   } else if (std::getenv("HD_IMAP_PORT") != nullptr) {
     for (const char* n : {"HD_IMAP_PORT", "HD_IMAPS_PORT", "HD_LMTP_PORT", "HD_SMTP_PORT",
                           "HD_SASL_PORT", "HD_PG_PORT", "HD_CA_FILE", "HD_WRONG_CA_FILE",
-                          "HD_PG_URL", "HD_PG_CONNINFO", "HD_DOVEADM", "HD_PASSWORD", "HD_ACCOUNTS"})
+                          "HD_PG_URL", "HD_PG_CONNINFO", "HD_DOVEADM", "HD_PASSWORD", "HD_ACCOUNTS",
+                          "HD_POSTFIX_START", "HD_POSTFIX_PID_FILE"})
       if (const char* v = std::getenv(n)) vars[n] = v;
   } else {
     fail("test servers not found: no " + envFile.string() +
@@ -110,6 +114,9 @@ ServerEnv loadServerEnv() {
   e.pgConninfo = str("HD_PG_CONNINFO", "host=127.0.0.1 port=" + port +
                                            " dbname=deskgate user=deskgate password=deskgate");
   e.doveadm = splitWords(str("HD_DOVEADM", "doveadm -c " + e.base + "/dovecot/dovecot.conf"));
+  e.postfixStart = splitWords(str("HD_POSTFIX_START", "/usr/lib/postfix/sbin/master -c " + e.base +
+                                                          "/postfix/conf -w"));
+  e.postfixPidFile = str("HD_POSTFIX_PID_FILE", e.base + "/postfix/queue/pid/master.pid");
   e.password = str("HD_PASSWORD", "secret");
   e.accounts = splitWords(str("HD_ACCOUNTS", ""));
   return e;
@@ -258,7 +265,7 @@ std::string resolveProgram(const std::string& name) {
 // ctest timeout must not leave daemons behind. Between fork and exec only async-signal-safe calls.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
             const fs::path& stdinPath, const fs::path& outPath, const fs::path& errPath,
-            const fs::path& workDir) {
+            const fs::path& workDir, bool dieWithParent = true) {
   if (args.empty()) fail("spawn: no program");
   const std::string program = resolveProgram(args[0]);
   const std::string in = stdinPath.empty() ? "/dev/null" : stdinPath.string();
@@ -286,8 +293,10 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
       (void)!write(errPipe[1], &e, sizeof e);
       _exit(127);
     };
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
+    if (dieWithParent) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+    }
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
@@ -305,6 +314,10 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
       if (fd < 0 || dup2(fd, 2) < 0) die(errno);
     }
     if (!dir.empty() && chdir(dir.c_str()) != 0) die(errno);
+    // Nothing else of the test process leaks into the child (sockets, ctest's pipes), except the
+    // close-on-exec error pipe, which exec closes.
+    if (errPipe[1] > 3) close_range(3, static_cast<unsigned>(errPipe[1]) - 1, 0);
+    close_range(static_cast<unsigned>(errPipe[1]) + 1, ~0U, 0);
     execve(program.c_str(), argv.data(), envp.data());
     die(errno);
   }
@@ -546,6 +559,53 @@ void createFolder(const std::string& user, const std::string& folder) {
   for (std::string line; std::getline(in, line);)
     if (line == folder) return;
   doveadm({"mailbox", "create", "-u", user, folder});
+}
+
+// ---- the SMTP server ----------------------------------------------------------------------------
+
+namespace {
+std::optional<pid_t> postfixMasterPid() {
+  std::ifstream in(servers().postfixPidFile);
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return std::nullopt;
+  std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z') return std::nullopt;
+  return static_cast<pid_t>(pid);
+}
+}  // namespace
+
+bool smtpServerUp() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(servers().smtpPort));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return up;
+}
+
+void stopSmtpServer() {
+  if (auto pid = postfixMasterPid()) {
+    ::kill(*pid, SIGTERM);
+    if (!waitFor([&] { return !postfixMasterPid(); }, 20s, 20ms))
+      fail("Postfix master " + std::to_string(*pid) + " did not stop");
+  }
+  if (!waitFor([] { return !smtpServerUp(); }, 10s, 20ms)) fail("the SMTP port still answers after stopping Postfix");
+}
+
+void startSmtpServer() {
+  if (!postfixMasterPid()) {
+    const fs::path out = fs::path(servers().base) / "postfix" / "restart.out";
+    // Not tied to the test process: stop-servers.sh stops it like the first one.
+    pid_t pid = spawn(servers().postfixStart, {}, {}, out, out, {}, /*dieWithParent=*/false);
+    auto st = waitPid(pid, 60s);  // master -w returns once the daemon is up
+    if (!st || !st->exited || st->code != 0)
+      fail("Postfix did not start again: " + (st ? st->describe() : std::string("timeout")) + "\n" + readFile(out));
+  }
+  if (!waitFor(smtpServerUp, 10s, 20ms)) fail("Postfix started but the SMTP port does not answer");
 }
 
 // ---- waiting and mail helpers -------------------------------------------------------------------

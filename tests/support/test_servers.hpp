@@ -40,6 +40,8 @@ struct ServerEnv {
   std::string pgUrl;           // HD_PG_URL: postgresql://deskgate:deskgate@127.0.0.1:PORT/deskgate
   std::string pgConninfo;      // HD_PG_CONNINFO: the same in libpq keyword form
   std::vector<std::string> doveadm;  // HD_DOVEADM split into argv: doveadm -c <conf>
+  std::vector<std::string> postfixStart;  // HD_POSTFIX_START: master -c <conf> -w
+  std::string postfixPidFile;             // HD_POSTFIX_PID_FILE
   std::string password;        // HD_PASSWORD: every account's password ("secret")
   std::vector<std::string> accounts;  // HD_ACCOUNTS
 
@@ -119,6 +121,16 @@ void deliverDirect(const std::string& user, const std::string& folder, std::stri
 void clearMailbox(const std::string& user, const std::string& folder = "INBOX");
 // Creates a folder (no error if it exists).
 void createFolder(const std::string& user, const std::string& folder);
+
+// ---- taking the SMTP server away and back (for "SMTP down" tests) -------------------------------
+
+// Stops Postfix (SIGTERM to its master, waits until the SMTP port refuses connections). Mail
+// already queued stays in the queue. No-op if it is not running.
+void stopSmtpServer();
+// Starts it again (master -w, detached from the test process) and waits until SMTP answers.
+void startSmtpServer();
+// True while something accepts connections on the SMTP port.
+bool smtpServerUp();
 
 // ---- waiting ------------------------------------------------------------------------------------
 

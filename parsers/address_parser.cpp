@@ -202,6 +202,11 @@ std::string parseDateToIso(std::string_view value) {
         else if (c == ')') depth = depth > 0 ? depth - 1 : 0;
         else if (depth == 0) v.push_back(c == ',' ? ' ' : c);
     }
+    // "00:01+0000": a zone glued to the time.
+    for (std::size_t k = 1; k < v.size(); ++k)
+        if ((v[k] == '+' || v[k] == '-') && std::isdigit(static_cast<unsigned char>(v[k - 1])) && k >= 3 &&
+            v.find(':', k >= 6 ? k - 6 : 0) < k)
+            v.insert(k++, 1, ' ');
     std::array<std::string_view, 12> words{};
     std::size_t count = 0;
     std::string_view sv(v);

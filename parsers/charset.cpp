@@ -220,6 +220,15 @@ std::string toUtf8(std::string_view bytes, std::string_view charset, std::vector
     bool seven_bit_encoding = name == "UTF-7" || name.starts_with("ISO-2022") || name == "HZ-GB-2312" ||
                               name.starts_with("UTF-16") || name.starts_with("UTF-32") || name == "UCS-2";
     if (!seven_bit_encoding && isAscii(bytes)) return std::string(bytes);
+    if (seven_bit_encoding && name != "UTF-16" && !name.starts_with("UTF-16") && !name.starts_with("UTF-32") &&
+        name != "UCS-2" && !isAscii(bytes)) {
+        // 8-bit bytes cannot be ISO-2022-JP/UTF-7: the label is wrong (often the text is UTF-8).
+        addDefect(defects, "8-bit data in a part labelled " + std::string(charset));
+        if (isValidUtf8(bytes)) return std::string(bytes);
+        std::string guess = canonicalCharset(detectCharset(bytes));
+        name = guess.empty() || guess == "ASCII" ? "WINDOWS-1252" : guess;
+        if (name == "UTF-8") return sanitizeUtf8(bytes);
+    }
 
     if (name.empty() || name == "UTF-8" || name == "WINDOWS-1252") {
         // Most mail labelled (or not labelled at all) is in fact UTF-8; an ASCII or Latin-1

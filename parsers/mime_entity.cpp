@@ -221,7 +221,8 @@ std::expected<HeaderBlock, ParseError> parseHeaderBlock(std::string_view raw, co
         }
         if (!isFieldName(name)) {
             // Not a header: the body starts here without the blank separator line.
-            addDefect(defects, "missing blank line between header and body");
+            addDefect(defects, "missing blank line between header and body (before '" +
+                                   sanitizeUtf8(line.substr(0, 40)) + "')");
             block.body_offset = pos;
             return block;
         }

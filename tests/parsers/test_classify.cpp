@@ -112,6 +112,19 @@ TEST_CASE("non-standard bounces") {
     }
 }
 
+TEST_CASE("Hotmail JMRP complaint and Amazon SES complaint are feedback reports") {
+    CHECK(kindName(parse("From: staff@hotmail.com\nSubject: complaint about message from 192.0.2.1\n\nx\n").kind) == "feedback_report");
+    CHECK(kindName(parse("From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n"
+                         "{\"notificationType\":\"Complaint\",\"complaint\":{}}\n").kind) == "feedback_report");
+    ParsedMail ses = parse("From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n"
+                           "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bouncedRecipients\":"
+                           "[{\"emailAddress\":\"bounce@simulator.amazonses.com\",\"status\":\"5.1.1\"}]}}\n");
+    CHECK(kindName(ses.kind) == "bounce");
+    REQUIRE(ses.bounce);
+    CHECK(ses.bounce->status == "5.1.1");
+    CHECK(ses.bounce->failed_recipient == "bounce@simulator.amazonses.com");
+}
+
 TEST_CASE("ARF feedback report") {
     std::string raw =
         "From: abuse@example.net\nSubject: complaint\n"
@@ -147,6 +160,7 @@ TEST_CASE("reply and quote splitting for common clients") {
         {"signature then quote", "Fine.\n-- \nJane\n\nOn Mon, Jan 1, 2024 at 1:00 PM Bob <b@x.com> wrote:\n> q\n", "Fine.", "On Mon"},
         {"iPhone", "Sure\n\nSent from my iPhone\n\n> On Mar 1, 2022, at 09:05, Support <s@x.com> wrote:\n", "Sure", "> On Mar 1"},
         {"plain", "No quote at all.\nSecond line.", "No quote at all.\nSecond line.", ""},
+        {"bottom-posting (Thunderbird)", "On 04/02/2012 06:26 PM, Megan One wrote:\n> Hi\n\nHello\n", "Hello", "On 04/02/2012"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.client);

@@ -208,3 +208,22 @@ TEST_CASE("broken MIME still yields the text") {
     ParsedMail d = parse("From sender@x.com Mon Jan  1 00:00:00 2024\nFrom: s@x.com\nSubject: mbox\n\nbody\n");
     CHECK(d.subject == "mbox");
 }
+
+TEST_CASE("lenient MIME seen in real mail") {
+    // Apache James: a parameter continued on the next line without folding whitespace.
+    ParsedMail a = parse(
+        "From: a@x.com\nContent-Type: multipart/alternative;\nboundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhello\n--b--\n");
+    CHECK(a.text == "hello");
+    // A boundary parameter ending in spaces is matched as written (mime4j weird-boundary).
+    ParsedMail b = parse("From: a@x.com\nContent-Type: multipart/mixed; boundary=\"ab  \"\n\n--ab  \n\ntext\n--ab \nstill body\n--ab  --\n");
+    CHECK(b.text == "text\n--ab \nstill body");
+    // message/rfc822 encoded in base64 with CRLF inside.
+    ParsedMail c = parse("From: a@x.com\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+                         "U3ViamVjdDogaW5uZXINCg0KSW5uZXIgYm9keQ0K\n");
+    REQUIRE(c.attachments.size() == 1);
+    CHECK(c.attachments[0].filename == "inner.eml");
+    // ISO-2022-JP label on 8-bit UTF-8 text.
+    ParsedMail d = parse("From: a@x.com\nContent-Type: text/plain; charset=iso-2022-jp\nContent-Transfer-Encoding: 8bit\n\n"
+                         "\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88\n");
+    CHECK(d.text == "テスト\n");
+}

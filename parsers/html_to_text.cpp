@@ -217,6 +217,32 @@ HtmlText htmlToText(std::string_view html) {
         text.push_back(c);
     }
     if (result.quote_start != std::string::npos && mapped_quote == std::string::npos) mapped_quote = text.size();
+    // Second pass: lines that hold only spaces (from &nbsp;) count as blank; one blank line at most.
+    {
+        std::string clean;
+        clean.reserve(text.size());
+        std::size_t pos = 0, blank_run = 0, new_quote = std::string::npos;
+        while (pos <= text.size()) {
+            std::size_t eol = text.find('\n', pos);
+            if (eol == std::string::npos) eol = text.size();
+            if (mapped_quote != std::string::npos && new_quote == std::string::npos && mapped_quote <= eol)
+                new_quote = clean.size();
+            std::string_view line(text.data() + pos, eol - pos);
+            while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+            bool blank = line.find_first_not_of(' ') == std::string_view::npos;
+            if (blank) {
+                if (++blank_run == 1 && !clean.empty()) clean.push_back('\n');
+            } else {
+                blank_run = 0;
+                clean.append(line);
+                clean.push_back('\n');
+            }
+            if (eol == text.size()) break;
+            pos = eol + 1;
+        }
+        if (mapped_quote != std::string::npos) mapped_quote = new_quote == std::string::npos ? clean.size() : new_quote;
+        text = std::move(clean);
+    }
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     if (mapped_quote != std::string::npos && mapped_quote > text.size()) mapped_quote = text.size();
     result.text = std::move(text);

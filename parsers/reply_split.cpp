@@ -83,6 +83,12 @@ bool isAttributionStart(const std::vector<Line>& lines, std::size_t i) {
     // Gmail: "2014-10-17 11:28 GMT+03:00 Person <p@x>:" and "<j@x> wrote:" alone.
     if (iends(first, "wrote:") && first.size() < 300 && (first.find('@') != std::string_view::npos || first.size() < 120))
         return true;
+    // Yandex, mail.ru and others: '26.06.2014, 14:41, "Name" <a@x>:' — a date, an address, a colon.
+    if (first.size() < 200 && (iends(first, ">:") || iends(first, "> :")) && first.find('@') != std::string_view::npos) {
+        int digits = 0;
+        for (char c : first) digits += std::isdigit(static_cast<unsigned char>(c)) ? 1 : 0;
+        if (digits >= 6) return true;
+    }
     return false;
 }
 
@@ -105,13 +111,17 @@ bool isHeaderLine(std::string_view t, std::initializer_list<std::string_view> na
 bool isOutlookHeaderBlock(const std::vector<Line>& lines, std::size_t i) {
     std::string_view t = trim(lines[i].text);
     if (t.starts_with("*")) t.remove_prefix(1);  // "*From:* …" from HTML → text
-    if (!isHeaderLine(t, {"From:", "Von:", "De :", "De:", "Van:", "Da:"})) return false;
+    bool from = isHeaderLine(t, {"From:", "Von:", "De :", "De:", "Van:", "Da:", "От:", "Från:", "Fra:"});
+    bool date = isHeaderLine(t, {"Date:", "Datum:", "Sent:", "Gesendet:", "Дата:", "Отправлено:"});
+    if (!from && !date) return false;
     for (std::size_t k = i + 1; k < lines.size() && k <= i + 4; ++k) {
         std::string_view u = trim(lines[k].text);
         if (u.starts_with("*")) u.remove_prefix(1);
-        if (isHeaderLine(u, {"Sent:", "Gesendet:", "Date:", "Datum:", "Envoyé :", "Envoyé:", "Verzonden:", "Inviato:",
-                             "Enviado:"}))
+        if (from && isHeaderLine(u, {"Sent:", "Gesendet:", "Date:", "Datum:", "Envoyé :", "Envoyé:", "Verzonden:",
+                                     "Inviato:", "Enviado:", "Отправлено:", "Дата:", "Skickat:", "Sendt:"}))
             return true;
+        // Hotmail/Outlook.com put Date: first, then From:.
+        if (date && isHeaderLine(u, {"From:", "Von:", "От:"})) return true;
     }
     return false;
 }
@@ -125,8 +135,10 @@ std::size_t findQuoteStart(const std::vector<Line>& lines) {
             return i;
         }
         if (isAttributionStart(lines, i) || isOriginalMessageRule(t) || isOutlookHeaderBlock(lines, i)) return i;
-        if (t.size() >= 20 && t.find_first_not_of('_') == std::string_view::npos && i + 1 < lines.size()) {
-            // Outlook's "________________________________" rule before a From: block.
+        bool rule = (t.size() >= 20 && t.find_first_not_of('_') == std::string_view::npos) ||
+                    (t.size() >= 4 && t.find_first_not_of('-') == std::string_view::npos);
+        if (rule && i + 1 < lines.size()) {
+            // Outlook's "________________________________" rule (or an HTML <hr>) before a From: block.
             std::size_t k = i + 1;
             while (k < lines.size() && trim(lines[k].text).empty()) ++k;
             if (k < lines.size() && isOutlookHeaderBlock(lines, k)) return i;
@@ -158,7 +170,14 @@ std::string stripSignature(std::string_view reply) {
         }
     }
     std::string_view r = reply.substr(0, cut);
-    while (!r.empty() && (r.back() == '\n' || r.back() == ' ' || r.back() == '\r' || r.back() == '\t')) r.remove_suffix(1);
+    while (true) {
+        while (!r.empty() && (r.back() == '\n' || r.back() == ' ' || r.back() == '\r' || r.back() == '\t')) r.remove_suffix(1);
+        // A horizontal rule left above the cut quote ("----" from an <hr>, Outlook's "____").
+        std::size_t nl = r.rfind('\n');
+        std::string_view last = r.substr(nl == std::string_view::npos ? 0 : nl + 1);
+        if (last.size() < 2 || last.find_first_not_of("-_") != std::string_view::npos || last == "--") break;
+        r = r.substr(0, nl == std::string_view::npos ? 0 : nl);
+    }
     while (!r.empty() && (r.front() == '\n' || r.front() == '\r')) r.remove_prefix(1);
     return std::string(r);
 }

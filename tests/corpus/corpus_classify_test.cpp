@@ -113,3 +113,27 @@ TEST_CASE("corpus: talon replies split from their quotes") {
     }
     MESSAGE("talon standard replies split: " << split << "/" << total);
 }
+
+TEST_CASE("corpus: talon HTML replies split at the clients' quote markup") {
+    if (!corpus::available()) return;
+    const auto dir = corpus::root() / "talon" / "fixtures";
+    std::vector<corpus::fs::path> files;
+    for (const auto& e : corpus::fs::directory_iterator(dir / "html_replies")) files.push_back(e.path());
+    files.push_back(dir / "reply-separated-by-hr.html");
+    for (const auto& path : files) {
+        CAPTURE(path.filename().string());
+        auto m = parseMail("From: a@example.com\nContent-Type: text/html; charset=utf-8\n\n" + corpus::read(path));
+        REQUIRE(m.has_value());
+        CHECK_FALSE(m->quoted.empty());
+        CHECK_FALSE(m->reply_text.empty());
+        if (path.filename() == "reply-separated-by-hr.html") {
+            CHECK(m->reply_text == "Hi\nthere\nBob");
+        } else {
+            // talon's html_replies all answer "Hi. I am fine. Thanks, Alex" above the quote; the
+            // clients' markup (<p> or <div>) decides where blank lines fall, so compare without them.
+            std::string compact = m->reply_text;
+            while (compact.find("\n\n") != std::string::npos) compact.replace(compact.find("\n\n"), 2, "\n");
+            CHECK(compact == "Hi. I am fine.\nThanks,\nAlex");
+        }
+    }
+}

@@ -87,7 +87,7 @@ using detail::parseDays;
 using detail::LoadContext;
 
 const std::vector<std::string> kSections = {"teams", "routing", "calendars", "sla", "escalation",
-                                            "auto_close", "reopen", "limits"};
+                                            "auto_close", "reopen", "limits", "threading"};
 const std::vector<std::string> kStatuses = {"new", "open", "pending", "resolved", "closed"};
 
 std::string where(const std::string& file, const YAML::Node& node) {
@@ -355,6 +355,11 @@ void parseSettings(YamlChecker& check, const std::string& section, const YAML::N
     } else if (section == "reopen") {
         check.allowKeys(node, {"within"});
         ctx.set.reopen.within = check.duration(node, "within", true);
+    } else if (section == "threading") {
+        check.allowKeys(node, {"foreign_token"});
+        if (auto v = check.oneOf(node, "foreign_token", {"new_ticket", "hold"}))
+            ctx.set.threading.foreign_token =
+                *v == "hold" ? ThreadingSettings::ForeignToken::hold : ThreadingSettings::ForeignToken::new_ticket;
     } else if (section == "limits") {
         check.allowKeys(node, {"auto_replies_per_address_per_hour", "auto_replies_per_hour", "max_recipients"});
         auto& l = ctx.set.limits;
@@ -413,7 +418,7 @@ RuleSetResult loadRuleSet(const std::vector<RuleFile>& files, const RuleEnvironm
     eachEntry("sla", [&](YamlChecker& c, const YAML::Node& k, const YAML::Node& v) { parseSla(c, k, v, ctx); });
     eachSection("routing", [&](YamlChecker& c, const YAML::Node& n) { detail::parseRouting(c, n, ctx); });
     eachSection("escalation", [&](YamlChecker& c, const YAML::Node& n) { parseEscalation(c, n, ctx); });
-    for (const std::string section : {"auto_close", "reopen", "limits"}) {
+    for (const std::string section : {"auto_close", "reopen", "limits", "threading"}) {
         eachSection(section, [&](YamlChecker& c, const YAML::Node& n) {
             if (auto it = singleSeen.find(section); it != singleSeen.end()) {
                 c.error(n, "'" + section + "' is already set at " + it->second);

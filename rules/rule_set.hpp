@@ -94,6 +94,13 @@ struct LimitSettings {
     std::optional<std::int64_t> max_recipients;   // mails with more To+Cc are held for review
 };
 
+struct ThreadingSettings {
+    // A reply carrying a ticket's token from someone who is neither its customer, a
+    // participant nor an agent: open a new ticket (default) or hold it for review.
+    enum class ForeignToken { new_ticket, hold };
+    ForeignToken foreign_token = ForeignToken::new_ticket;
+};
+
 // What the caller knows from deskgate.yaml, so references can be checked.
 struct RuleEnvironment {
     struct Agent {
@@ -126,6 +133,7 @@ public:
     AutoCloseSettings auto_close;
     ReopenSettings reopen;
     LimitSettings limits;
+    ThreadingSettings threading;
 
     const Team* team(std::string_view name) const;
     const SlaPolicy* slaPolicy(std::string_view name) const;

@@ -13,10 +13,11 @@ constexpr SysSeconds kForever = SysSeconds::max();
 // duration ends; this bound only stops a hand-built calendar without hours from spinning.
 constexpr int kMaxDaysWalked = 366 * 200;
 
-SysSeconds localToSys(const date::time_zone& zone, date::local_seconds local, date::choose choice) {
+SysSeconds localToSys(const date::time_zone* zone, date::local_seconds local, date::choose choice) {
+    if (zone == nullptr) return SysSeconds{local.time_since_epoch()};   // a hand-built calendar: UTC
     // Nonexistent local times (spring forward) map to the transition instant for either
     // choice; ambiguous ones (fall back) take the earlier or the later instant as asked.
-    return date::floor<Seconds>(zone.to_sys(local, choice));
+    return date::floor<Seconds>(zone->to_sys(local, choice));
 }
 
 // Pauses sorted and merged; an open pause extends to kForever.
@@ -60,7 +61,7 @@ void walkOpen(const Calendar& cal, SysSeconds from, std::span<const std::pair<Sy
         return true;
     };
 
-    if (cal.always_open || cal.zone == nullptr) {
+    if (cal.always_open) {
         emit(from, kForever);
         return;
     }
@@ -69,8 +70,8 @@ void walkOpen(const Calendar& cal, SysSeconds from, std::span<const std::pair<Sy
         if (cal.isHoliday(day)) continue;
         const auto& intervals = cal.week[date::weekday(day).c_encoding()];
         for (const auto& iv : intervals) {
-            SysSeconds b = localToSys(*cal.zone, day + std::chrono::minutes(iv.begin), date::choose::earliest);
-            SysSeconds e = localToSys(*cal.zone, day + std::chrono::minutes(iv.end), date::choose::latest);
+            SysSeconds b = localToSys(cal.zone, day + std::chrono::minutes(iv.begin), date::choose::earliest);
+            SysSeconds e = localToSys(cal.zone, day + std::chrono::minutes(iv.end), date::choose::latest);
             if (e <= from) continue;
             if (!emit(std::max(b, from), e)) return;
         }

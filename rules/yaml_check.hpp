@@ -13,6 +13,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "parsers/suggest.hpp"  // didYouMean
+
 namespace deskgate {
 
 struct ConfigError {
@@ -23,8 +25,6 @@ struct ConfigError {
     std::string str() const;  // "file:line:col: message"
 };
 
-// Closest candidate within a small edit distance, for "did you mean" hints.
-std::optional<std::string> didYouMean(std::string_view word, const std::vector<std::string>& candidates);
 
 // Parses "90s", "30m", "4h", "3d", "1w", or a combination like "1h30m".
 std::optional<std::chrono::seconds> parseDuration(std::string_view text);

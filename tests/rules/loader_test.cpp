@@ -27,6 +27,7 @@ TEST_CASE("the shipped example rules in etc/rules load") {
     CHECK(set.auto_close.pending_for == std::chrono::days(7));
     CHECK(set.reopen.within == std::chrono::days(14));
     CHECK(set.limits.auto_replies_per_address_per_hour == 5);
+    CHECK(set.threading.foreign_token == ThreadingSettings::ForeignToken::hold);
     // Files are read sorted by name; the rules keep where they came from.
     CHECK(set.rules.front().file.ends_with("etc/rules/routing.yaml"));
     CHECK(set.rules.front().line == 24);
@@ -117,9 +118,11 @@ TEST_CASE("validation messages are pinned with file:line:col") {
           "r.yaml:6:39: 'by' belongs to 'before'; a 'breached' step fires at the deadline",
           "r.yaml:7:9: 'do' is empty: the step would do nothing"}},
         {"auto_close: { pending_for: 7 days }\n"
-         "limits: { auto_replies_per_address_per_hour: -1 }\n",
+         "limits: { auto_replies_per_address_per_hour: -1 }\n"
+         "threading: { foreign_token: drop }\n",
          {"r.yaml:1:28: 'pending_for': bad duration '7 days' (use e.g. 90s, 30m, 4h, 3d)",
-          "r.yaml:2:46: 'auto_replies_per_address_per_hour' must be between 0 and 100000"}},
+          "r.yaml:2:46: 'auto_replies_per_address_per_hour' must be between 0 and 100000",
+          "r.yaml:3:29: 'foreign_token': 'drop' is not one of new_ticket, hold"}},
         {"routing:\n"
          "  - name: a\n"
          "    set: { queue: x\n",

@@ -2,6 +2,8 @@
 // offsets turned into line:column) and the names it uses (against the template catalog).
 #include "templates/template_check.hpp"
 
+#include "parsers/suggest.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
@@ -30,21 +32,6 @@ Location locate(std::string_view source, std::size_t offset, int line, int colum
     if (newlines == 0) return {line, column + static_cast<int>(utf8Length(before))};
     const std::size_t lineStart = before.rfind('\n') + 1;
     return {line + static_cast<int>(newlines), 1 + static_cast<int>(utf8Length(before.substr(lineStart)))};
-}
-
-std::size_t editDistance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
 }
 
 // One tag of a mustache source (default delimiters).
@@ -106,18 +93,9 @@ std::vector<std::string> knownNames(std::string_view templateName) {
 
 }  // namespace
 
-std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates) {
-    std::size_t best = std::string_view::npos;
-    const std::string* match = nullptr;
-    for (const std::string& c : candidates) {
-        const std::size_t d = editDistance(word, c);
-        if (d < best) {
-            best = d;
-            match = &c;
-        }
-    }
-    if (!match || best > std::max<std::size_t>(2, word.size() / 3)) return {};
-    return " (did you mean '" + *match + "'?)";
+std::string didYouMeanHint(std::string_view word, const std::vector<std::string>& candidates) {
+    auto match = didYouMean(word, candidates);
+    return match ? " (did you mean '" + *match + "'?)" : std::string();
 }
 
 std::vector<TemplateError> checkTemplateSource(std::string_view file, std::string_view name, std::string_view source,
@@ -165,7 +143,7 @@ std::vector<TemplateError> checkTemplateSource(std::string_view file, std::strin
         const std::optional<std::string> resolved = resolve(tag.name);
         if (!resolved) {
             errorAt(tag.offset, "unknown variable '" + tag.name + "' in template '" + std::string(name) + "'" +
-                                    didYouMean(tag.name, known));
+                                    didYouMeanHint(tag.name, known));
         }
         if (tag.sigil == '#' || tag.sigil == '^') sections.push_back(resolved.value_or(tag.name));
     }

@@ -21,7 +21,7 @@ std::vector<TemplateError> checkTemplateSource(std::string_view file, std::strin
 bool usesVariable(std::string_view source, std::string_view variable);
 
 // " (did you mean 'x'?)" for the closest candidate within a small edit distance, or "".
-std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates);
+std::string didYouMeanHint(std::string_view word, const std::vector<std::string>& candidates);
 
 // "de_AT" -> "de-at": language tags compared case-insensitively with '-'.
 std::string normalizeLanguage(std::string_view language);

@@ -152,7 +152,7 @@ std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::fromSources(
         const std::string name = fileName.substr(0, fileName.size() - (isHtml ? kHtmlSuffix : kTextSuffix).size());
         const TemplateInfo* info = findTemplateInfo(name);
         if (!info) {
-            check.add(0, 0, "unknown template '" + name + "'" + didYouMean(name, requiredTemplateNames()));
+            check.add(0, 0, "unknown template '" + name + "'" + didYouMeanHint(name, requiredTemplateNames()));
             continue;
         }
         if (!isHtml) textFiles.emplace(language, name);

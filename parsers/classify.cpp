@@ -282,6 +282,23 @@ void classify(ParsedMail& mail, const ReportParts& report) {
                 p = eol + 1;
             }
         }
+        if (info.original_message_id.empty()) {
+            // Returned headers quoted in the bounce text (qmail, Exim, Sendmail "----- Original message -----").
+            std::string_view text(mail.text);
+            for (std::size_t p = 0; p < text.size();) {
+                std::size_t eol = text.find('\n', p);
+                if (eol == std::string_view::npos) eol = text.size();
+                std::string_view line = trim(text.substr(p, eol - p));
+                if (line.size() > 11 && lower(line.substr(0, 11)) == "message-id:") {
+                    auto ids = parseMessageIds(line.substr(11));
+                    if (!ids.empty() && ids.front() != mail.message_id) {
+                        info.original_message_id = ids.front();
+                        break;
+                    }
+                }
+                p = eol + 1;
+            }
+        }
         mail.bounce = std::move(info);
         return;
     }

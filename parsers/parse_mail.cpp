@@ -275,6 +275,10 @@ private:
     }
 
     void addMessageAttachment(const Entity& e) {
+        // Non-standard bounces attach the returned message in multipart/mixed: keep its header
+        // block for the original Message-ID (classification decides whether it is a bounce).
+        if (report.original_headers.empty() && !e.children.empty())
+            for (const auto& f : e.children.front()->fields) report.original_headers += std::string(f.name) + ": " + f.value + "\n";
         Attachment a;
         fillCommon(e, a);
         a.filename = filenameOf(e);

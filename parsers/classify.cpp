@@ -104,6 +104,36 @@ bool temporaryWording(std::string_view t) {
     return false;
 }
 
+// When an MTA gives no enhanced status code (or only x.0.0), its wording says which
+// RFC 3463 detail applies; the table follows the reasons sisimai distinguishes.
+std::string refineStatus(const std::string& status, std::string_view text) {
+    struct Reason {
+        std::string_view detail;  // "1.1" of x.1.1
+        std::array<std::string_view, 8> phrases;
+    };
+    static constexpr std::array<Reason, 7> kReasons{{
+        {"2.2", {"mailbox full", "mailbox is full", "quota exceeded", "over quota", "exceeded storage",
+                 "insufficient storage", "mailbox size limit", "overquota"}},
+        {"1.1", {"user unknown", "unknown user", "no such user", "does not exist", "invalid recipient",
+                 "recipient address rejected", "mailbox not found", "unknown recipient"}},
+        {"2.1", {"mailbox disabled", "account disabled", "account has been disabled", "suspended",
+                 "mailbox unavailable", "inactive", "account is locked", "deactivated"}},
+        {"1.2", {"host not found", "domain not found", "no mx", "unrouteable", "name or service not known",
+                 "host unknown", "domain does not exist", "no such domain"}},
+        {"3.4", {"message too large", "message size exceeds", "size limit", "too big", "message is too large",
+                 "exceeds the maximum size", "message length exceeds", "larger than"}},
+        {"7.1", {"spam", "blocked", "blacklist", "blocklist", "relaying denied", "relay access denied",
+                 "not permitted", "policy"}},
+        {"4.7", {"timed out", "timeout", "delivery time expired", "too long in queue", "retry time",
+                 "could not be delivered for", "expired", "gave up"}},
+    }};
+    if (status.size() < 5 || status.substr(1) != ".0.0") return status;
+    for (const auto& r : kReasons)
+        for (auto phrase : r.phrases)
+            if (!phrase.empty() && contains(text, phrase)) return std::string(1, status.front()) + "." + std::string(r.detail);
+    return status;
+}
+
 }  // namespace
 
 BounceInfo parseDeliveryStatus(std::string_view dsn) {
@@ -260,6 +290,7 @@ void classify(ParsedMail& mail, const ReportParts& report) {
             // Sendmail-era and provider bounces that give no code: keep the class the text states.
             info.status = temporaryWording(text_lower) || temporaryWording(subject) ? "4.0.0" : "5.0.0";
         }
+        info.status = refineStatus(info.status, text_lower);
         info.permanent = info.status.front() == '5';
         if (info.original_message_id.empty() && !report.original_headers.empty()) {
             // The returned message's own Message-ID field.

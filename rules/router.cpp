@@ -151,7 +151,7 @@ std::string formatDecision(const RuleSet& rules, const Decision& d, const Explai
     if (d.ignore) out << "  IGNORE: stored, no answer\n";
     if (const SlaPolicy* p = d.sla ? rules.slaPolicy(*d.sla) : nullptr) {
         out << "  sla: " << p->name << " (calendar " << (p->calendar ? p->calendar->name : "?") << ")\n";
-        const SlaDeadlines dl = slaDeadlines(*p, options.created);
+        const SlaDeadlines dl = slaDeadlines(*p, options.created, {}, d.priority);
         if (p->first_response && dl.first_response)
             out << "    first response due: " << formatTime(*dl.first_response, p->calendar) << "\n";
         if (p->resolution && dl.resolution)

@@ -255,7 +255,7 @@ void parseSla(YamlChecker& check, const YAML::Node& key, const YAML::Node& node,
         return;
     }
     if (!check.isMap(node, "sla policy '" + name + "'")) return;
-    check.allowKeys(node, {"calendar", "first_response", "resolution", "pause_when"});
+    check.allowKeys(node, {"calendar", "first_response", "resolution", "pause_when", "priorities"});
     SlaPolicy p;
     p.name = name;
     p.file = check.file();
@@ -264,8 +264,19 @@ void parseSla(YamlChecker& check, const YAML::Node& key, const YAML::Node& node,
         p.calendar = ctx.set.calendar(*c);
     p.first_response = check.duration(node, "first_response");
     p.resolution = check.duration(node, "resolution");
-    if (!node["first_response"].IsDefined() && !node["resolution"].IsDefined())
+    if (!node["first_response"].IsDefined() && !node["resolution"].IsDefined() && !node["priorities"].IsDefined())
         check.error(key, "sla policy '" + name + "' sets neither 'first_response' nor 'resolution'");
+    if (const YAML::Node prios = node["priorities"]; prios.IsDefined() && check.isMap(prios, "'priorities'")) {
+        check.allowKeys(prios, {"low", "normal", "high", "urgent"});
+        for (const auto& kv : prios) {
+            auto level = kv.first.IsScalar() ? parsePriority(kv.first.Scalar()) : std::nullopt;
+            if (!level || !check.isMap(kv.second, "'" + kv.first.Scalar() + "'")) continue;
+            check.allowKeys(kv.second, {"first_response", "resolution"});
+            auto& t = p.by_priority[static_cast<std::size_t>(*level)];
+            t.first_response = check.duration(kv.second, "first_response");
+            t.resolution = check.duration(kv.second, "resolution");
+        }
+    }
     if (auto statuses = check.strList(node, "pause_when")) {
         for (const auto& s : *statuses)
             if (checkReference(check, node["pause_when"], "ticket status", s, kStatuses)) p.pause_when.push_back(s);

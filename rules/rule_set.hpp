@@ -13,15 +13,10 @@
 #include <vector>
 
 #include "rules/matchers.hpp"
+#include "rules/priority.hpp"
 #include "rules/sla_calendar.hpp"
 
 namespace deskgate {
-
-enum class Priority { low, normal, high, urgent };
-std::string_view toString(Priority p);
-std::optional<Priority> parsePriority(std::string_view s);
-// One level up, urgent stays urgent.
-Priority raised(Priority p);
 
 // What a routing rule's `set:` does. Empty optionals leave the field alone.
 struct Actions {

@@ -154,11 +154,18 @@ std::vector<Pause> pausesFrom(const SlaPolicy& policy, std::span<const StatusCha
     return out;
 }
 
-SlaDeadlines slaDeadlines(const SlaPolicy& policy, SysSeconds created, std::span<const Pause> pauses) {
+SlaDeadlines slaDeadlines(const SlaPolicy& policy, SysSeconds created, std::span<const Pause> pauses,
+                          std::optional<Priority> priority) {
     SlaDeadlines d;
     if (policy.calendar == nullptr) return d;
-    if (policy.first_response) d.first_response = addBusinessTime(*policy.calendar, created, *policy.first_response, pauses);
-    if (policy.resolution) d.resolution = addBusinessTime(*policy.calendar, created, *policy.resolution, pauses);
+    std::optional<Seconds> firstResponse = policy.first_response, resolution = policy.resolution;
+    if (priority) {
+        const auto& t = policy.by_priority[static_cast<std::size_t>(*priority)];
+        if (t.first_response) firstResponse = t.first_response;
+        if (t.resolution) resolution = t.resolution;
+    }
+    if (firstResponse) d.first_response = addBusinessTime(*policy.calendar, created, *firstResponse, pauses);
+    if (resolution) d.resolution = addBusinessTime(*policy.calendar, created, *resolution, pauses);
     return d;
 }
 

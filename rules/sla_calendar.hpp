@@ -15,6 +15,8 @@
 
 #include <date/date.h>
 
+#include "rules/priority.hpp"
+
 namespace date {
 class time_zone;
 }
@@ -72,6 +74,13 @@ struct SlaPolicy {
     const Calendar* calendar = nullptr;          // points into the owning RuleSet
     std::optional<Seconds> first_response;       // business time after creation
     std::optional<Seconds> resolution;           // business time after creation
+    struct Targets {
+        std::optional<Seconds> first_response;
+        std::optional<Seconds> resolution;
+    };
+    // `priorities: { urgent: { first_response: 1h } }`: per-priority targets; what a priority
+    // leaves out comes from the policy's own targets. Index = Priority.
+    std::array<Targets, 4> by_priority{};
     std::vector<std::string> pause_when;         // ticket statuses that stop the clock
     std::string file;                            // where it was defined (for explain)
     int line = 0;
@@ -97,6 +106,9 @@ std::vector<Pause> pausesFrom(const SlaPolicy& policy, std::span<const StatusCha
 // Deadlines of a ticket created at `created` under `policy`, with the clock stopped during
 // `pauses` (the intervals the ticket spent in one of policy.pause_when's statuses).
 // Recompute after every pause, resume or policy change; the daemon stores the result.
-SlaDeadlines slaDeadlines(const SlaPolicy& policy, SysSeconds created, std::span<const Pause> pauses = {});
+// With `priority`, the policy's targets for that priority apply (re-prioritising a ticket
+// moves its deadlines: recompute with the new priority).
+SlaDeadlines slaDeadlines(const SlaPolicy& policy, SysSeconds created, std::span<const Pause> pauses = {},
+                          std::optional<Priority> priority = std::nullopt);
 
 }  // namespace deskgate

@@ -23,6 +23,8 @@ TEST_CASE("the shipped example rules in etc/rules load") {
     CHECK(set.calendar("always")->always_open);
     CHECK(set.slaPolicy("standard")->first_response == std::chrono::hours(4));
     CHECK(set.slaPolicy("standard")->pausesIn("pending"));
+    CHECK(set.slaPolicy("standard")->by_priority[static_cast<std::size_t>(Priority::urgent)].first_response ==
+          std::chrono::hours(1));
     CHECK(set.escalation.size() == 4);
     CHECK(set.auto_close.pending_for == std::chrono::days(7));
     CHECK(set.reopen.within == std::chrono::days(14));
@@ -82,10 +84,13 @@ TEST_CASE("validation messages are pinned with file:line:col") {
          "  c: { hours: \"24x7\" }\n"
          "sla:\n"
          "  std: { calendar: c, first_response: 4 hours, resolution: 3d }\n"
-         "  gold: { calendar: cal, first_response: 30m, pause_when: [pendng] }\n",
+         "  gold: { calendar: cal, first_response: 30m, pause_when: [pendng] }\n"
+         "  p: { calendar: c, priorities: { urgnt: { first_response: 1h }, high: { resolve: 1d } } }\n",
          {"r.yaml:4:39: 'first_response': bad duration '4 hours' (use e.g. 90s, 30m, 4h, 3d)",
           "r.yaml:5:21: unknown calendar 'cal'",
-          "r.yaml:5:59: unknown ticket status 'pendng', did you mean 'pending'?"}},
+          "r.yaml:5:59: unknown ticket status 'pendng', did you mean 'pending'?",
+          "r.yaml:6:35: unknown key 'urgnt', did you mean 'urgent'?",
+          "r.yaml:6:74: unknown key 'resolve'"}},
         {"routing:\n"
          "  - name: a\n"
          "    when: { from: billing, kind: [autoreply] }\n"

@@ -32,7 +32,12 @@ calendars:
     hours: { mon-fri: "22:00-06:00" }
   always: { hours: "24x7" }
 sla:
-  standard: { calendar: office, first_response: 4h, resolution: 3d, pause_when: [pending] }
+  standard:
+    calendar: office
+    first_response: 4h
+    resolution: 3d
+    pause_when: [pending]
+    priorities: { urgent: { first_response: 1h, resolution: 1d }, high: { first_response: 2h } }
   gold: { calendar: always, first_response: 30m, resolution: 8h }
 )");
 }
@@ -185,4 +190,16 @@ TEST_CASE("pauses come from the status history") {
     CHECK(iso(slaDeadlines(standard, created, pauses).first_response) == "2026-12-01 10:00");
     // A policy without pause_when never pauses.
     CHECK(pausesFrom(*set->slaPolicy("gold"), history).empty());
+}
+
+TEST_CASE("targets per priority: re-prioritising moves the deadlines") {
+    auto set = calendars();
+    const SlaPolicy& standard = *set->slaPolicy("standard");
+    const SysSeconds created = utc(2026, 11, 30, 7);   // Mon 08:00 CET
+    CHECK(iso(slaDeadlines(standard, created, {}, Priority::normal).first_response) == "2026-11-30 11:00");
+    CHECK(iso(slaDeadlines(standard, created, {}, Priority::high).first_response) == "2026-11-30 09:00");
+    CHECK(iso(slaDeadlines(standard, created, {}, Priority::high).resolution) == "2026-12-09 09:00");   // 3d kept
+    const SlaDeadlines urgent = slaDeadlines(standard, created, {}, Priority::urgent);
+    CHECK(iso(urgent.first_response) == "2026-11-30 08:00");
+    CHECK(iso(urgent.resolution) == "2026-12-02 11:00");   // 24 business hours: Mon 10 + Tue 10 + Wed 4
 }

@@ -382,8 +382,10 @@ void parseSettings(YamlChecker& check, const std::string& section, const YAML::N
 
 }  // namespace
 
-RuleSetResult loadRuleSet(const std::vector<RuleFile>& files, const RuleEnvironment& environment) {
-    std::vector<ConfigError> errors;
+namespace {
+
+RuleSetResult loadChecked(const std::vector<RuleFile>& files, const RuleEnvironment& environment,
+                          std::vector<ConfigError>& errors) {
     auto set = std::make_shared<RuleSet>();
     LoadContext ctx{environment, *set, {}, {}, {}, {}};
     for (const auto& a : environment.agents) ctx.agents.push_back(a.name);
@@ -454,6 +456,20 @@ RuleSetResult loadRuleSet(const std::vector<RuleFile>& files, const RuleEnvironm
     set->buildIndex();
     set->initCounters();
     return std::shared_ptr<const RuleSet>(std::move(set));
+}
+
+}  // namespace
+
+RuleSetResult loadRuleSet(const std::vector<RuleFile>& files, const RuleEnvironment& environment) {
+    std::vector<ConfigError> errors;
+    try {
+        return loadChecked(files, environment, errors);
+    } catch (const YAML::Exception& e) {
+        // The checks above look before they read; this is the net for a shape they missed.
+        errors.push_back({files.size() == 1 ? files.front().name : std::string("rules"), e.mark.is_null() ? 0 : e.mark.line + 1,
+                          e.mark.is_null() ? 0 : e.mark.column + 1, e.msg});
+        return std::unexpected(std::move(errors));
+    }
 }
 
 RuleSetResult loadRuleDirectory(const std::string& directory, const RuleEnvironment& environment) {

@@ -1,4 +1,8 @@
 // Loading and validating rule files: every error with file:line:col and a helpful message.
+#include <fstream>
+#include <random>
+#include <sstream>
+
 #include <doctest/doctest.h>
 
 #include "rules/rule_loader.hpp"
@@ -189,4 +193,37 @@ TEST_CASE("a missing rules directory is an error, not a crash") {
     auto r = loadRuleDirectory("/nonexistent/rules", sampleEnvironment());
     REQUIRE(!r.has_value());
     CHECK(r.error().front().str().starts_with("/nonexistent/rules: cannot read rules directory"));
+}
+
+TEST_CASE("mangled rule files give errors, never a crash or an exception") {
+    // Every example file, damaged in many ways: characters dropped, doubled, replaced.
+    std::vector<RuleFile> files;
+    for (const char* name : {"routing.yaml", "teams.yaml", "calendars.yaml", "sla.yaml", "escalation.yaml", "lifecycle.yaml"}) {
+        std::ifstream in(std::string(DESKGATE_SOURCE_DIR) + "/etc/rules/" + name);
+        std::stringstream text;
+        text << in.rdbuf();
+        files.push_back({name, text.str()});
+    }
+    std::mt19937 rng(7);
+    const std::string noise = ":-[]{}#'\"\n x,*&!|>@0";
+    int rejected = 0;
+    for (int round = 0; round < 300; ++round) {
+        std::vector<RuleFile> damaged = files;
+        auto& f = damaged[rng() % damaged.size()];
+        for (int k = 0; k < 3; ++k) {
+            const std::size_t at = rng() % f.text.size();
+            switch (rng() % 3) {
+                case 0: f.text.erase(at, 1 + rng() % 4); break;
+                case 1: f.text.insert(at, 1, noise[rng() % noise.size()]); break;
+                default: f.text[at] = noise[rng() % noise.size()]; break;
+            }
+        }
+        RuleSetResult r = RuleSetResult(std::unexpected(std::vector<ConfigError>{}));
+        CHECK_NOTHROW(r = loadRuleSet(damaged, sampleEnvironment()));
+        if (!r) {
+            ++rejected;
+            for (const auto& e : r.error()) CHECK(!e.message.empty());
+        }
+    }
+    CHECK(rejected > 150);
 }

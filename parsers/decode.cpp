@@ -198,6 +198,7 @@ std::string decodeEncodedWords(std::string_view value, std::vector<std::string>*
         std::size_t end = q2 == std::string_view::npos ? std::string_view::npos : value.find("?=", q2 + 1);
         std::string_view charset = value.substr(start + 2, q1 - start - 2);
         bool charset_ok = !charset.empty() && charset.size() < 64 && charset.find_first_of(" \t\"") == std::string_view::npos;
+        if (q2 != std::string_view::npos && end == std::string_view::npos) break;  // no "?=" anywhere after: done
         if (end == std::string_view::npos || !charset_ok) {
             i = start + 2;
             continue;

@@ -169,12 +169,13 @@ private:
         std::string utf8 = toUtf8(decoded, cs ? *cs : std::string_view{}, &defects_);
         TextPart part;
         if (e.subtype == "html") {
-            if (utf8.size() > limits_.max_html_bytes) {
-                addDefect(defects_, "HTML body cut to " + std::to_string(limits_.max_html_bytes) + " bytes for text conversion");
-                std::size_t cut = limits_.max_html_bytes;
+            if (utf8.size() > html_budget_) {
+                addDefect(defects_, "HTML cut to " + std::to_string(limits_.max_html_bytes) + " bytes per mail for text conversion");
+                std::size_t cut = html_budget_;
                 while (cut > 0 && (static_cast<unsigned char>(utf8[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
                 utf8.resize(cut);
             }
+            html_budget_ -= utf8.size();
             HtmlText h = htmlToText(utf8);
             part.text = std::move(h.text);
             part.quote_start = h.quote_start;
@@ -190,44 +191,49 @@ private:
         texts.push_back(std::move(part));
     }
 
-    // "begin 644 name" … "end" blocks inside a text body (pre-MIME attachments).
+    // "begin 644 name" … "end" blocks inside a text body (pre-MIME attachments). The text is
+    // rebuilt in one pass: erasing block by block would be quadratic on hostile input.
     void extractUuencoded(std::string& text) {
+        if (text.find("begin ") == std::string::npos) return;
+        std::string out;
+        std::size_t copied = 0;  // text[0, copied) is settled in `out`
         std::size_t search = 0;
         while (true) {
             std::size_t b = text.find("begin ", search);
-            if (b == std::string::npos) return;
-            if (b != 0 && text[b - 1] != '\n') {
-                search = b + 6;
-                continue;
-            }
+            if (b == std::string::npos) break;
             std::size_t eol = text.find('\n', b);
-            if (eol == std::string::npos) return;
+            if (eol == std::string::npos) break;
+            search = eol;
+            if (b != 0 && text[b - 1] != '\n') continue;
             std::string_view header = std::string_view(text).substr(b + 6, eol - b - 6);
             std::size_t sp = header.find(' ');
             std::string_view mode = header.substr(0, sp);
             bool octal = mode.size() >= 3 && mode.size() <= 4 &&
                          std::all_of(mode.begin(), mode.end(), [](char c) { return c >= '0' && c <= '7'; });
-            if (!octal || sp == std::string_view::npos) {
-                search = eol;
-                continue;
-            }
+            if (!octal || sp == std::string_view::npos) continue;
             std::size_t end = text.find("\nend", eol);
             if (end == std::string::npos) {
                 addDefect(defects_, "uuencoded block without end line");
                 end = text.size();
             }
-            std::string data = decodeUuencodeLines(std::string_view(text).substr(eol + 1, end - eol - 1));
-            Attachment a;
-            a.filename = toUtf8(trimView(header.substr(sp + 1)), "", &defects_);
-            a.content_type = "application/octet-stream";
-            a.size = data.size();
-            a.sha256 = sha256Hex(data);
-            mail_.attachments.push_back(std::move(a));
+            if (mail_.attachments.size() < 10000) {
+                std::string data = decodeUuencodeLines(std::string_view(text).substr(eol + 1, end - eol - 1));
+                Attachment a;
+                a.filename = toUtf8(trimView(header.substr(sp + 1)), "", &defects_);
+                a.content_type = "application/octet-stream";
+                a.size = data.size();
+                a.sha256 = sha256Hex(data);
+                mail_.attachments.push_back(std::move(a));
+            }
             std::size_t cut_end = end == text.size() ? end : text.find('\n', end + 1);
             cut_end = cut_end == std::string::npos ? text.size() : cut_end + 1;
-            text.erase(b, cut_end - b);
-            search = b;
+            out.append(text, copied, b - copied);
+            copied = cut_end;
+            search = cut_end;
         }
+        if (copied == 0) return;
+        out.append(text, copied, std::string::npos);
+        text = std::move(out);
     }
 
     std::string filenameOf(const Entity& e) {
@@ -299,6 +305,7 @@ private:
     std::vector<std::string>& defects_;
     std::string header_charset_;
     const Limits& limits_;
+    std::size_t html_budget_ = limits_.max_html_bytes;  // for all HTML parts of the mail together
 };
 
 // Raw header bytes → UTF-8. RFC 6532 allows UTF-8; anything else is 8-bit junk from old

@@ -69,8 +69,8 @@ struct Limits {
     std::size_t max_parts = 1000;               // MIME parts in total
     std::size_t max_headers = 1000;             // header fields per entity
     std::size_t max_line_length = 1000000;      // bytes in one line
-    // HTML converted to text per part (gumbo runs at roughly 5–10 MB/s; a larger HTML body is
-    // cut here, with a defect, so one mail cannot take more than a few tens of milliseconds).
+    // HTML converted to text per mail, all parts together (gumbo runs at roughly 5–10 MB/s;
+    // more HTML is cut here, with a defect, so one mail cannot take more than tens of ms).
     std::size_t max_html_bytes = 256u * 1024;
 };
 

@@ -225,8 +225,12 @@ private:
                 a.sha256 = sha256Hex(data);
                 mail_.attachments.push_back(std::move(a));
             }
-            std::size_t cut_end = end == text.size() ? end : text.find('\n', end + 1);
-            cut_end = cut_end == std::string::npos ? text.size() : cut_end + 1;
+            // Cut through the "end" line (and its line break), or to the end of a truncated text.
+            std::size_t cut_end = text.size();
+            if (end < text.size()) {
+                std::size_t nl = text.find('\n', end + 1);
+                cut_end = nl == std::string::npos ? text.size() : nl + 1;
+            }
             out.append(text, copied, b - copied);
             copied = cut_end;
             search = cut_end;

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "support/test_servers.hpp"
@@ -123,6 +124,25 @@ TEST_CASE("doveadm: deliverDirect arrives unseen, flags read over IMAP, clearMai
   CHECK_THROWS(messageFlags(user, "Handled", uids.back() + 100));
   clearMailbox(user, "Handled");
   CHECK(listMailbox(user, "Handled").empty());
+}
+
+TEST_CASE("deliverDirectMany: a few hundred messages at once, all unseen") {
+  const std::string user = "supervisor@helpdesk.test";
+  createFolder(user, "Bulk");
+  clearMailbox(user, "Bulk");
+  std::vector<std::string> raws;
+  for (int i = 0; i < 300; ++i)
+    raws.push_back("From: alice@customer.test\nSubject: bulk " + std::to_string(i) + "\nMessage-ID: " +
+                   uniqueMessageId() + "\n\nbody " + std::to_string(i) + "\n");
+  deliverDirectMany(user, "Bulk", raws);
+  const auto uids = listMailbox(user, "Bulk");
+  CHECK(uids.size() == 300);
+  CHECK(searchMailbox(user, "Bulk", "UNSEEN").size() == 300);
+  std::set<std::string> subjects;
+  for (const auto& m : fetchAll(user, "Bulk")) subjects.insert(headerValue(m.raw, "Subject").value_or(""));
+  CHECK(subjects.size() == 300);
+  CHECK(subjects.count("bulk 299") == 1);
+  clearMailbox(user, "Bulk");
 }
 
 TEST_CASE("PostgreSQL accepts the URL; each PgDatabase is a fresh database of its own") {

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -543,6 +544,37 @@ ImapProbe probeImap(const std::string& url, const std::string& user, const std::
 
 void deliverDirect(const std::string& user, const std::string& folder, std::string_view raw) {
   doveadm({"save", "-u", user, "-m", folder}, std::string(raw));
+}
+
+void deliverDirectMany(const std::string& user, const std::string& folder,
+                       const std::vector<std::string>& raws) {
+  // Opening the folder once creates INBOX's Maildir if it was never used; then ask for its path.
+  doveadm({"mailbox", "status", "-u", user, "messages", folder});
+  auto argv = servers().doveadm;
+  argv.insert(argv.end(), {"mailbox", "path", "-u", user, folder});
+  CommandResult r = runCommand(argv);
+  std::string dir = r.out.substr(0, r.out.find('\n'));
+  if (!r.status.exited || r.status.code != 0 || dir.empty() || !fs::is_directory(fs::path(dir) / "new"))
+    fail("no Maildir for " + user + "/" + folder + ": " + r.out + r.err);
+  struct stat owner {};
+  if (::stat((fs::path(dir) / "new").c_str(), &owner) != 0) fail("stat " + dir + "/new");
+  static std::atomic<unsigned> counter{0};
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  for (const auto& raw : raws) {
+    // Maildir file name: time.unique.host, unique per process and call.
+    const std::string name = std::to_string(secs) + ".M" + std::to_string(counter++) + "P" +
+                             std::to_string(getpid()) + ".deskgate-tests";
+    const fs::path tmp = fs::path(dir) / "tmp" / name;
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      out << raw;
+      if (!out) fail("cannot write " + tmp.string());
+    }
+    if (::chown(tmp.c_str(), owner.st_uid, owner.st_gid) != 0 || ::chmod(tmp.c_str(), 0600) != 0)
+      fail("cannot chown " + tmp.string() + ": " + std::strerror(errno));
+    fs::rename(tmp, fs::path(dir) / "new" / name);
+  }
 }
 
 void clearMailbox(const std::string& user, const std::string& folder) {

@@ -117,6 +117,12 @@ ImapProbe probeImap(const std::string& url, const std::string& user, const std::
 // Stores `raw` straight into the folder (doveadm save): arrives unseen, like LMTP delivery but
 // without Postfix. LF or CRLF both fine. Creates nothing: the folder must exist (INBOX always does).
 void deliverDirect(const std::string& user, const std::string& folder, std::string_view raw);
+// Many messages at once, for bulk tests (500 doveadm runs take minutes on a loaded machine): the
+// files are written into the folder's Maildir new/ directory the way an MDA does, and Dovecot
+// assigns UIDs at its next look (any IMAP command, or IDLE). Arrive unseen; the UID order is not
+// guaranteed to follow the vector. The folder must exist (INBOX always does).
+void deliverDirectMany(const std::string& user, const std::string& folder,
+                       const std::vector<std::string>& raws);
 // Expunges every message of the folder.
 void clearMailbox(const std::string& user, const std::string& folder = "INBOX");
 // Creates a folder (no error if it exists).

@@ -322,7 +322,26 @@ std::string headerToUtf8(std::string_view value, const std::string& fallback, st
 
 }  // namespace
 
+static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view raw, const ParseOptions& options);
+
+// Untrusted input must never take the daemon down: an exception from a bug deskgate has
+// not found yet becomes a clear error (and the mail is quarantined). The fuzz build lets
+// exceptions through so that libFuzzer reports them as the bugs they are.
 std::expected<ParsedMail, ParseError> parseMail(std::string_view raw, const ParseOptions& options) {
+#ifdef DESKGATE_FUZZING
+    return parseMailUnguarded(raw, options);
+#else
+    try {
+        return parseMailUnguarded(raw, options);
+    } catch (const std::bad_alloc&) {
+        return std::unexpected(ParseError{"out_of_memory", "not enough memory to parse the message"});
+    } catch (const std::exception& e) {
+        return std::unexpected(ParseError{"internal_error", std::string("parser failure: ") + e.what()});
+    }
+#endif
+}
+
+static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view raw, const ParseOptions& options) {
     const Limits& limits = options.limits;
     if (raw.size() > limits.max_size)
         return std::unexpected(ParseError{"too_large", "message of " + std::to_string(raw.size()) +

@@ -13,7 +13,7 @@ srcs=$(ls "$root"/parsers/*.cpp | grep -v '/imap_')
 # compat/ provides <expected> for clang 14 (see compat/expected).
 nice clang++-14 -std=c++2b -O1 -g -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$here/compat" -I"$root" -include utility \
+  -I"$here/compat" -I"$root" -include utility -DDESKGATE_FUZZING \
   $srcs "$here/fuzz_parse.cpp" \
   $(pkg-config --cflags --libs gumbo uchardet) -lcrypto \
   -o "$out/fuzz_parse"

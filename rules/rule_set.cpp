@@ -43,6 +43,15 @@ std::string_view toString(SlaTarget t) {
     return t == SlaTarget::first_response ? "first_response" : "resolution";
 }
 
+std::string RuleSet::summary() const {
+    auto n = [](std::size_t count, const char* one, const char* many) {
+        return std::to_string(count) + " " + (count == 1 ? one : many);
+    };
+    return n(rules.size(), "rule", "rules") + ", " + n(teams.size(), "team", "teams") + ", " +
+           n(calendars.size(), "calendar", "calendars") + ", " + n(sla.size(), "SLA policy", "SLA policies") + ", " +
+           n(escalation.size(), "escalation step", "escalation steps");
+}
+
 const Team* RuleSet::team(std::string_view name) const {
     auto it = teams.find(name);
     return it == teams.end() ? nullptr : &it->second;

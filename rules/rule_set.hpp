@@ -130,6 +130,9 @@ public:
     LimitSettings limits;
     ThreadingSettings threading;
 
+    // "7 rules, 2 teams, 2 calendars, 2 SLA policies, 4 escalation steps" (for `deskgate check`).
+    std::string summary() const;
+
     const Team* team(std::string_view name) const;
     const SlaPolicy* slaPolicy(std::string_view name) const;
     const Calendar* calendar(std::string_view name) const;

@@ -20,6 +20,7 @@ TEST_CASE("the shipped example rules in etc/rules load") {
     REQUIRE(r.has_value());
     const RuleSet& set = **r;
     CHECK(set.rules.size() == 7);
+    CHECK(set.summary() == "7 rules, 2 teams, 2 calendars, 2 SLA policies, 4 escalation steps");
     CHECK(set.teams.size() == 2);
     CHECK(set.team("first-level")->agents == std::vector<std::string>{"anna", "ben"});
     CHECK(name(set.team("second-level")->assign) == "least_open");

@@ -42,7 +42,11 @@ int OutboxWorker::runOnce(SociTicketStore& store) {
             std::lock_guard lock(mutex_);
             if (stopping_ && handled > 0) break;
         }
-        auto batch = store.claimDueMail(now_(), 20);
+        // The lease covers the sends of one small batch; if this process dies with mail in
+        // hand, the mail is free again for this or another daemon when the lease runs out.
+        const int batchSize = 5;
+        const int lease = static_cast<int>(smtp_.timeout.count()) * batchSize + 10;
+        auto batch = store.claimDueMail(now_(), batchSize, lease);
         if (batch.empty()) break;
         for (const auto& mail : batch) {
             auto result = sender->send(mail.mail_from, mail.recipients, mail.raw);

@@ -71,7 +71,20 @@ std::string expand(std::string sql, Backend backend) {
 int latestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
 int migrate(soci::session& sql, Backend backend) {
-    sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
+    int exists = 0;
+    if (backend == Backend::sqlite)
+        sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", soci::into(exists);
+    else
+        sql << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+               " AND table_name = 'schema_version'",
+            soci::into(exists);
+    if (exists == 0) {
+        try {
+            sql << "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
+        } catch (const soci::soci_error&) {
+            // Another daemon created it at the same moment; the lock below orders the rest.
+        }
+    }
     // Several daemons may start at once on PostgreSQL: one migrates, the others wait on the lock.
     soci::transaction tx(sql);
     if (backend == Backend::postgresql) sql << "LOCK TABLE schema_version IN EXCLUSIVE MODE";

@@ -1,0 +1,74 @@
+// Exactly-once in effect: the daemon is killed with SIGKILL at random moments while it takes
+// in 500 mails, and restarted each time. At the end: 500 tickets, none twice, one
+// acknowledgement each, every mail flagged on the server.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "desk_fixture.hpp"
+
+using namespace deskgate;
+using namespace deskgate::test;
+
+namespace {
+
+void killLoop(Db db) {
+    constexpr int kMails = 500;
+    clearAllMailboxes();
+    Desk desk(DeskOptions{.db = db, .batch_size = 20});
+    for (int i = 0; i < kMails; ++i)
+        deliverDirect("support@helpdesk.test", "INBOX",
+                      Desk::customerMail("Customer " + std::to_string(i) + " <c" + std::to_string(i) + "@customer.test>",
+                                         "crash test mail " + std::to_string(i), "body " + std::to_string(i),
+                                         uniqueMessageId()));
+    std::mt19937 rng(20261127);
+    std::uniform_int_distribution<int> pause(50, 600);
+    int kills = 0;
+    while (desk.ticketCount() < kMails && kills < 40) {
+        desk.start();
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+        desk.process().signal(SIGKILL);
+        REQUIRE(desk.process().wait(10s));
+        ++kills;
+    }
+    // A last, undisturbed run finishes whatever the last kill interrupted (flags, sends).
+    desk.start();
+    REQUIRE_MESSAGE(waitFor([&] { return searchMailbox("support@helpdesk.test", "INBOX", "UNSEEN").empty(); }, 120s),
+                    desk.process().output());
+    REQUIRE(waitFor([&] { return desk.store().listOutbox("sent").size() == kMails; }, 120s));
+    desk.stop();
+    MESSAGE("killed with SIGKILL " << kills << " times");
+    CHECK(kills >= 3);
+
+    auto& store = desk.store();
+    CHECK(store.countTickets() == kMails);
+    std::set<std::string> subjects;
+    std::set<std::int64_t> numbers;
+    for (const auto& t : store.listTickets("", 100000)) {
+        subjects.insert(t.subject);
+        numbers.insert(t.number);
+        CHECK(store.messagesOf(t.id).size() == 2);  // the customer's mail and one acknowledgement
+    }
+    CHECK(subjects.size() == static_cast<std::size_t>(kMails));
+    CHECK(*numbers.begin() == 1001);
+    CHECK(*numbers.rbegin() == 1000 + kMails);  // gapless: no number was taken twice or lost
+    std::set<std::int64_t> acked;
+    for (const auto& o : store.listOutbox("sent")) acked.insert(o.ticket_id.value_or(0));
+    CHECK(acked.size() == static_cast<std::size_t>(kMails));
+    CHECK(store.listOutbox("queued").empty());
+    CHECK(store.listQuarantine().empty());
+}
+
+}  // namespace
+
+TEST_SUITE("crash") {
+TEST_CASE("SIGKILL at random moments during 500 mails: 500 tickets, none twice, all flagged (SQLite)") {
+    killLoop(Db::sqlite);
+}
+TEST_CASE("SIGKILL at random moments during 500 mails: 500 tickets, none twice, all flagged (PostgreSQL)") {
+    killLoop(Db::postgresql);
+}
+}

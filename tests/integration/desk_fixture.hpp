@@ -1,0 +1,66 @@
+// A deskgate installation for one integration test: its own directory, configuration and
+// database (SQLite file or a fresh PostgreSQL database), the real `deskgate` binary, and the
+// shared test servers (Dovecot, Postfix, PostgreSQL) with clean mailboxes.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/ticket_store.hpp"
+#include "support/test_servers.hpp"
+
+namespace deskgate::test {
+
+enum class Db { sqlite, postgresql };
+
+struct DeskOptions {
+    Db db = Db::sqlite;
+    std::string imap_url;          // default: plain IMAP of the test servers
+    std::string ca_file;           // for imaps
+    std::string after_ingest = "flag";
+    std::string extra_mailbox_yaml;  // appended to the mailbox entry
+    std::string extra_yaml;          // appended at top level
+    std::string folder = "INBOX";
+    std::string poll_interval = "1s";
+    int batch_size = 50;
+};
+
+class Desk {
+public:
+    explicit Desk(DeskOptions options = {});
+    ~Desk();
+
+    const std::string& configPath() const { return config_; }
+    const std::string& dbUrl() const { return db_url_; }
+    SociTicketStore& store();  // opened lazily in the test process
+
+    void start(const std::vector<std::string>& extra_args = {});
+    DeskgateProcess& process() { return *process_; }
+    void stop();  // SIGTERM and wait
+
+    std::int64_t ticketCount() { return store().countTickets(); }
+    CommandResult cli(const std::vector<std::string>& args, const std::optional<std::string>& stdinData = {});
+
+    static std::string customerMail(const std::string& from, const std::string& subject, const std::string& body,
+                                    const std::string& message_id, const std::string& extra_headers = "");
+
+private:
+    DeskOptions options_;
+    std::unique_ptr<TempDir> dir_;
+    std::unique_ptr<PgDatabase> pg_;
+    std::string config_;
+    std::string db_url_;
+    std::unique_ptr<SociTicketStore> store_;
+    std::unique_ptr<DeskgateProcess> process_;
+};
+
+// Empties the mailboxes the tests use.
+void clearAllMailboxes();
+
+// The acknowledgements (or other mails from support@) in `user`'s INBOX.
+std::vector<Message> mailsFromSupport(const std::string& user);
+
+}  // namespace deskgate::test

@@ -1,0 +1,305 @@
+// Issue 2 end to end: customer mail over SMTP -> Dovecot -> deskgate (IMAP) -> ticket in the
+// database -> acknowledgement over SMTP -> the customer's INBOX; replies thread onto the ticket.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <random>
+#include <set>
+
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "parsers/parsed_mail.hpp"
+
+#include "desk_fixture.hpp"
+
+using namespace deskgate;
+using namespace deskgate::test;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kAlice = "alice@customer.test";
+const std::string kSupport = "support@helpdesk.test";
+
+json showTicket(Desk& desk, std::int64_t number) {
+    auto r = desk.cli({"tickets", "show", std::to_string(number), "--json"});
+    REQUIRE_MESSAGE(r.status.exited, r.err);
+    REQUIRE_MESSAGE(r.status.code == 0, r.err);
+    return json::parse(r.out);
+}
+
+std::size_t inboundCount(const json& ticket) {
+    std::size_t n = 0;
+    for (const auto& m : ticket["messages"])
+        if (m["direction"] == "in") ++n;
+    return n;
+}
+
+void conversation(Db db) {
+    clearAllMailboxes();
+    Desk desk(DeskOptions{.db = db});
+    desk.start();
+
+    const std::string first = uniqueMessageId();
+    sendMail(kAlice, {kSupport},
+             Desk::customerMail("Alice Müller <alice@customer.test>", "Drucker brennt — bitte helfen",
+                                "Hallo,\r\nmein Drucker raucht.\r\nGrüße, Alice", first));
+
+    // The acknowledgement arrives in alice's INBOX with the token in its subject.
+    std::vector<Message> acks;
+    REQUIRE_MESSAGE(waitFor([&] { return !(acks = mailsFromSupport(kAlice)).empty(); }, 20s),
+                    desk.process().output());
+    REQUIRE(acks.size() == 1);
+    const std::string& ack = acks[0].raw;
+    auto subject = headerValue(ack, "Subject");
+    REQUIRE(subject);
+    CHECK(subject->find("[Ticket#1001]") != std::string::npos);
+    CHECK(headerValue(ack, "In-Reply-To") == first);
+    CHECK(headerValue(ack, "Auto-Submitted") == "auto-replied");
+    auto ackId = headerValue(ack, "Message-ID");
+    REQUIRE(ackId);
+    CHECK(ackId->find("@helpdesk.test>") != std::string::npos);
+    // The subject is RFC 2047 encoded UTF-8; deskgate's own parser reads back the umlauts.
+    auto parsed = parseMail(ack);
+    REQUIRE(parsed);
+    CHECK(parsed->subject.find("Drucker brennt — bitte helfen") != std::string::npos);
+    CHECK(parsed->token == 1001u);
+
+    auto t = showTicket(desk, 1001);
+    CHECK(t["subject"] == "Drucker brennt — bitte helfen");
+    CHECK(t["customer"]["address"] == kAlice);
+    CHECK(t["customer"]["name"] == "Alice Müller");
+    CHECK(t["status"] == "open");
+
+    // A reply carrying the token lands on the same ticket.
+    sendMail(kAlice, {kSupport},
+             Desk::customerMail(kAlice, "AW: [Ticket#1001] Drucker brennt", "Es brennt immer noch.",
+                                uniqueMessageId()));
+    REQUIRE(waitFor([&] { return inboundCount(showTicket(desk, 1001)) == 2; }, 20s));
+
+    // A reply without the token but In-Reply-To the acknowledgement lands there too.
+    sendMail(kAlice, {kSupport},
+             Desk::customerMail(kAlice, "Nachtrag", "Jetzt ist er aus.", uniqueMessageId(),
+                                "In-Reply-To: " + *ackId + "\r\nReferences: " + first + " " + *ackId + "\r\n"));
+    REQUIRE(waitFor([&] { return inboundCount(showTicket(desk, 1001)) == 3; }, 20s));
+    CHECK(desk.ticketCount() == 1);
+    // Replies are not acknowledged again: still one mail from support.
+    CHECK(mailsFromSupport(kAlice).size() == 1);
+    // Every mail taken in is flagged \Seen on the server.
+    REQUIRE(waitFor([&] { return searchMailbox(kSupport, "INBOX", "UNSEEN").empty(); }, 10s));
+    CHECK(listMailbox(kSupport, "INBOX").size() == 3);
+
+    auto events = showTicket(desk, 1001)["events"];
+    std::set<std::string> types;
+    for (const auto& e : events) types.insert(e["type"].get<std::string>());
+    CHECK(types.count("created") == 1);
+    CHECK(types.count("message") == 1);
+    CHECK(types.count("sent") == 1);
+    desk.stop();
+}
+
+}  // namespace
+
+TEST_SUITE("intake") {
+
+TEST_CASE("a customer mail becomes a ticket, is acknowledged, and replies thread onto it (SQLite)") {
+    conversation(Db::sqlite);
+}
+
+TEST_CASE("the same conversation on PostgreSQL") { conversation(Db::postgresql); }
+
+TEST_CASE("the same mail delivered twice makes one ticket; ingest of it again changes nothing") {
+    clearAllMailboxes();
+    Desk desk;
+    const std::string raw = Desk::customerMail(kAlice, "Twice", "Same mail, two deliveries.", uniqueMessageId());
+    deliverDirect(kSupport, "INBOX", raw);
+    deliverDirect(kSupport, "INBOX", raw);
+    desk.start();
+    REQUIRE(waitFor([&] { return searchMailbox(kSupport, "INBOX", "UNSEEN").empty(); }, 20s));
+    CHECK(desk.ticketCount() == 1);
+    auto again = desk.cli({"ingest", "--mailbox", "pipe"}, raw);
+    CHECK(again.status.code == 0);
+    CHECK(again.out.find("duplicate") != std::string::npos);
+    CHECK(desk.ticketCount() == 1);
+    REQUIRE(waitFor([&] { return mailsFromSupport(kAlice).size() == 1; }, 20s));
+    desk.stop();
+    CHECK(mailsFromSupport(kAlice).size() == 1);
+}
+
+TEST_CASE("deskgate ingest: stored (0), and EX_TEMPFAIL (75) when the database is unreachable") {
+    clearAllMailboxes();
+    Desk desk;
+    auto r = desk.cli({"ingest"}, Desk::customerMail(kAlice, "Piped in", "From the MTA.", uniqueMessageId()));
+    CHECK_MESSAGE(r.status.code == 0, r.err);
+    CHECK(r.out.find("new_ticket ticket 1001") != std::string::npos);
+    CHECK(desk.ticketCount() == 1);
+
+    Desk broken(DeskOptions{.extra_yaml = ""});
+    TempDir dir("badpg");
+    std::string cfg = std::string("database: postgresql://deskgate:deskgate@127.0.0.1:1/nothing\n") +
+                      "identity: { address: support@helpdesk.test }\nsmtp: { url: smtp://127.0.0.1:1 }\n" +
+                      "templates: " + DESKGATE_SOURCE_DIR + "/etc/templates\n";
+    auto path = dir.write("deskgate.yaml", cfg);
+    auto fail = runDeskgate({"ingest", "--config", path.string()},
+                            Desk::customerMail(kAlice, "x", "y", uniqueMessageId()));
+    CHECK(fail.status.code == 75);
+    CHECK(fail.err.find("database unavailable") != std::string::npos);
+}
+
+TEST_CASE("mail that cannot be handled is quarantined with its reason and does not block the mailbox") {
+    clearAllMailboxes();
+    Desk desk(DeskOptions{.extra_yaml = "limits: { max_depth: 3 }\n"});
+    // Nested multiparts deeper than the limit.
+    std::string deep = "From: alice@customer.test\r\nTo: support@helpdesk.test\r\nSubject: deep\r\nMessage-ID: " +
+                       uniqueMessageId() + "\r\nMIME-Version: 1.0\r\n";
+    std::string body;
+    for (int i = 0; i < 6; ++i) {
+        deep += (i == 0 ? "" : "\r\n--b" + std::to_string(i - 1) + "\r\n") +
+                std::string("Content-Type: multipart/mixed; boundary=\"b") + std::to_string(i) + "\"\r\n";
+    }
+    deep += "\r\n--b5\r\nContent-Type: text/plain\r\n\r\nbottom\r\n--b5--\r\n";
+    deliverDirect(kSupport, "INBOX", deep);
+    deliverDirect(kSupport, "INBOX", Desk::customerMail(kAlice, "after the bad one", "fine", uniqueMessageId()));
+    // An out-of-office that belongs to no ticket must neither open a ticket nor be answered.
+    deliverDirect(kSupport, "INBOX",
+                  Desk::customerMail("bob@customer.test", "Out of Office: back Monday", "I am away.",
+                                     uniqueMessageId(), "Auto-Submitted: auto-replied\r\n"));
+    desk.start();
+    REQUIRE(waitFor([&] { return searchMailbox(kSupport, "INBOX", "UNSEEN").empty(); }, 20s));
+    CHECK(desk.ticketCount() == 1);
+    auto q = desk.cli({"quarantine", "list", "--json"});
+    auto list = json::parse(q.out);
+    REQUIRE(list.size() == 2);
+    CHECK(list[0]["reason"].get<std::string>().find("too_deep") != std::string::npos);
+    CHECK(list[1]["reason"].get<std::string>().find("auto_reply") != std::string::npos);
+    desk.stop();
+    CHECK(mailsFromSupport("bob@customer.test").empty());
+}
+
+TEST_CASE("IMAPS with the test CA works; a wrong CA is refused with a clear error") {
+    clearAllMailboxes();
+    const auto& s = servers();
+    {
+        Desk good(DeskOptions{.imap_url = s.imapsUrl(), .ca_file = s.caFile});
+        deliverDirect(kSupport, "INBOX", Desk::customerMail(kAlice, "over TLS", "secure", uniqueMessageId()));
+        good.start();
+        REQUIRE_MESSAGE(waitFor([&] { return good.ticketCount() == 1; }, 20s), good.process().output());
+        good.stop();
+    }
+    clearAllMailboxes();
+    Desk bad(DeskOptions{.imap_url = s.imapsUrl(), .ca_file = s.wrongCaFile});
+    deliverDirect(kSupport, "INBOX", Desk::customerMail(kAlice, "not over a wrong CA", "x", uniqueMessageId()));
+    bad.start();
+    REQUIRE(bad.process().waitForOutput("mailbox session failed", 20s));
+    auto log = bad.process().output();
+    CHECK(log.find("cannot connect to " + s.imapsUrl()) != std::string::npos);
+    CHECK((log.find("certificate") != std::string::npos || log.find("SSL") != std::string::npos));
+    CHECK(bad.ticketCount() == 0);
+    CHECK(searchMailbox(kSupport, "INBOX", "UNSEEN").size() == 1);  // untouched, not lost
+    bad.stop();
+}
+
+TEST_CASE("SMTP down: the acknowledgement waits in the outbox and goes out when SMTP is back") {
+    clearAllMailboxes();
+    Desk desk;
+    stopSmtpServer();
+    struct Restart {
+        ~Restart() {
+            if (!smtpServerUp()) startSmtpServer();
+        }
+    } restart;
+    deliverDirect(kSupport, "INBOX", Desk::customerMail(kAlice, "while SMTP is down", "hello", uniqueMessageId()));
+    desk.start();
+    REQUIRE(waitFor([&] { return desk.ticketCount() == 1; }, 20s));
+    // Tried, failed temporarily, still queued with the reason.
+    REQUIRE(waitFor([&] {
+        auto q = desk.store().listOutbox("queued");
+        return q.size() == 1 && q[0].attempts >= 1;
+    }, 20s));
+    CHECK_FALSE(desk.store().listOutbox("queued")[0].last_error.empty());
+    CHECK(desk.store().listOutbox("failed").empty());
+    startSmtpServer();
+    REQUIRE_MESSAGE(waitFor([&] { return mailsFromSupport(kAlice).size() == 1; }, 30s), desk.process().output());
+    CHECK(desk.store().listOutbox("sent").size() == 1);
+    desk.stop();
+}
+
+TEST_CASE("SIGHUP with a broken configuration keeps the running one; SIGTERM stops cleanly") {
+    clearAllMailboxes();
+    Desk desk;
+    desk.start();
+    REQUIRE(desk.process().waitForOutput("watching mailbox=support", 20s));
+    std::string good;
+    {
+        std::ifstream in(desk.configPath());
+        good.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    {
+        std::ofstream out(desk.configPath());
+        out << good << "priorty: high\n";
+    }
+    desk.process().signal(SIGHUP);
+    REQUIRE(desk.process().waitForOutput("reload rejected", 10s));
+    CHECK(desk.process().output().find("unknown key 'priorty'") != std::string::npos);
+    // Still working with the old configuration.
+    sendMail(kAlice, {kSupport}, Desk::customerMail(kAlice, "after a bad reload", "x", uniqueMessageId()));
+    REQUIRE(waitFor([&] { return desk.ticketCount() == 1; }, 20s));
+    {
+        std::ofstream out(desk.configPath());
+        out << good;
+    }
+    desk.process().signal(SIGHUP);
+    REQUIRE(desk.process().waitForOutput("configuration reloaded", 10s));
+    desk.stop();
+}
+
+TEST_CASE("UIDVALIDITY change: the folder is read again, nothing is lost and nothing duplicated") {
+    clearAllMailboxes();
+    const auto& s = servers();
+    auto doveadm = [&](std::vector<std::string> args) {
+        std::vector<std::string> cmd = s.doveadm;
+        cmd.insert(cmd.end(), args.begin(), args.end());
+        auto r = runCommand(cmd);
+        REQUIRE_MESSAGE(r.status.code == 0, r.err);
+    };
+    createFolder(kSupport, "Tickets");
+    doveadm({"mailbox", "delete", "-u", kSupport, "Tickets"});
+    createFolder(kSupport, "Tickets");
+    Desk desk(DeskOptions{.folder = "Tickets"});
+    const std::string a = Desk::customerMail(kAlice, "before the change A", "a", uniqueMessageId());
+    const std::string b = Desk::customerMail(kAlice, "before the change B", "b", uniqueMessageId());
+    deliverDirect(kSupport, "Tickets", a);
+    deliverDirect(kSupport, "Tickets", b);
+    desk.start();
+    REQUIRE(waitFor([&] { return desk.ticketCount() == 2; }, 20s));
+    desk.stop();
+    // The server recreates the folder: new UIDVALIDITY, the old mails come back with new UIDs.
+    doveadm({"mailbox", "delete", "-u", kSupport, "Tickets"});
+    createFolder(kSupport, "Tickets");
+    deliverDirect(kSupport, "Tickets", a);
+    deliverDirect(kSupport, "Tickets", b);
+    deliverDirect(kSupport, "Tickets", Desk::customerMail(kAlice, "after the change", "c", uniqueMessageId()));
+    desk.start();
+    REQUIRE(desk.process().waitForOutput("UIDVALIDITY changed", 20s));
+    REQUIRE(waitFor([&] { return searchMailbox(kSupport, "Tickets", "UNSEEN").empty(); }, 20s));
+    CHECK(desk.ticketCount() == 3);
+    desk.stop();
+}
+
+TEST_CASE("after_ingest: move puts handled mail into another folder") {
+    clearAllMailboxes();
+    createFolder(kSupport, "Handled");
+    clearMailbox(kSupport, "Handled");
+    Desk desk(DeskOptions{.after_ingest = "move"});
+    deliverDirect(kSupport, "INBOX", Desk::customerMail(kAlice, "move me", "x", uniqueMessageId()));
+    desk.start();
+    REQUIRE(waitFor([&] { return listMailbox(kSupport, "Handled").size() == 1; }, 20s));
+    CHECK(listMailbox(kSupport, "INBOX").empty());
+    CHECK(desk.ticketCount() == 1);
+    desk.stop();
+}
+
+}  // TEST_SUITE

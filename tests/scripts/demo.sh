@@ -115,6 +115,8 @@ EOF
 }
 # <<< write_demo_config
 cfg=$demo/deskgate.yaml
+# Fresh servers have empty mailboxes: start with a fresh database too.
+rm -f "$demo/deskgate.db" "$demo/deskgate.db-wal" "$demo/deskgate.db-shm" "$demo/deskgate.db-journal"
 write_demo_config "$cfg"
 say "configuration $cfg"
 if ! "$deskgate" check --config "$cfg"; then
@@ -200,6 +202,15 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
-trap 'exit 130' INT TERM
 say "deskgate run --config $cfg (Ctrl-C to stop)"
-"$deskgate" run --config "$cfg" 2>&1 | tee "$demo/deskgate.log"
+# In the background so that Ctrl-C (or a TERM to this script) becomes one clean SIGTERM for it.
+# (tee ignores SIGINT: Ctrl-C reaches the whole terminal group, and deskgate must keep its stdout.)
+"$deskgate" run --config "$cfg" > >(trap '' INT; exec tee "$demo/deskgate.log") 2>&1 &
+dpid=$!
+echo "$dpid" >"$demo/deskgate.pid"
+trap 'echo; echo "demo: stopping deskgate"; kill -TERM "$dpid" 2>/dev/null || true' INT TERM
+rc=0
+wait "$dpid" || rc=$?
+if kill -0 "$dpid" 2>/dev/null; then wait "$dpid" || rc=$?; fi
+rm -f "$demo/deskgate.pid"
+echo "demo: deskgate exited (status $rc)"

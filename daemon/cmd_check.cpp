@@ -19,8 +19,9 @@ void addCheckCommand(CLI::App& app) {
             throw CLI::RuntimeError(1);
         }
         const auto& c = (*loaded)->config;
-        std::cout << *config << ": OK (" << c.mailboxes.size() << " mailboxes, " << c.agents.size()
-                  << " agents, templates " << c.templates_dir.string() << ")\n";
+        std::cout << *config << ": OK (" << c.mailboxes.size() << " mailboxes, " << c.agents.size() << " agents, "
+                  << (*loaded)->rules->rules.size() << " routing rules, templates " << c.templates_dir.string()
+                  << ")\n";
         throw CLI::RuntimeError(0);
     });
 }

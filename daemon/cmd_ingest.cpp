@@ -42,7 +42,7 @@ void addIngestCommand(CLI::App& app) {
                            std::chrono::system_clock::now().time_since_epoch())
                     .count();
             };
-            Intake intake((*runtime)->config, (*runtime)->templates, store, now);
+            Intake intake(**runtime, store, now);
             IntakeResult result;
             store.transaction([&] { result = intake.processIsolated(MailOrigin{*mailbox, 0, 0}, raw); });
             std::cout << result.outcome;

@@ -7,10 +7,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/commands.hpp"
+#include "daemon/escalation_scheduler.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/mailbox_watcher.hpp"
 #include "daemon/outbox_worker.hpp"
@@ -49,10 +51,15 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     outbox.start();
 
     boost::asio::io_context io;
+    EscalationScheduler escalation(io, [&runtime] { return runtime; }, *store, wallNow, [&outbox] { outbox.notify(); });
+    boost::asio::co_spawn(io, escalation.run(), boost::asio::detached);
     WatcherDeps deps;
     deps.runtime = [&runtime] { return runtime; };
     deps.store = store.get();
-    deps.mail_queued = [&outbox] { outbox.notify(); };
+    deps.mail_queued = [&outbox, &escalation] {
+        outbox.notify();
+        escalation.wake();  // new tickets bring new deadlines
+    };
     deps.now = wallNow;
     std::vector<std::unique_ptr<MailboxWatcher>> watchers;
     for (const auto& mb : runtime->config.mailboxes) {
@@ -60,24 +67,47 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
         boost::asio::co_spawn(io, watchers.back()->run(), boost::asio::detached);
     }
 
+    // Reload: build and validate a whole new Runtime; an invalid one is rejected, the old stays.
+    auto stamp = configurationStamp(runtime->config);
+    auto reload = [&](const char* why) {
+        stamp = configurationStamp(runtime->config);
+        auto fresh = loadRuntime(configPath);
+        if (!fresh) {
+            log->error("reload ({}) rejected, the running configuration stays; errors={}", why, fresh.error().size());
+            for (const auto& e : fresh.error()) log->error("  {}", e);
+            return;
+        }
+        runtime = *fresh;
+        stamp = configurationStamp(runtime->config);
+        log->info("configuration reloaded ({}); rules: {} (mailbox and database changes take effect at restart)", why,
+                  runtime->rules->rules.size());
+        escalation.wake();
+    };
+    bool stopping = false;
+    boost::asio::steady_timer fileWatch(io);
+    std::function<void(const boost::system::error_code&)> onFileWatch = [&](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        if (configurationStamp(runtime->config) != stamp) reload("files changed");
+        fileWatch.expires_after(std::chrono::seconds(2));
+        fileWatch.async_wait(onFileWatch);
+    };
+    fileWatch.expires_after(std::chrono::seconds(2));
+    fileWatch.async_wait(onFileWatch);
+
     boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> onSignal =
         [&](const boost::system::error_code& ec, int sig) {
             if (ec) return;
             if (sig == SIGHUP) {
-                auto fresh = loadRuntime(configPath);
-                if (!fresh) {
-                    log->error("reload rejected, the running configuration stays; errors={}", fresh.error().size());
-                    for (const auto& e : fresh.error()) log->error("  {}", e);
-                } else {
-                    runtime = *fresh;
-                    log->info("configuration reloaded (mailbox and database changes take effect at restart)");
-                }
+                reload("SIGHUP");
                 signals.async_wait(onSignal);
                 return;
             }
             log->info("stopping on signal {}: finishing the mail in hand", sig);
+            stopping = true;
             for (auto& w : watchers) w->stop();
+            escalation.stop();
+            fileWatch.cancel();
             signals.cancel();
         };
     signals.async_wait(onSignal);

@@ -15,5 +15,7 @@ void addIngestCommand(CLI::App& app);
 void addTicketsCommand(CLI::App& app);
 void addQuarantineCommand(CLI::App& app);
 void addParseCommand(CLI::App& app);
+void addExplainCommand(CLI::App& app);
+void addRulesCommand(CLI::App& app);
 
 }  // namespace deskgate

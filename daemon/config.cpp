@@ -271,7 +271,12 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     else
         check.error(*root, "missing required key 'smtp'");
     if (auto node = (*root)["agents"]; node.IsDefined() && !node.IsNull()) loadAgents(check, node, config);
-    if (auto v = check.str(*root, "rules")) config.rules_dir = relativeTo(base, *v);
+    if (auto v = check.str(*root, "rules")) {
+        config.rules_dir = relativeTo(base, *v);
+        config.rules_configured = true;
+        if (!std::filesystem::is_directory(config.rules_dir))
+            check.error((*root)["rules"], "rules directory " + config.rules_dir.string() + " does not exist");
+    }
     if (auto v = check.str(*root, "templates")) config.templates_dir = relativeTo(base, *v);
     if (auto v = check.str(*root, "language")) config.language = *v;
     if (auto node = (*root)["limits"]; node.IsDefined()) loadLimits(check, node, config.limits);

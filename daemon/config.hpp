@@ -66,6 +66,7 @@ struct Config {
     SmtpConfig smtp;
     std::vector<AgentConfig> agents;
     std::filesystem::path rules_dir;
+    bool rules_configured = false;        // `rules:` given: the directory must exist
     std::filesystem::path templates_dir;
     std::string language = "en";
     Limits limits;

@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "parsers/charset.hpp"
-#include "templates/message_builder.hpp"
+#include "rules/assignment.hpp"
+#include "rules/router.hpp"
+#include "rules/sla_calendar.hpp"
 
 namespace deskgate {
 
@@ -27,8 +29,13 @@ std::string joinSpaces(const std::vector<std::string>& v) {
     return out;
 }
 
+SysSeconds sys(UnixTime t) { return SysSeconds(std::chrono::seconds(t)); }
+UnixTime unix(SysSeconds t) { return t.time_since_epoch().count(); }
+
 // RFC 3834 §2 and DESIGN §6: never answer automatic mail, lists, or mail that is ours.
 bool isAutomatic(const ParsedMail& mail) { return mail.kind != MailKind::normal; }
+
+bool isClosed(const std::string& status) { return status == "resolved" || status == "closed"; }
 
 }  // namespace
 
@@ -44,15 +51,19 @@ std::string syntheticMessageId(std::string_view raw) {
     return buf;
 }
 
-Intake::Intake(const Config& config, const TemplateSet& templates, SociTicketStore& store, Now now)
-    : config_(config), templates_(templates), store_(store), now_(std::move(now)) {}
-
-std::string Intake::tokenFor(std::int64_t number) const {
-    std::string token = config_.identity.token_format;
-    auto pos = token.find("{number}");
-    if (pos != std::string::npos) token.replace(pos, 8, std::to_string(number));
-    return token;
+void applySla(const RuleSet& rules, TicketRecord& t) {
+    t.first_response_due.reset();
+    t.resolution_due.reset();
+    if (t.sla.empty()) return;
+    const SlaPolicy* policy = rules.slaPolicy(t.sla);
+    if (!policy) return;
+    auto deadlines = slaDeadlines(*policy, sys(t.created_at), {}, parsePriority(t.priority));
+    if (deadlines.first_response && !t.first_response_at) t.first_response_due = unix(*deadlines.first_response);
+    if (deadlines.resolution) t.resolution_due = unix(*deadlines.resolution);
 }
+
+Intake::Intake(const Runtime& runtime, SociTicketStore& store, Now now)
+    : runtime_(runtime), config_(runtime.config), store_(store), now_(now), composer_(runtime, store, now) {}
 
 IntakeResult Intake::quarantine(const MailOrigin& origin, const std::string& raw, const std::string& message_id,
                                 const std::string& reason) {
@@ -103,8 +114,8 @@ MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw
         m.from_address = normalizeAddress(mail.from[0].address);
         m.from_name = sanitizeUtf8(mail.from[0].name);
     }
-    m.author = config_.agentByAddress(m.from_address) ? "agent:" + config_.agentByAddress(m.from_address)->name
-                                                       : "customer";
+    const AgentConfig* agent = config_.agentByAddress(m.from_address);
+    m.author = agent ? "agent:" + agent->name : "customer";
     m.to = joinAddresses(mail.to);
     m.cc = joinAddresses(mail.cc);
     m.subject = sanitizeUtf8(mail.subject);
@@ -116,69 +127,114 @@ MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw
     return m;
 }
 
-int Intake::queueAcknowledgement(const TicketRecord& ticket, const ParsedMail& mail, const Address& customer) {
-    TemplateValues v;
-    v.set("ticket.number", std::to_string(ticket.number));
-    v.set("token", tokenFor(ticket.number));
-    v.set("ticket.subject", ticket.subject);
-    v.set("ticket.status", ticket.status);
-    v.set("ticket.priority", ticket.priority);
-    v.set("ticket.queue", ticket.queue);
-    v.set("customer.name", customer.name.empty() ? customer.address : customer.name);
-    v.set("customer.address", customer.address);
-    v.set("support.name", config_.identity.name);
-    v.set("support.address", config_.identity.address);
-    v.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
-    auto rendered = templates_.render("acknowledgement", ticket.language.empty() ? config_.language : ticket.language, v);
-    if (!rendered) throw StorageError("cannot render the acknowledgement: " + rendered.error().str());
+IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
+                                const std::string& messageId, const Address& sender,
+                                std::optional<std::int64_t> linkedFrom) {
+    const UnixTime now = now_();
+    const RuleSet& rules = *runtime_.rules;
+    const std::string senderAddr = normalizeAddress(sender.address);
+    Decision d = route(rules, mail, RouteContext{origin.mailbox, sys(now), ""}, RouteOptions{false, false, true});
+    std::vector<std::string> matched;
+    for (auto i : d.matched) matched.push_back(rules.rules[i].name);
+    if (d.hold) {
+        for (const auto& name : matched) store_.addRuleHit(name);
+        return quarantine(origin, raw, messageId, "held for review by rule '" + (matched.empty() ? "" : matched.back()) + "'");
+    }
 
-    OutgoingMail out;
-    out.from = {config_.identity.name, config_.identity.address};
-    out.to = {customer};
-    out.subject = rendered->subject;
-    out.text = rendered->text;
-    out.html = rendered->html;
-    out.message_id = makeMessageId(config_.identity.domain,
-                                   "ack-" + std::to_string(ticket.number) + "-" + std::to_string(now_()) + "-" +
-                                       (mail.message_id.empty() ? std::to_string(ticket.id) : mail.message_id));
-    out.in_reply_to = mail.message_id;
-    out.references = mail.references;
-    if (!mail.message_id.empty()) out.references.push_back(mail.message_id);
-    out.auto_submitted = "auto-replied";  // RFC 3834 §5
-    out.extra_headers.push_back({std::string(kLoopHeader), config_.identity.address});
-    out.date = std::chrono::system_clock::time_point(std::chrono::seconds(now_()));
-    std::string raw = buildMessage(out);
+    TicketRecord t;
+    t.subject = sanitizeUtf8(mail.subject.empty() ? "(no subject)" : mail.subject);
+    t.customer_address = senderAddr;
+    t.customer_name = sanitizeUtf8(sender.name);
+    t.mailbox = origin.mailbox;
+    if (const auto* mb = config_.mailbox(origin.mailbox); mb && !mb->language.empty()) t.language = mb->language;
+    if (d.queue) t.queue = *d.queue;
+    if (d.priority) t.priority = std::string(toString(*d.priority));
+    if (d.team) t.team = *d.team;
+    if (d.category) t.category = *d.category;
+    if (d.sla) t.sla = *d.sla;
+    if (d.language) t.language = *d.language;
+    t.tags = joinSpaces(d.tags);
+    t.created_at = t.updated_at = now;
 
-    OutboxRecord o;
-    o.ticket_id = ticket.id;
-    o.kind = "acknowledgement";
-    o.mail_from = config_.identity.address;
-    o.recipients = {customer.address};
-    o.message_id = out.message_id;
-    o.raw = raw;
-    o.next_attempt_at = now_();
-    o.created_at = now_();
-    store_.queueMail(o);
+    std::string assignReason;
+    if (d.agent) {
+        t.assignee = *d.agent;
+        assignReason = "fixed by rule";
+    } else if (d.team) {
+        if (const Team* team = rules.team(*d.team)) {
+            auto last = store_.lastAssigned(team->name);
+            auto open = store_.openTicketsByAssignee();
+            auto pick = pickAgent(*team, AssignmentInput{last, open, {}});
+            if (pick.agent) {
+                t.assignee = *pick.agent;
+                store_.saveLastAssigned(team->name, *pick.agent);
+            }
+            assignReason = pick.reason;
+        }
+    }
+    applySla(rules, t);
 
-    // The sent mail is part of the conversation: a reply to it (In-Reply-To) finds the ticket.
-    MessageRecord m;
-    m.ticket_id = ticket.id;
-    m.direction = "out";
-    m.author = "system";
-    m.message_id = out.message_id;
-    m.in_reply_to = out.in_reply_to;
-    m.references = joinSpaces(out.references);
-    m.from_address = normalizeAddress(config_.identity.address);
-    m.from_name = config_.identity.name;
-    m.to = normalizeAddress(customer.address);
-    m.subject = out.subject;
-    m.text = out.text;
-    m.raw = raw;
-    m.kind = "acknowledgement";
-    m.mailbox = ticket.mailbox;
-    m.created_at = now_();
-    store_.addMessage(m);
-    return 1;
+    store_.upsertCustomer(senderAddr, t.customer_name, now);
+    t = store_.createTicket(t);
+    const std::string actor = "customer:" + senderAddr;
+    store_.addEvent({0, t.id, now, actor, "created", "from mail " + messageId});
+    if (linkedFrom)
+        store_.addEvent({0, t.id, now, "system", "linked",
+                         "subject names ticket " + std::to_string(*linkedFrom) +
+                             ", but the sender is not part of it: opened as a new ticket"});
+    if (!matched.empty()) {
+        std::string names;
+        for (const auto& n : matched) {
+            names += (names.empty() ? "'" : ", '") + n + "'";
+            store_.addRuleHit(n);
+        }
+        store_.addEvent({0, t.id, now, "rules", "routed",
+                         "rules " + names + ": queue " + t.queue + ", priority " + t.priority +
+                             (t.team.empty() ? "" : ", team " + t.team) + (t.sla.empty() ? "" : ", sla " + t.sla)});
+    }
+    if (!t.assignee.empty()) store_.addEvent({0, t.id, now, "rules", "assigned", t.assignee + " (" + assignReason + ")"});
+    store_.addMessage(messageFrom(mail, raw, origin, t.id, messageId));
+
+    IntakeResult result{"new_ticket", t.number, 0, ""};
+    if (!isAutomatic(mail) && !d.ignore) {
+        ComposedMail ack;
+        ack.template_name = d.reply_template.value_or("acknowledgement");
+        ack.kind = "acknowledgement";
+        ack.to = {Address{sender.name, sender.address}};
+        ack.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
+        ack.in_reply_to = mail.message_id;
+        ack.references = mail.references;
+        composer_.queue(t, ack);
+        ++result.queued_mails;
+    }
+    store_.recordIntake(origin, messageId, result.outcome, t.id, now);
+    return result;
+}
+
+IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
+                                 const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr) {
+    const UnixTime now = now_();
+    auto msg = messageFrom(mail, raw, origin, ticket.id, messageId);
+    store_.addMessage(msg);
+    const bool fromAgent = msg.author != "customer";
+    const std::string actor = fromAgent ? msg.author : "customer:" + senderAddr;
+    store_.addEvent({0, ticket.id, now, actor,
+                     mail.kind == MailKind::normal ? "message" : std::string(toString(mail.kind)), "mail " + messageId});
+    if (fromAgent && !ticket.first_response_at && mail.kind == MailKind::normal) {
+        ticket.first_response_at = now;
+        ticket.first_response_due.reset();
+        store_.addEvent({0, ticket.id, now, actor, "first_response", ""});
+    }
+    if (!fromAgent && mail.kind == MailKind::normal && (isClosed(ticket.status) || ticket.status == "pending")) {
+        store_.addEvent({0, ticket.id, now, actor, "status", ticket.status + " -> open (customer wrote)"});
+        ticket.status = "open";
+        ticket.resolved_at.reset();
+        ticket.closed_at.reset();
+    }
+    ticket.updated_at = now;
+    store_.updateTicket(ticket);
+    store_.recordIntake(origin, messageId, "reply", ticket.id, now);
+    return {"reply", ticket.number, 0, ""};
 }
 
 IntakeResult Intake::processIsolated(const MailOrigin& origin, const std::string& raw) {
@@ -204,14 +260,14 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     options.limits = config_.limits;
     options.token_format = config_.identity.token_format;
     auto parsed = parseMail(raw, options);
-    if (!parsed) return quarantine(origin, raw, syntheticMessageId(raw), parsed.error().code + ": " + parsed.error().message);
-    ParsedMail& mail = *parsed;
+    if (!parsed)
+        return quarantine(origin, raw, syntheticMessageId(raw), parsed.error().code + ": " + parsed.error().message);
+    const ParsedMail& mail = *parsed;
     const std::string messageId = mail.message_id.empty() ? syntheticMessageId(raw) : mail.message_id;
-    const UnixTime now = now_();
 
     // The same mail again (another UID, a second delivery, a re-fetch after UIDVALIDITY changed).
     if (store_.hasMessageId(messageId)) {
-        store_.recordIntake(origin, messageId, "duplicate", std::nullopt, now);
+        store_.recordIntake(origin, messageId, "duplicate", std::nullopt, now_());
         return {"duplicate", std::nullopt, 0, "Message-ID " + messageId + " was already taken in"};
     }
 
@@ -222,59 +278,35 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     const std::string fromAddr = mail.from.empty() ? "" : normalizeAddress(mail.from[0].address);
 
     // Our own mail coming back (a loop through a forward, or a misconfigured alias).
-    if (config_.isOwnAddress(fromAddr) || mail.header(kLoopHeader))
+    if (config_.isOwnAddress(fromAddr) || mail.header("X-Deskgate-Loop"))
         return quarantine(origin, raw, messageId, "own mail came back (mail loop): not taken in");
     if (senderAddr.empty()) return quarantine(origin, raw, messageId, "no sender address (From/Reply-To)");
 
     bool tokenFromStranger = false;
     auto ticket = findTicket(mail, senderAddr, tokenFromStranger);
 
-    if (!ticket && (mail.kind == MailKind::bounce || mail.kind == MailKind::auto_reply ||
-                    mail.kind == MailKind::feedback_report)) {
+    if (!ticket && mail.kind != MailKind::normal && mail.kind != MailKind::list) {
         // A bounce or out-of-office that belongs to nothing we know must not open a ticket.
         return quarantine(origin, raw, messageId,
                           std::string(toString(mail.kind)) + " that matches no ticket: kept for review, not answered");
     }
+    if (tokenFromStranger && runtime_.rules->threading.foreign_token == ThreadingSettings::ForeignToken::hold)
+        return quarantine(origin, raw, messageId,
+                          "subject names ticket " + std::to_string(*mail.token) + " but the sender is not part of it");
 
-    IntakeResult result;
     if (ticket) {
-        auto msg = messageFrom(mail, raw, origin, ticket->id, messageId);
-        store_.addMessage(msg);
-        std::string actor = msg.author == "customer" ? "customer:" + senderAddr : msg.author;
-        store_.addEvent({0, ticket->id, now, actor, mail.kind == MailKind::normal ? "message" : std::string(toString(mail.kind)),
-                         "mail " + messageId});
-        if (mail.kind == MailKind::normal && msg.author == "customer" &&
-            (ticket->status == "resolved" || ticket->status == "closed" || ticket->status == "pending")) {
-            store_.addEvent({0, ticket->id, now, actor, "status", ticket->status + " -> open (customer wrote)"});
-            ticket->status = "open";
-            ticket->resolved_at.reset();
-            ticket->closed_at.reset();
-        }
-        ticket->updated_at = now;
-        store_.updateTicket(*ticket);
-        result = {"reply", ticket->number, 0, ""};
-    } else {
-        TicketRecord t;
-        t.subject = sanitizeUtf8(mail.subject.empty() ? "(no subject)" : mail.subject);
-        t.customer_address = senderAddr;
-        t.customer_name = sanitizeUtf8(sender.name);
-        t.mailbox = origin.mailbox;
-        if (const auto* mb = config_.mailbox(origin.mailbox); mb && !mb->language.empty()) t.language = mb->language;
-        t.created_at = t.updated_at = now;
-        store_.upsertCustomer(senderAddr, t.customer_name, now);
-        t = store_.createTicket(t);
-        store_.addEvent({0, t.id, now, "customer:" + senderAddr, "created", "from mail " + messageId});
-        if (tokenFromStranger && mail.token)
-            store_.addEvent({0, t.id, now, "system", "linked",
-                             "subject names ticket " + std::to_string(*mail.token) +
-                                 ", but the sender is not part of it: opened as a new ticket"});
-        store_.addMessage(messageFrom(mail, raw, origin, t.id, messageId));
-        result = {"new_ticket", t.number, 0, ""};
-        if (!isAutomatic(mail)) result.queued_mails += queueAcknowledgement(t, mail, Address{sender.name, sender.address});
-        ticket = t;
+        // A customer writing to a closed ticket after the reopen window gets a new, linked ticket.
+        const auto& within = runtime_.rules->reopen.within;
+        UnixTime closedAt = ticket->closed_at.value_or(ticket->resolved_at.value_or(ticket->updated_at));
+        bool fromCustomer = !config_.agentByAddress(senderAddr);
+        if (fromCustomer && mail.kind == MailKind::normal && isClosed(ticket->status) && within &&
+            now_() - closedAt > within->count())
+            return openTicket(origin, raw, mail, messageId, sender, ticket->number);
+        return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr);
     }
-    store_.recordIntake(origin, messageId, result.outcome, ticket->id, now);
-    return result;
+    std::optional<std::int64_t> linked;
+    if (tokenFromStranger && mail.token) linked = static_cast<std::int64_t>(*mail.token);
+    return openTicket(origin, raw, mail, messageId, sender, linked);
 }
 
 }  // namespace deskgate

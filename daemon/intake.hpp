@@ -1,31 +1,32 @@
 // What happens to one incoming mail: parse, recognise duplicates and automatic mail, thread
-// onto a ticket or open one, store it with its events, and queue the answers — all inside the
-// caller's transaction, so the mail, the ticket change and the outgoing mail commit together.
+// onto a ticket or open one (routed by the rules), store it with its events, and queue the
+// answers — all inside the caller's transaction, so the mail, the ticket change and the
+// outgoing mail commit together.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
 
-#include "daemon/config.hpp"
+#include "daemon/mail_composer.hpp"
+#include "daemon/runtime.hpp"
 #include "parsers/parsed_mail.hpp"
 #include "storage/ticket_store.hpp"
-#include "templates/template_set.hpp"
 
 namespace deskgate {
 
 struct IntakeResult {
-    // already_processed, duplicate, new_ticket, reply, quarantined, ignored
+    // already_processed, duplicate, new_ticket, reply, quarantined
     std::string outcome;
     std::optional<std::int64_t> ticket_number;
     int queued_mails = 0;
-    std::string reason;  // for quarantined / ignored
+    std::string reason;  // for quarantined
 };
 
 class Intake {
 public:
     using Now = std::function<UnixTime()>;
-    Intake(const Config& config, const TemplateSet& templates, SociTicketStore& store, Now now);
+    Intake(const Runtime& runtime, SociTicketStore& store, Now now);
 
     // Call inside store.transaction(). Throws StorageError/StorageUnavailable on database
     // trouble (the caller rolls back and retries later); every problem with the mail itself
@@ -43,16 +44,23 @@ private:
     std::optional<TicketRecord> findTicket(const ParsedMail& mail, const std::string& sender, bool& token_from_stranger);
     MessageRecord messageFrom(const ParsedMail& mail, const std::string& raw, const MailOrigin& origin,
                               std::int64_t ticket_id, const std::string& message_id);
-    int queueAcknowledgement(const TicketRecord& ticket, const ParsedMail& mail, const Address& customer);
-    std::string tokenFor(std::int64_t number) const;
+    IntakeResult openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
+                            const std::string& message_id, const Address& sender,
+                            std::optional<std::int64_t> linked_from);
+    IntakeResult addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
+                             const ParsedMail& mail, const std::string& message_id, const std::string& sender);
 
+    const Runtime& runtime_;
     const Config& config_;
-    const TemplateSet& templates_;
     SociTicketStore& store_;
     Now now_;
+    MailComposer composer_;
 };
 
 // A stable Message-ID for mail that has none (so a repeat is still recognised).
 std::string syntheticMessageId(std::string_view raw);
+
+// SLA deadlines for a ticket under the rule set (none when it has no SLA policy).
+void applySla(const RuleSet& rules, TicketRecord& ticket);
 
 }  // namespace deskgate

@@ -130,7 +130,7 @@ asio::awaitable<void> MailboxWatcher::session() {
                 uids.begin() + static_cast<long>(std::min(uids.size(), i + mailbox_.batch_size)));
             auto fetched = co_await client_.fetchBodies(chunk);
             auto runtime = deps_.runtime();
-            Intake intake(runtime->config, runtime->templates, store, deps_.now);
+            Intake intake(*runtime, store, deps_.now);
             int queued = 0;
             std::vector<std::uint64_t> handled;
             store.transaction([&] {

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
     deskgate::addTicketsCommand(app);
     deskgate::addQuarantineCommand(app);
     deskgate::addParseCommand(app);
+    deskgate::addExplainCommand(app);
+    deskgate::addRulesCommand(app);
 
     try {
         app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "rules/rule_set.hpp"
 #include "templates/template_set.hpp"
 
 namespace deskgate {
@@ -16,10 +17,15 @@ namespace deskgate {
 struct Runtime {
     Config config;
     TemplateSet templates;
+    std::shared_ptr<const RuleSet> rules;  // never null (empty set when no rules are configured)
 };
 
-// Loads deskgate.yaml and everything it names (templates), collecting all errors as
+// Loads deskgate.yaml and everything it names (rules, templates), collecting all errors as
 // "file:line:col: message" lines. `deskgate check` and the daemon both use exactly this.
 std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRuntime(const std::filesystem::path& file);
+
+// Newest modification time of the configuration file, the rule files and the templates:
+// the daemon reloads when it changes.
+std::filesystem::file_time_type configurationStamp(const Config& config);
 
 }  // namespace deskgate

@@ -31,6 +31,9 @@ struct TicketRecord {
     std::optional<UnixTime> first_response_at;
     std::optional<UnixTime> resolved_at;
     std::optional<UnixTime> closed_at;
+    std::optional<UnixTime> first_response_due;  // SLA deadlines (business time already applied)
+    std::optional<UnixTime> resolution_due;
+    std::string escalations;                      // names of fired escalation steps, '\n'-separated
 };
 
 struct MessageRecord {

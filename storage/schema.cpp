@@ -58,6 +58,15 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " uid BIGINT NOT NULL, message_id VARCHAR(998) NOT NULL DEFAULT '', reason TEXT NOT NULL,"
         " raw_b64 TEXT NOT NULL, created_at BIGINT NOT NULL, released_at BIGINT)",
     },
+    // 2: rules — SLA deadlines, fired escalation steps, round-robin position, rule hit counts
+    {
+        "ALTER TABLE tickets ADD COLUMN first_response_due BIGINT",
+        "ALTER TABLE tickets ADD COLUMN resolution_due BIGINT",
+        "ALTER TABLE tickets ADD COLUMN escalations TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE assignment_state (team VARCHAR(128) PRIMARY KEY, last_agent VARCHAR(128) NOT NULL)",
+        "CREATE TABLE rule_hits (rule VARCHAR(400) PRIMARY KEY, hits BIGINT NOT NULL)",
+        "CREATE INDEX tickets_assignee ON tickets (assignee, status)",
+    },
 };
 
 std::string expand(std::string sql, Backend backend) {

@@ -52,7 +52,8 @@ std::string joinSpaces(const std::vector<std::string>& v) {
 
 const char* kTicketColumns =
     "id, number, subject, status, priority, queue, team, category, tags, sla, customer_address, customer_name,"
-    " assignee, language, mailbox, created_at, updated_at, first_response_at, resolved_at, closed_at";
+    " assignee, language, mailbox, created_at, updated_at, first_response_at, resolved_at, closed_at,"
+    " first_response_due, resolution_due, escalations";
 
 TicketRecord ticketFromRow(const soci::row& r) {
     TicketRecord t;
@@ -76,6 +77,9 @@ TicketRecord ticketFromRow(const soci::row& r) {
     t.first_response_at = getOptInt(r, 17);
     t.resolved_at = getOptInt(r, 18);
     t.closed_at = getOptInt(r, 19);
+    t.first_response_due = getOptInt(r, 20);
+    t.resolution_due = getOptInt(r, 21);
+    t.escalations = getStr(r, 22);
     return t;
 }
 
@@ -284,6 +288,7 @@ TicketRecord SociTicketStore::createTicket(TicketRecord t) {
             soci::use(t.customer_address), soci::use(t.customer_name), soci::use(t.assignee), soci::use(t.language),
             soci::use(t.mailbox), soci::use(created), soci::use(updated), soci::into(id);
         t.id = id;
+        if (t.first_response_due || t.resolution_due || !t.escalations.empty()) updateTicket(t);
         return t;
     });
 }
@@ -295,12 +300,17 @@ void SociTicketStore::updateTicket(const TicketRecord& t) {
         soci::indicator frI = t.first_response_at ? soci::i_ok : soci::i_null;
         soci::indicator rsI = t.resolved_at ? soci::i_ok : soci::i_null;
         soci::indicator clI = t.closed_at ? soci::i_ok : soci::i_null;
+        long long frd = t.first_response_due.value_or(0), rsd = t.resolution_due.value_or(0);
+        soci::indicator frdI = t.first_response_due ? soci::i_ok : soci::i_null;
+        soci::indicator rsdI = t.resolution_due ? soci::i_ok : soci::i_null;
         *sql_ << "UPDATE tickets SET subject = :s, status = :st, priority = :p, queue = :q, team = :tm,"
                  " category = :c, tags = :tg, sla = :sla, assignee = :a, language = :l, updated_at = :up,"
-                 " first_response_at = :fr, resolved_at = :rs, closed_at = :cl WHERE id = :id",
+                 " first_response_at = :fr, resolved_at = :rs, closed_at = :cl, first_response_due = :frd,"
+                 " resolution_due = :rsd, escalations = :esc WHERE id = :id",
             soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue), soci::use(t.team),
             soci::use(t.category), soci::use(t.tags), soci::use(t.sla), soci::use(t.assignee), soci::use(t.language),
-            soci::use(updated), soci::use(fr, frI), soci::use(rs, rsI), soci::use(cl, clI), soci::use(id);
+            soci::use(updated), soci::use(fr, frI), soci::use(rs, rsI), soci::use(cl, clI), soci::use(frd, frdI),
+            soci::use(rsd, rsdI), soci::use(t.escalations), soci::use(id);
         return 0;
     });
 }
@@ -548,6 +558,64 @@ std::vector<QuarantineRecord> SociTicketStore::listQuarantine(bool with_raw) {
             q.created_at = getInt(r, 7);
             out.push_back(std::move(q));
         }
+        return out;
+    });
+}
+
+std::optional<std::string> SociTicketStore::lastAssigned(const std::string& team) {
+    return guarded("reading the round-robin position", [&]() -> std::optional<std::string> {
+        std::string agent;
+        *sql_ << "SELECT last_agent FROM assignment_state WHERE team = :t", soci::use(team), soci::into(agent);
+        if (!sql_->got_data()) return std::nullopt;
+        return agent;
+    });
+}
+
+void SociTicketStore::saveLastAssigned(const std::string& team, const std::string& agent) {
+    guarded("saving the round-robin position", [&] {
+        *sql_ << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, :a)"
+                 " ON CONFLICT (team) DO UPDATE SET last_agent = excluded.last_agent",
+            soci::use(team), soci::use(agent);
+        return 0;
+    });
+}
+
+std::map<std::string, std::int64_t, std::less<>> SociTicketStore::openTicketsByAssignee() {
+    return guarded("counting open tickets", [&] {
+        std::map<std::string, std::int64_t, std::less<>> out;
+        soci::rowset<soci::row> rows = sql_->prepare << "SELECT assignee, COUNT(*) FROM tickets WHERE assignee <> ''"
+                                                         " AND status IN ('new', 'open', 'pending') GROUP BY assignee";
+        for (const auto& r : rows) out[getStr(r, 0)] = getInt(r, 1);
+        return out;
+    });
+}
+
+void SociTicketStore::addRuleHit(const std::string& rule) {
+    guarded("counting a rule hit", [&] {
+        *sql_ << "INSERT INTO rule_hits (rule, hits) VALUES (:r, 1)"
+                 " ON CONFLICT (rule) DO UPDATE SET hits = rule_hits.hits + 1",
+            soci::use(rule);
+        return 0;
+    });
+}
+
+std::vector<std::pair<std::string, std::int64_t>> SociTicketStore::ruleHits() {
+    return guarded("reading rule hits", [&] {
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        soci::rowset<soci::row> rows = sql_->prepare << "SELECT rule, hits FROM rule_hits ORDER BY rule";
+        for (const auto& r : rows) out.emplace_back(getStr(r, 0), getInt(r, 1));
+        return out;
+    });
+}
+
+std::vector<TicketRecord> SociTicketStore::activeTickets() {
+    return guarded("reading active tickets", [&] {
+        std::vector<TicketRecord> out;
+        soci::rowset<soci::row> rows =
+            sql_->prepare << std::string("SELECT ") + kTicketColumns +
+                                 " FROM tickets WHERE status IN ('new', 'open', 'pending') AND"
+                                 " (sla <> '' OR status = 'pending') ORDER BY id";
+        for (const auto& r : rows) out.push_back(ticketFromRow(r));
         return out;
     });
 }

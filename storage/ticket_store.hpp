@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,15 @@ public:
     std::int64_t quarantine(const QuarantineRecord& record);
     std::optional<Checkpoint> checkpoint(const std::string& mailbox);
     void saveCheckpoint(const Checkpoint& checkpoint, UnixTime at);
+
+    // --- rules ----------------------------------------------------------------------------
+    std::optional<std::string> lastAssigned(const std::string& team);
+    void saveLastAssigned(const std::string& team, const std::string& agent);
+    std::map<std::string, std::int64_t, std::less<>> openTicketsByAssignee();
+    void addRuleHit(const std::string& rule);
+    std::vector<std::pair<std::string, std::int64_t>> ruleHits();
+    // Tickets escalation and auto-close look at: not resolved/closed, with an SLA or pending.
+    std::vector<TicketRecord> activeTickets();
 
     // --- outbox -------------------------------------------------------------------------
     std::int64_t queueMail(const OutboxRecord& mail);

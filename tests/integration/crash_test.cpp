@@ -19,16 +19,19 @@ void killLoop(Db db) {
     constexpr int kMails = 500;
     clearAllMailboxes();
     Desk desk(DeskOptions{.db = db, .batch_size = 20});
+    std::vector<std::string> mails;
     for (int i = 0; i < kMails; ++i)
-        deliverDirect("support@helpdesk.test", "INBOX",
-                      Desk::customerMail("Customer " + std::to_string(i) + " <c" + std::to_string(i) + "@customer.test>",
-                                         "crash test mail " + std::to_string(i), "body " + std::to_string(i),
-                                         uniqueMessageId()));
+        mails.push_back(Desk::customerMail("Customer " + std::to_string(i) + " <c" + std::to_string(i) + "@customer.test>",
+                                           "crash test mail " + std::to_string(i), "body " + std::to_string(i),
+                                           uniqueMessageId()));
+    deliverDirectMany("support@helpdesk.test", "INBOX", mails);
     std::mt19937 rng(20261127);
-    std::uniform_int_distribution<int> pause(50, 600);
+    std::uniform_int_distribution<int> pause(0, 400);
     int kills = 0;
     while (desk.ticketCount() < kMails && kills < 40) {
         desk.start();
+        // Kill while it works: once it has started taking mail in, at a random moment.
+        REQUIRE_MESSAGE(desk.process().waitForOutput("watching mailbox", 30s), desk.process().output());
         std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
         desk.process().signal(SIGKILL);
         REQUIRE(desk.process().wait(10s));

@@ -242,7 +242,7 @@ TEST_CASE("SIGHUP with a broken configuration keeps the running one; SIGTERM sto
         out << good << "priorty: high\n";
     }
     desk.process().signal(SIGHUP);
-    REQUIRE(desk.process().waitForOutput("reload rejected", 10s));
+    REQUIRE(desk.process().waitForOutput("rejected, the running configuration stays", 10s));
     CHECK(desk.process().output().find("unknown key 'priorty'") != std::string::npos);
     // Still working with the old configuration.
     sendMail(kAlice, {kSupport}, Desk::customerMail(kAlice, "after a bad reload", "x", uniqueMessageId()));

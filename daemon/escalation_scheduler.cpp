@@ -1,0 +1,164 @@
+#include "daemon/escalation_scheduler.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/mail_composer.hpp"
+#include "rules/escalation.hpp"
+
+namespace deskgate {
+
+namespace asio = boost::asio;
+
+namespace {
+
+SysSeconds sys(UnixTime t) { return SysSeconds(std::chrono::seconds(t)); }
+
+std::vector<std::string> splitLines(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.push_back(line);
+    return out;
+}
+
+std::string isoUtc(UnixTime t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    return buf;
+}
+
+void earliest(std::optional<UnixTime>& next, UnixTime t) {
+    if (!next || t < *next) next = t;
+}
+
+}  // namespace
+
+EscalationScheduler::EscalationScheduler(asio::io_context& io, std::function<std::shared_ptr<const Runtime>()> runtime,
+                                         SociTicketStore& store, Now now, std::function<void()> mail_queued)
+    : timer_(io), runtime_(std::move(runtime)), store_(store), now_(std::move(now)),
+      mail_queued_(std::move(mail_queued)) {}
+
+void EscalationScheduler::wake() { timer_.cancel(); }
+
+void EscalationScheduler::stop() {
+    stopping_ = true;
+    timer_.cancel();
+}
+
+std::optional<UnixTime> EscalationScheduler::sweep() {
+    auto runtime = runtime_();
+    const RuleSet& rules = *runtime->rules;
+    const UnixTime now = now_();
+    std::optional<UnixTime> next;
+    int queued = 0;
+    for (auto ticket : store_.activeTickets()) {
+        // Auto-close: pending on the customer for too long.
+        if (ticket.status == "pending" && rules.auto_close.pending_for) {
+            UnixTime due = ticket.updated_at + rules.auto_close.pending_for->count();
+            if (due > now) {
+                earliest(next, due);
+            } else {
+                store_.transaction([&] {
+                    store_.addEvent({0, ticket.id, now, "system", "status", "pending -> closed (auto-close)"});
+                    ticket.status = "closed";
+                    ticket.closed_at = now;
+                    ticket.updated_at = now;
+                    store_.updateTicket(ticket);
+                    MailComposer composer(*runtime, store_, now_);
+                    ComposedMail notice;
+                    notice.template_name = rules.auto_close.notice_template.value_or("auto_closed");
+                    notice.to = {Address{ticket.customer_name, ticket.customer_address}};
+                    notice.auto_submitted = "auto-generated";
+                    notice.values.set("auto_close.days", std::to_string(rules.auto_close.pending_for->count() / 86400));
+                    composer.queue(ticket, notice);
+                    ++queued;
+                });
+                continue;
+            }
+        }
+        if (ticket.sla.empty() || ticket.status == "pending") continue;
+        TicketClock clock;
+        clock.sla = ticket.sla;
+        if (!ticket.first_response_at && ticket.first_response_due) clock.first_response_due = sys(*ticket.first_response_due);
+        if (ticket.resolution_due) clock.resolution_due = sys(*ticket.resolution_due);
+        auto fired = splitLines(ticket.escalations);
+        auto plan = planEscalation(rules, clock, fired, sys(now));
+        if (plan.next_wakeup) earliest(next, plan.next_wakeup->time_since_epoch().count());
+        if (plan.due.empty()) continue;
+        store_.transaction([&] {
+            MailComposer composer(*runtime, store_, now_);
+            for (const auto& due : plan.due) {
+                const EscalationStep& step = *due.step;
+                TicketRouting before;
+                before.priority = parsePriority(ticket.priority).value_or(Priority::normal);
+                if (!ticket.team.empty()) before.team = ticket.team;
+                if (!ticket.assignee.empty()) before.agent = ticket.assignee;
+                auto effect = applyEscalation(rules, step, before);
+                ticket.priority = std::string(toString(effect.after.priority));
+                ticket.team = effect.after.team.value_or("");
+                ticket.assignee = effect.after.agent.value_or("");
+                ticket.escalations += step.name + "\n";
+                std::string changes;
+                for (const auto& c : effect.changes) changes += (changes.empty() ? "" : "; ") + c;
+                store_.addEvent({0, ticket.id, now, "escalation", "escalation",
+                                 step.name + (changes.empty() ? "" : ": " + changes)});
+                std::vector<Address> to;
+                for (const auto& name : effect.notify_agents)
+                    for (const auto& a : runtime->config.agents)
+                        if (a.name == name) to.push_back({a.name, a.address});
+                for (const auto& addr : effect.notify_addresses) to.push_back({"", addr});
+                if (!to.empty()) {
+                    ComposedMail notice;
+                    notice.template_name = "escalation";
+                    notice.to = to;
+                    notice.auto_submitted = "auto-generated";
+                    notice.values.set("escalation.step", step.name);
+                    UnixTime deadline = step.target == SlaTarget::first_response
+                                            ? ticket.first_response_due.value_or(now)
+                                            : ticket.resolution_due.value_or(now);
+                    notice.values.set("escalation.deadline", isoUtc(deadline));
+                    if (step.breached) notice.values.set("escalation.breached", "yes");
+                    notice.values.set("escalation.action", changes);
+                    composer.queue(ticket, notice);
+                    ++queued;
+                }
+            }
+            ticket.updated_at = now;
+            store_.updateTicket(ticket);
+        });
+        // A raised priority may have moved the deadlines: look again soon.
+        earliest(next, now + 1);
+    }
+    if (queued > 0 && mail_queued_) mail_queued_();
+    return next;
+}
+
+asio::awaitable<void> EscalationScheduler::run() {
+    auto log = spdlog::get("deskgate");
+    while (!stopping_) {
+        std::optional<UnixTime> next;
+        try {
+            next = sweep();
+        } catch (const std::exception& e) {
+            log->error("escalation pass failed reason={}", e.what());
+            next = now_() + 10;
+        }
+        if (stopping_) break;
+        // Sleep until the next deadline (at most an hour, so a clock change is noticed).
+        auto wait = std::chrono::seconds(3600);
+        if (next) wait = std::chrono::seconds(std::clamp<long long>(*next - now_(), 0, 3600));
+        timer_.expires_after(wait);
+        boost::system::error_code ec;
+        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+}  // namespace deskgate

@@ -1,0 +1,108 @@
+#include "daemon/mail_composer.hpp"
+
+#include <chrono>
+
+#include "templates/message_builder.hpp"
+
+namespace deskgate {
+
+namespace {
+
+std::string joinSpaces(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
+    return out;
+}
+
+}  // namespace
+
+MailComposer::MailComposer(const Runtime& runtime, SociTicketStore& store, Now now)
+    : runtime_(runtime), store_(store), now_(std::move(now)) {}
+
+std::string MailComposer::tokenFor(std::int64_t number) const {
+    std::string token = runtime_.config.identity.token_format;
+    auto pos = token.find("{number}");
+    if (pos != std::string::npos) token.replace(pos, 8, std::to_string(number));
+    return token;
+}
+
+TemplateValues MailComposer::ticketValues(const TicketRecord& t) const {
+    TemplateValues v;
+    v.set("ticket.number", std::to_string(t.number));
+    v.set("token", tokenFor(t.number));
+    v.set("ticket.subject", t.subject);
+    v.set("ticket.status", t.status);
+    v.set("ticket.priority", t.priority);
+    v.set("ticket.queue", t.queue);
+    v.set("customer.name", t.customer_name.empty() ? t.customer_address : t.customer_name);
+    v.set("customer.address", t.customer_address);
+    v.set("support.name", runtime_.config.identity.name);
+    v.set("support.address", runtime_.config.identity.address);
+    if (!t.assignee.empty()) v.set("agent.name", t.assignee);
+    return v;
+}
+
+std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& mail) {
+    TemplateValues values = ticketValues(ticket);
+    for (const auto& [k, val] : mail.values.values()) values.set(k, val);
+    for (const auto& [k, items] : mail.values.lists())
+        for (const auto& item : items) values.add(k, item);
+    std::string language = !mail.language.empty()  ? mail.language
+                           : !ticket.language.empty() ? ticket.language
+                                                      : runtime_.config.language;
+    auto rendered = runtime_.templates.render(mail.template_name, language, values);
+    if (!rendered) throw StorageError("cannot render template '" + mail.template_name + "': " + rendered.error().str());
+
+    const UnixTime now = now_();
+    OutgoingMail out;
+    out.from = {runtime_.config.identity.name, runtime_.config.identity.address};
+    out.to = mail.to;
+    out.subject = rendered->subject;
+    out.text = rendered->text;
+    out.html = rendered->html;
+    // Deterministic per ticket, template, time and recipient; unique because the store refuses
+    // a Message-ID twice (a clash would roll the transaction back, never send twice).
+    std::string seed = "t" + std::to_string(ticket.number) + "-" + mail.template_name + "-" + std::to_string(now) +
+                       "-" + (mail.to.empty() ? "" : mail.to[0].address) + "-" + mail.in_reply_to;
+    out.message_id = makeMessageId(runtime_.config.identity.domain, seed);
+    out.in_reply_to = mail.in_reply_to;
+    out.references = mail.references;
+    if (!mail.in_reply_to.empty() &&
+        (out.references.empty() || out.references.back() != mail.in_reply_to))
+        out.references.push_back(mail.in_reply_to);
+    out.auto_submitted = mail.auto_submitted;
+    out.date = std::chrono::system_clock::time_point(std::chrono::seconds(now));
+    const std::string raw = buildMessage(out);
+
+    OutboxRecord o;
+    o.ticket_id = ticket.id;
+    o.kind = mail.kind.empty() ? mail.template_name : mail.kind;
+    o.mail_from = runtime_.config.identity.address;
+    for (const auto& a : mail.to) o.recipients.push_back(a.address);
+    o.message_id = out.message_id;
+    o.raw = raw;
+    o.next_attempt_at = now;
+    o.created_at = now;
+    store_.queueMail(o);
+
+    MessageRecord m;
+    m.ticket_id = ticket.id;
+    m.direction = "out";
+    m.author = "system";
+    m.message_id = out.message_id;
+    m.in_reply_to = out.in_reply_to;
+    m.references = joinSpaces(out.references);
+    m.from_address = normalizeAddress(runtime_.config.identity.address);
+    m.from_name = runtime_.config.identity.name;
+    for (const auto& a : mail.to) m.to += (m.to.empty() ? "" : ",") + normalizeAddress(a.address);
+    m.subject = out.subject;
+    m.text = out.text;
+    m.raw = raw;
+    m.kind = o.kind;
+    m.mailbox = ticket.mailbox;
+    m.created_at = now;
+    store_.addMessage(m);
+    return out.message_id;
+}
+
+}  // namespace deskgate

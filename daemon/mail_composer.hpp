@@ -1,0 +1,46 @@
+// Every mail deskgate sends is made here: a template rendered with the ticket's values, built
+// into MIME, queued in the outbox and recorded on the ticket (so replies to it thread) — in
+// the caller's transaction.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "daemon/runtime.hpp"
+#include "storage/ticket_store.hpp"
+#include "templates/template_values.hpp"
+
+namespace deskgate {
+
+struct ComposedMail {
+    std::string template_name;
+    std::vector<Address> to;
+    TemplateValues values;          // added to the ticket's standard values
+    std::string language;           // "" = the ticket's, else the configured default
+    std::string in_reply_to;        // Message-ID the mail answers, without <>
+    std::vector<std::string> references;
+    std::string auto_submitted = "auto-replied";  // RFC 3834: "auto-replied" / "auto-generated"
+    std::string kind;               // outbox kind, defaults to the template name
+};
+
+class MailComposer {
+public:
+    using Now = std::function<UnixTime()>;
+    MailComposer(const Runtime& runtime, SociTicketStore& store, Now now);
+
+    // The values every template gets: ticket.*, token, customer.*, support.*.
+    TemplateValues ticketValues(const TicketRecord& ticket) const;
+    std::string tokenFor(std::int64_t number) const;
+
+    // Renders, builds, queues and records; returns the new Message-ID. Throws StorageError
+    // when the template cannot be rendered (a broken template must not pass silently).
+    std::string queue(const TicketRecord& ticket, const ComposedMail& mail);
+
+private:
+    const Runtime& runtime_;
+    SociTicketStore& store_;
+    Now now_;
+};
+
+}  // namespace deskgate

@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "daemon/config.hpp"
+#include "tests/support/backends.hpp"
+
+using namespace deskgate;
+
+namespace {
+
+std::filesystem::path writeFile(const std::filesystem::path& p, const std::string& text) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p;
+}
+
+const std::string kTemplates = std::string("templates: ") + DESKGATE_SOURCE_DIR + "/etc/templates\n";
+
+}  // namespace
+
+TEST_CASE("config: a complete file loads, paths are relative to it, secrets come from files and ${ENV}") {
+    auto dir = test::freshDirectory("config-ok");
+    writeFile(dir / "secret.txt", "s3cret\nignored second line\n");
+    ::setenv("DESKGATE_TEST_SMTP_PW", "from-env", 1);
+    auto file = writeFile(dir / "deskgate.yaml",
+                          "database: sqlite:data/desk.db\n"
+                          "identity:\n  name: ACME Support\n  address: support@acme.test\n"
+                          "mailboxes:\n"
+                          "  - name: support\n    url: imaps://mail.acme.test\n    username: support@acme.test\n"
+                          "    password_file: secret.txt\n    address: support@acme.test\n"
+                          "    after_ingest: move\n    move_to: Done\n    poll_interval: 2m\n    language: de\n"
+                          "smtp:\n  url: smtp://mail.acme.test:587\n  username: support\n"
+                          "  password: ${DESKGATE_TEST_SMTP_PW}\n  starttls: true\n"
+                          "agents:\n  - { name: anna, address: Anna@ACME.test, teams: [first] }\n" +
+                              kTemplates);
+    auto c = loadConfig(file);
+    REQUIRE_MESSAGE(c, (c ? "" : c.error().front().str()));
+    CHECK(c->database == "sqlite:" + (dir / "data/desk.db").string());
+    CHECK(c->identity.domain == "acme.test");
+    CHECK(c->identity.token_format == "[Ticket#{number}]");
+    REQUIRE(c->mailboxes.size() == 1);
+    const auto& mb = c->mailboxes[0];
+    CHECK(mb.password == "s3cret");
+    CHECK(mb.after_ingest == MailboxConfig::After::move);
+    CHECK(mb.move_to == "Done");
+    CHECK(mb.poll_interval == std::chrono::seconds(120));
+    CHECK(mb.language == "de");
+    CHECK(c->smtp.password == "from-env");
+    CHECK(c->smtp.starttls);
+    REQUIRE(c->agentByAddress("anna@acme.TEST"));
+    CHECK(c->agentByAddress("anna@acme.test")->name == "anna");
+    CHECK(c->isOwnAddress("SUPPORT@acme.test"));
+    CHECK_FALSE(c->isOwnAddress("alice@customer.test"));
+}
+
+TEST_CASE("config: every error is reported at once, each with file:line:col") {
+    auto dir = test::freshDirectory("config-bad");
+    auto file = writeFile(dir / "deskgate.yaml",
+                          "database: mysql://x\n"                      // 1
+                          "identity:\n"                                // 2
+                          "  adress: support@acme.test\n"              // 3
+                          "mailboxes:\n"                               // 4
+                          "  - name: support\n"                        // 5
+                          "    url: http://mail.acme.test\n"           // 6
+                          "    username: support\n"                    // 7
+                          "    address: support@acme.test\n"           // 8
+                          "    poll_interval: soon\n"                  // 9
+                          "    after_ingest: delete\n"                 // 10
+                          "smtp:\n"                                    // 11
+                          "  url: smtp://x\n"                          // 12
+                          "  password: ${DESKGATE_TEST_UNSET_VARIABLE}\n"  // 13
+                          "priorty: high\n" +                          // 14
+                              kTemplates);
+    ::unsetenv("DESKGATE_TEST_UNSET_VARIABLE");
+    auto c = loadConfig(file);
+    REQUIRE_FALSE(c);
+    std::vector<std::string> got;
+    for (const auto& e : c.error()) got.push_back(e.str());
+    const std::string f = file.string();
+    auto has = [&](const std::string& line) {
+        bool found = std::find(got.begin(), got.end(), line) != got.end();
+        if (!found) {
+            std::string all;
+            for (const auto& g : got) all += g + "\n";
+            MESSAGE("missing: " << line << "\ngot:\n" << all);
+        }
+        return found;
+    };
+    CHECK(has(f + ":1:11: 'database' must start with sqlite: or postgresql:"));
+    CHECK(has(f + ":3:3: unknown key 'adress', did you mean 'address'?"));
+    CHECK(has(f + ":3:3: missing required key 'address'"));
+    CHECK(has(f + ":6:10: 'url' must start with imap:// or imaps://, not 'http://mail.acme.test'"));
+    CHECK(has(f + ":9:20: 'poll_interval': bad duration 'soon' (use e.g. 90s, 30m, 4h, 3d)"));
+    CHECK(has(f + ":10:19: 'after_ingest': 'delete' is not one of flag, move"));
+    CHECK(has(f + ":13:13: environment variable DESKGATE_TEST_UNSET_VARIABLE is not set"));
+    CHECK(has(f + ":14:1: unknown key 'priorty'"));
+    CHECK(got.size() == 8);
+}
+
+TEST_CASE("config: YAML syntax errors carry their position") {
+    auto dir = test::freshDirectory("config-syntax");
+    auto file = writeFile(dir / "deskgate.yaml", "identity:\n  address: [unclosed\n");
+    auto c = loadConfig(file);
+    REQUIRE_FALSE(c);
+    REQUIRE(c.error().size() == 1);
+    CHECK(c.error()[0].line > 0);
+    CHECK(c.error()[0].file == file.string());
+}

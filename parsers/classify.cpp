@@ -111,7 +111,7 @@ std::string refineStatus(const std::string& status, std::string_view text) {
         std::string_view detail;  // "1.1" of x.1.1
         std::array<std::string_view, 8> phrases;
     };
-    static constexpr std::array<Reason, 7> kReasons{{
+    static constexpr std::array<Reason, 9> kReasons{{
         {"2.2", {"mailbox full", "mailbox is full", "quota exceeded", "over quota", "exceeded storage",
                  "insufficient storage", "mailbox size limit", "overquota"}},
         {"1.1", {"user unknown", "unknown user", "no such user", "does not exist", "invalid recipient",
@@ -125,7 +125,11 @@ std::string refineStatus(const std::string& status, std::string_view text) {
         {"7.1", {"spam", "blocked", "blacklist", "blocklist", "relaying denied", "relay access denied",
                  "not permitted", "policy"}},
         {"4.7", {"timed out", "timeout", "delivery time expired", "too long in queue", "retry time",
-                 "could not be delivered for", "expired", "gave up"}},
+                 "could not be delivered for", "expired", "have been failing"}},
+        {"1.8", {"unroutable sender", "sender address rejected", "sender domain", "domain of sender",
+                 "sender verify failed", "", "", ""}},
+        {"7.1", {"reverse dns", "ptr record", "spf", "access denied", "denied", "not allowed", "refused",
+                 "rejected"}},
     }};
     if (status.size() < 5 || status.substr(1) != ".0.0") return status;
     for (const auto& r : kReasons)
@@ -290,7 +294,8 @@ void classify(ParsedMail& mail, const ReportParts& report) {
             // Sendmail-era and provider bounces that give no code: keep the class the text states.
             info.status = temporaryWording(text_lower) || temporaryWording(subject) ? "4.0.0" : "5.0.0";
         }
-        info.status = refineStatus(info.status, text_lower);
+        // The MTA's explanation comes first; a returned copy of the message may follow it.
+        info.status = refineStatus(info.status, std::string_view(text_lower).substr(0, 2048));
         info.permanent = info.status.front() == '5';
         if (info.original_message_id.empty() && !report.original_headers.empty()) {
             // The returned message's own Message-ID field.

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "daemon/config.hpp"
+#include "daemon/runtime.hpp"
 #include "tests/support/backends.hpp"
 
 using namespace deskgate;
@@ -107,4 +108,16 @@ TEST_CASE("config: YAML syntax errors carry their position") {
     REQUIRE(c.error().size() == 1);
     CHECK(c.error()[0].line > 0);
     CHECK(c.error()[0].file == file.string());
+}
+
+TEST_CASE("the shipped etc/deskgate.yaml with its rules and templates passes the daemon's load path") {
+    ::setenv("DESKGATE_IMAP_PASSWORD", "x", 1);
+    ::setenv("DESKGATE_SMTP_PASSWORD", "y", 1);
+    auto r = loadRuntime(std::string(DESKGATE_SOURCE_DIR) + "/etc/deskgate.yaml");
+    REQUIRE_MESSAGE(r, (r ? "" : r.error().front()));
+    const Config& c = (*r)->config;
+    CHECK(c.mailboxes.size() == 2);
+    CHECK(c.agents.size() == 3);
+    CHECK(c.rules_configured);
+    CHECK((*r)->rules->rules.size() >= 3);
 }

@@ -21,12 +21,13 @@ std::size_t readCallback(char* buffer, std::size_t size, std::size_t items, void
     return n;
 }
 
-// Keeps the last server reply line for error messages ("550 5.1.1 <x>: Recipient address rejected").
+// Keeps the first refusal (4xx/5xx) the server gave, for error messages
+// ("550 5.1.1 <x>: Recipient address rejected"); curl's QUIT answer must not hide it.
 std::size_t headerCallback(char* buffer, std::size_t size, std::size_t items, void* userp) {
-    auto* last = static_cast<std::string*>(userp);
+    auto* refusal = static_cast<std::string*>(userp);
     std::string line(buffer, size * items);
     while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-    if (!line.empty()) *last = line;
+    if (refusal->empty() && line.size() >= 3 && (line[0] == '4' || line[0] == '5')) *refusal = line;
     return size * items;
 }
 
@@ -66,7 +67,7 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
     if (!c) return {SendResult::Status::temporary, "curl_easy_init failed"};
     curl_easy_reset(c);  // keeps the connection cache: the next mail reuses the connection
     char errbuf[CURL_ERROR_SIZE] = {0};
-    std::string lastReply;
+    std::string refusal;
     std::string data = toCrlf(raw);
     Upload upload{&data};
     std::string from = "<" + mail_from + ">";
@@ -88,18 +89,18 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
     curl_easy_setopt(c, CURLOPT_READDATA, &upload);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, headerCallback);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &lastReply);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &refusal);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout.count()));
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(rcpts);
-    if (rc == CURLE_OK) return {SendResult::Status::sent, lastReply};
+    if (rc == CURLE_OK) return {SendResult::Status::sent, "accepted"};
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    if (code >= 400 && !lastReply.empty()) reason = lastReply;
+    if (code >= 400 && !refusal.empty()) reason = refusal;
     return {classifySmtpFailure(static_cast<int>(rc), code), reason};
 }
 

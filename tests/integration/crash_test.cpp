@@ -15,13 +15,17 @@ using namespace deskgate::test;
 
 namespace {
 
+const char* const kCustomers[] = {"alice@customer.test", "bob@customer.test", "carol@customer.test"};
+
 void killLoop(Db db) {
     constexpr int kMails = 500;
     clearAllMailboxes();
     Desk desk(DeskOptions{.db = db, .batch_size = 20});
     std::vector<std::string> mails;
     for (int i = 0; i < kMails; ++i)
-        mails.push_back(Desk::customerMail("Customer " + std::to_string(i) + " <c" + std::to_string(i) + "@customer.test>",
+        // Senders rotate over the test server's real customer accounts, so every acknowledgement
+        // can really be delivered (unknown users would be refused with 550: a permanent failure).
+        mails.push_back(Desk::customerMail("Customer " + std::to_string(i) + " <" + kCustomers[i % 3] + ">",
                                            "crash test mail " + std::to_string(i), "body " + std::to_string(i),
                                            uniqueMessageId()));
     deliverDirectMany("support@helpdesk.test", "INBOX", mails);

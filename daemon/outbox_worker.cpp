@@ -44,44 +44,43 @@ int OutboxWorker::runOnce(SociTicketStore& store) {
         }
         // The lease covers the sends of one small batch; if this process dies with mail in
         // hand, the mail is free again for this or another daemon when the lease runs out.
-        const int batchSize = 5;
+        const int batchSize = 10;
         const int lease = static_cast<int>(smtp_.timeout.count()) * batchSize + 10;
         auto batch = store.claimDueMail(now_(), batchSize, lease);
         if (batch.empty()) break;
-        for (const auto& mail : batch) {
-            auto result = sender->send(mail.mail_from, mail.recipients, mail.raw);
-            UnixTime now = now_();
-            int attempts = mail.attempts + 1;
-            if (result.status == SendResult::Status::sent) {
-                store.transaction([&] {
+        std::vector<SendResult> results;
+        for (const auto& mail : batch) results.push_back(sender->send(mail.mail_from, mail.recipients, mail.raw));
+        // One transaction records the whole batch: one commit (fsync) per batch, not per mail.
+        // A crash before it sends the batch again after the lease: at least once, same Message-IDs.
+        const UnixTime now = now_();
+        store.transaction([&] {
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                const auto& mail = batch[i];
+                const auto& result = results[i];
+                const int attempts = mail.attempts + 1;
+                const std::string to = mail.recipients.empty() ? "" : mail.recipients[0];
+                if (result.status == SendResult::Status::sent) {
                     store.markSent(mail.id, now);
+                    if (mail.ticket_id) store.addEvent({0, *mail.ticket_id, now, "system", "sent", mail.kind + " to " + to});
+                    log->info("sent outbox={} kind={} attempts={}", mail.id, mail.kind, attempts);
+                } else if (result.status == SendResult::Status::permanent ||
+                           now - mail.created_at >= smtp_.give_up_after.count()) {
+                    store.markFailed(mail.id, attempts, result.message);
                     if (mail.ticket_id)
-                        store.addEvent({0, *mail.ticket_id, now, "system", "sent",
-                                        mail.kind + " to " + (mail.recipients.empty() ? "" : mail.recipients[0])});
-                });
-                log->info("sent outbox={} kind={} attempts={}", mail.id, mail.kind, attempts);
-            } else {
-                bool giveUp = result.status == SendResult::Status::permanent ||
-                              now - mail.created_at >= smtp_.give_up_after.count();
-                if (giveUp) {
-                    store.transaction([&] {
-                        store.markFailed(mail.id, attempts, result.message);
-                        if (mail.ticket_id)
-                            store.addEvent({0, *mail.ticket_id, now, "system", "send_failed",
-                                            mail.kind + ": " + result.message});
-                    });
+                        store.addEvent({0, *mail.ticket_id, now, "system", "send_failed",
+                                        mail.kind + " to " + to + ": " + result.message});
                     log->error("send failed for good outbox={} kind={} reason={}", mail.id, mail.kind, result.message);
                 } else {
                     // 30s, 60s, 120s ... capped: a server that is down is not hammered.
                     auto wait = smtp_.retry_initial.count() << std::min(attempts - 1, 20);
                     wait = std::min<long long>(wait, smtp_.retry_max.count());
                     store.markRetry(mail.id, attempts, now + wait, result.message);
-                    log->warn("send deferred outbox={} kind={} attempts={} retry_in={}s reason={}", mail.id, mail.kind,
-                              attempts, wait, result.message);
+                    log->warn("send deferred outbox={} kind={} attempts={} retry_in={}s reason={}", mail.id,
+                              mail.kind, attempts, wait, result.message);
                 }
             }
-            ++handled;
-        }
+        });
+        handled += static_cast<int>(batch.size());
     }
     return handled;
 }

@@ -294,6 +294,9 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
       (void)!write(errPipe[1], &e, sizeof e);
       _exit(127);
     };
+    // Its own process group: a signal meant for the test runner's group (Ctrl-C, a kill of the
+    // group) does not hit the daemon behind the test's back, nor the other way round.
+    setpgid(0, 0);
     if (dieWithParent) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(127);

@@ -1,4 +1,5 @@
 #include "parsers/address_parser.hpp"
+#include "parsers/ascii.hpp"
 
 #include "parsers/decode.hpp"
 
@@ -238,7 +239,7 @@ std::string parseDateToIso(std::string_view value) {
         int num;
         if (month < 0 && w.size() >= 3) {
             std::string m;
-            for (char c : w.substr(0, 3)) m.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+            for (char c : w.substr(0, 3)) m.push_back(asciiLower(c));
             for (std::size_t mi = 0; mi < 12; ++mi)
                 if (m == kMonths[mi] && !(w.size() > 3 && std::isdigit(static_cast<unsigned char>(w[3])))) month = static_cast<int>(mi) + 1;
             if (month > 0) continue;

@@ -1,4 +1,5 @@
 #include "parsers/charset.hpp"
+#include "parsers/ascii.hpp"
 
 #include <uchardet/uchardet.h>
 
@@ -14,7 +15,7 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out) c = asciiLower(c);
     return out;
 }
 

@@ -1,4 +1,5 @@
 #include "parsers/classify.hpp"
+#include "parsers/ascii.hpp"
 
 #include "parsers/address_parser.hpp"
 
@@ -11,7 +12,7 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out) c = asciiLower(c);
     return out;
 }
 
@@ -274,7 +275,8 @@ void classify(ParsedMail& mail, const ReportParts& report) {
     if (bounce) {
         mail.kind = MailKind::bounce;
         BounceInfo info = from_dsn;
-        std::string text_lower = lower(mail.text);
+        // The MTA's own explanation is at the top; a copy of the returned message may follow.
+        std::string text_lower = lower(std::string_view(mail.text).substr(0, 8192));
         if (info.failed_recipient.empty()) {
             if (const std::string* x = mail.header("X-Failed-Recipients")) {
                 auto list = parseAddressList(*x, nullptr);

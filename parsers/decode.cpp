@@ -1,4 +1,5 @@
 #include "parsers/decode.hpp"
+#include "parsers/ascii.hpp"
 
 #include "parsers/charset.hpp"
 
@@ -31,7 +32,7 @@ bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out) c = asciiLower(c);
     return out;
 }
 

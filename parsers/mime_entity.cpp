@@ -1,4 +1,5 @@
 #include "parsers/mime_entity.hpp"
+#include "parsers/ascii.hpp"
 
 #include "parsers/charset.hpp"
 #include "parsers/decode.hpp"
@@ -12,7 +13,7 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out) c = asciiLower(c);
     return out;
 }
 
@@ -24,7 +25,7 @@ std::string_view trim(std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return asciiLower(x) == asciiLower(y);
            });
 }
 
@@ -337,10 +338,20 @@ std::expected<void, ParseError> MimeParser::splitMultipart(Entity& e) {
     std::string_view body = e.body;
     bool digest = e.subtype == "digest";
 
+    // Delimiters start a line: search "\n--boundary", because a find() for "--boundary"
+    // stops at every '-' of the text (and mail is full of dashes), at every line only once here.
+    const std::string line_delim = "\n" + delim;
+    auto find = [&](std::size_t from) -> std::size_t {
+        if (from == 0 && body.starts_with(delim)) return 0;
+        std::size_t start = from == 0 ? 0 : from - 1;  // the '\n' before `from` may belong to a delimiter
+        std::size_t p = body.find(line_delim, start);
+        return p == std::string_view::npos ? p : p + 1;
+    };
+
     // Finds the next delimiter line at or after `from`; returns its start and whether it closes.
     auto next = [&](std::size_t from, bool& closing, std::size_t& line_end) -> std::size_t {
         while (true) {
-            std::size_t p = body.find(delim, from);
+            std::size_t p = find(from);
             if (p == std::string_view::npos) return p;
             if (p == 0 || body[p - 1] == '\n') {
                 std::size_t q = p + delim.size();

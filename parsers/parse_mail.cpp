@@ -1,6 +1,7 @@
 // parseMail: raw bytes → ParsedMail. Orchestrates MIME, decoding, body choice, attachments,
 // reply splitting and classification; the pieces live in their own files.
 #include "parsers/parsed_mail.hpp"
+#include "parsers/ascii.hpp"
 
 #include "parsers/address_parser.hpp"
 #include "parsers/charset.hpp"
@@ -21,7 +22,7 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out) c = asciiLower(c);
     return out;
 }
 
@@ -378,9 +379,13 @@ static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view
         mail.headers.emplace_back(std::move(name), decodeEncodedWords(v, &mail.defects));
         utf8_values.push_back(std::move(v));
     }
+    auto sameName = [](std::string_view a, std::string_view b) {
+        return a.size() == b.size() &&
+               std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return asciiLower(x) == asciiLower(y); });
+    };
     auto rawHeader = [&](std::string_view name) -> const std::string* {
         for (std::size_t i = 0; i < top.fields.size(); ++i)
-            if (top.fields[i].name.size() == name.size() && lower(top.fields[i].name) == lower(name)) return &utf8_values[i];
+            if (sameName(top.fields[i].name, name)) return &utf8_values[i];
         return nullptr;
     };
 
@@ -394,7 +399,7 @@ static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view
     }
     auto addresses = [&](std::string_view name, std::vector<Address>& out) {
         for (std::size_t i = 0; i < top.fields.size(); ++i) {
-            if (lower(top.fields[i].name) != lower(name)) continue;
+            if (!sameName(top.fields[i].name, name)) continue;
             auto list = parseAddressList(utf8_values[i], &mail.defects);
             out.insert(out.end(), list.begin(), list.end());
         }

@@ -1,4 +1,5 @@
 #include "parsers/parsed_mail.hpp"
+#include "parsers/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -19,7 +20,7 @@ std::string_view toString(MailKind kind) {
 const std::string* ParsedMail::header(std::string_view name) const {
     auto same = [name](const std::string& candidate) {
         return std::equal(candidate.begin(), candidate.end(), name.begin(), name.end(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+            return asciiLower(a) == asciiLower(b);
         });
     };
     for (const auto& [field, value] : headers)

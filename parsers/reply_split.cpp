@@ -1,4 +1,5 @@
 #include "parsers/reply_split.hpp"
+#include "parsers/ascii.hpp"
 
 #include <array>
 #include <cctype>
@@ -16,7 +17,7 @@ std::string_view trim(std::string_view s) {
 bool istarts(std::string_view s, std::string_view prefix) {
     if (s.size() < prefix.size()) return false;
     for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+        if (asciiLower(s[i]) != asciiLower(prefix[i]))
             return false;
     return true;
 }

@@ -1,5 +1,6 @@
 // Ticket token in the subject: "[Ticket#{number}]" and the like.
 #include "parsers/parsed_mail.hpp"
+#include "parsers/ascii.hpp"
 
 #include <cctype>
 
@@ -9,7 +10,7 @@ namespace {
 bool iequalAt(std::string_view s, std::size_t pos, std::string_view part) {
     if (pos + part.size() > s.size()) return false;
     for (std::size_t i = 0; i < part.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[pos + i])) != std::tolower(static_cast<unsigned char>(part[i])))
+        if (asciiLower(s[pos + i]) != asciiLower(part[i]))
             return false;
     return true;
 }

@@ -253,9 +253,13 @@ void classify(ParsedMail& mail, const ReportParts& report) {
         "this is the mail system at host", "delivery has failed", "permanent error", "wasn't able to deliver",
         "was not able to deliver", "undeliverable", "user unknown", "delivery status notification",
         "\"notificationtype\":\"bounce\"", "\"bouncetype\"", "returned to sender", "could not deliver"};
-    std::string head = lower(std::string_view(mail.text).substr(0, 4096));
-    bool bounce_body = false;
-    for (auto s : kBounceBody) bounce_body = bounce_body || contains(head, s);
+    // Only needed (and only computed) when the sender or the subject already hint at a bounce.
+    auto bounceBody = [&] {
+        std::string head = lower(std::string_view(mail.text).substr(0, 4096));
+        for (auto s : kBounceBody)
+            if (contains(head, s)) return true;
+        return false;
+    };
     bool has_original = !report.original_headers.empty() ||
                         std::any_of(mail.attachments.begin(), mail.attachments.end(),
                                     [](const Attachment& a) { return a.content_type == "message/rfc822"; });
@@ -269,9 +273,9 @@ void classify(ParsedMail& mail, const ReportParts& report) {
     bool success_dsn = dsn && !from_dsn.status.empty() && from_dsn.status.front() == '2';
     bool forwarded_by_person = subject.starts_with("fwd:") || subject.starts_with("fw:") || subject.starts_with("wg:");
     bool bounce = (dsn && !success_dsn) || failed_header || (mailer_daemon && !forwarded_by_person) ||
-                  (role_sender && (bounce_subject || bounce_body || dsn || has_original)) ||
-                  (bounce_subject && !forwarded_by_person && (report.multipart_report || has_original || bounce_body ||
-                                                              mail.header("Auto-Submitted") != nullptr));
+                  (role_sender && (bounce_subject || dsn || has_original || bounceBody())) ||
+                  (bounce_subject && !forwarded_by_person && (report.multipart_report || has_original ||
+                                                              mail.header("Auto-Submitted") != nullptr || bounceBody()));
     if (bounce) {
         mail.kind = MailKind::bounce;
         BounceInfo info = from_dsn;

@@ -18,9 +18,9 @@ trap 'rm -f "$list"' EXIT
     -o \( -path './flanker/messages/*' ! -name '*.expected.*' \) -o -path './james-mime4j/mbox-test-resources/*' \) \
   | sort | sed "s|^\.|$corpus|" ) > "$list"
 echo "files: $(wc -l < "$list"), $(cat "$list" | tr '\n' '\0' | xargs -0 cat | wc -c) bytes"
-cpp=$(nice -n 10 "$bench" --rounds "${ROUNDS:-5}" --list "$list")
+cpp=$(nice -n 10 "$bench" --rounds "${ROUNDS:-10}" --list "$list")
 echo "$cpp"
-py=$(nice -n 10 python3 "$here/python_email_bench.py" "$list" 1)
+py=$(nice -n 10 python3 "$here/python_email_bench.py" "$list" "${PY_ROUNDS:-2}")
 echo "$py"
 a=$(echo "$cpp" | sed 's/.*mails_per_s=\([0-9.]*\).*/\1/')
 b=$(echo "$py" | sed 's/.*mails_per_s=\([0-9.]*\).*/\1/')

@@ -8,6 +8,7 @@
 
 #include "daemon/commands.hpp"
 #include "daemon/config.hpp"
+#include "daemon/text_format.hpp"
 #include "storage/ticket_store.hpp"
 
 namespace deskgate {
@@ -15,15 +16,6 @@ namespace deskgate {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string isoTime(UnixTime t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 json optTime(const std::optional<UnixTime>& t) { return t ? json(isoTime(*t)) : json(nullptr); }
 

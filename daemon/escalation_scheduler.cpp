@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/mail_composer.hpp"
+#include "daemon/text_format.hpp"
 #include "rules/escalation.hpp"
 
 namespace deskgate {
@@ -24,15 +25,6 @@ std::vector<std::string> splitLines(const std::string& s) {
     for (std::string line; std::getline(in, line);)
         if (!line.empty()) out.push_back(line);
     return out;
-}
-
-std::string isoUtc(UnixTime t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
 }
 
 void earliest(std::optional<UnixTime>& next, UnixTime t) {
@@ -124,7 +116,7 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                     UnixTime deadline = step.target == SlaTarget::first_response
                                             ? ticket.first_response_due.value_or(now)
                                             : ticket.resolution_due.value_or(now);
-                    notice.values.set("escalation.deadline", isoUtc(deadline));
+                    notice.values.set("escalation.deadline", isoTime(deadline));
                     if (step.breached) notice.values.set("escalation.breached", "yes");
                     notice.values.set("escalation.action", changes);
                     composer.queue(ticket, notice);

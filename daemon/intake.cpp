@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "daemon/text_format.hpp"
 #include "parsers/charset.hpp"
 #include "rules/assignment.hpp"
 #include "rules/router.hpp"
@@ -20,12 +21,6 @@ std::string joinAddresses(const std::vector<Address>& list) {
         if (!out.empty()) out += ',';
         out += normalizeAddress(a.address);
     }
-    return out;
-}
-
-std::string joinSpaces(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
     return out;
 }
 
@@ -109,7 +104,7 @@ MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw
     m.direction = "in";
     m.message_id = message_id;
     m.in_reply_to = mail.in_reply_to;
-    m.references = joinSpaces(mail.references);
+    m.references = joinWords(mail.references);
     if (!mail.from.empty()) {
         m.from_address = normalizeAddress(mail.from[0].address);
         m.from_name = sanitizeUtf8(mail.from[0].name);
@@ -153,7 +148,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     if (d.category) t.category = *d.category;
     if (d.sla) t.sla = *d.sla;
     if (d.language) t.language = *d.language;
-    t.tags = joinSpaces(d.tags);
+    t.tags = joinWords(d.tags);
     t.created_at = t.updated_at = now;
 
     std::string assignReason;

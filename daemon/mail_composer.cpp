@@ -2,19 +2,10 @@
 
 #include <chrono>
 
+#include "daemon/text_format.hpp"
 #include "templates/message_builder.hpp"
 
 namespace deskgate {
-
-namespace {
-
-std::string joinSpaces(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
-    return out;
-}
-
-}  // namespace
 
 MailComposer::MailComposer(const Runtime& runtime, SociTicketStore& store, Now now)
     : runtime_(runtime), store_(store), now_(std::move(now)) {}
@@ -91,7 +82,7 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     m.author = "system";
     m.message_id = out.message_id;
     m.in_reply_to = out.in_reply_to;
-    m.references = joinSpaces(out.references);
+    m.references = joinWords(out.references);
     m.from_address = normalizeAddress(runtime_.config.identity.address);
     m.from_name = runtime_.config.identity.name;
     for (const auto& a : mail.to) m.to += (m.to.empty() ? "" : ",") + normalizeAddress(a.address);

@@ -1,0 +1,29 @@
+// Small formatting helpers shared by the daemon's commands and workers.
+#pragma once
+
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace deskgate {
+
+// "2026-11-27T16:23:02Z"
+inline std::string isoTime(UnixTime t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// Words joined by single spaces (References lists, tags).
+inline std::string joinWords(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+    return out;
+}
+
+}  // namespace deskgate

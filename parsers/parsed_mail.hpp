@@ -71,7 +71,7 @@ struct Limits {
     std::size_t max_line_length = 1000000;      // bytes in one line
     // HTML converted to text per mail, all parts together (gumbo runs at roughly 5–10 MB/s;
     // more HTML is cut here, with a defect, so one mail cannot take more than tens of ms).
-    std::size_t max_html_bytes = 256u * 1024;
+    std::size_t max_html_bytes = 128u * 1024;
 };
 
 struct ParseOptions {

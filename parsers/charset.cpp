@@ -92,7 +92,9 @@ bool convert(std::string_view bytes, const std::string& name, std::string& out, 
     if (cd == reinterpret_cast<iconv_t>(-1)) return false;
     iconv(cd, nullptr, nullptr, nullptr, nullptr);  // reset shift state (ISO-2022-JP, UTF-7)
     out.clear();
-    out.resize(bytes.size() * 2 + 16);
+    // Worst case for the common single-byte charsets is 3 UTF-8 bytes per input byte, but 2×
+    // is plenty for real text; the loop below grows on E2BIG.
+    out.resize_and_overwrite(bytes.size() * 2 + 16, [](char*, std::size_t n) { return n; });
     char* in = const_cast<char*>(bytes.data());
     std::size_t in_left = bytes.size();
     std::size_t used = 0;

@@ -43,20 +43,23 @@ std::expected<std::string_view, ParseError> normalise(std::string_view raw, std:
     bool has_cr = std::memchr(raw.data(), '\r', raw.size()) != nullptr;
     std::string_view text = raw;
     if (has_cr) {
-        storage.resize(raw.size());
-        std::size_t o = 0;
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            char c = raw[i];
-            if (c == '\r') {
-                storage[o++] = '\n';
-                if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
-            } else {
-                storage[o++] = c;
+        // resize_and_overwrite: no zero-filling of a buffer that is written right away.
+        storage.resize_and_overwrite(raw.size(), [&](char* out, std::size_t) {
+            std::size_t o = 0;
+            for (std::size_t i = 0; i < raw.size(); ++i) {
+                char c = raw[i];
+                if (c == '\r') {
+                    out[o++] = '\n';
+                    if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+                } else {
+                    out[o++] = c;
+                }
             }
-        }
-        storage.resize(o);
+            return o;
+        });
         text = storage;
     }
+    if (text.size() <= limits.max_line_length) return text;  // no line can be too long
     std::size_t pos = 0;
     while (pos < text.size()) {
         const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "parsers/imap_response.hpp"
 
 using namespace deskgate;

@@ -1,6 +1,8 @@
 // Shared helpers for the corpus tests: where the corpus is, which files are messages.
 #pragma once
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>

@@ -3,6 +3,7 @@
 
 #include "parsers/parsed_mail.hpp"
 
+#include <algorithm>
 #include <string>
 
 using namespace deskgate;

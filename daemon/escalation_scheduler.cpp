@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/intake.hpp"
 #include "daemon/mail_composer.hpp"
 #include "daemon/text_format.hpp"
 #include "rules/escalation.hpp"
@@ -124,10 +125,11 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                 }
             }
             ticket.updated_at = now;
+            // A new priority may have other targets: the deadlines move.
+            applySla(rules, ticket, store_.eventsOf(ticket.id));
             store_.updateTicket(ticket);
         });
-        // A raised priority may have moved the deadlines: look again soon.
-        earliest(next, now + 1);
+        earliest(next, now + 1);  // look again with the moved deadlines
     }
     if (queued > 0 && mail_queued_) mail_queued_();
     return next;

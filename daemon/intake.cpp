@@ -46,13 +46,23 @@ std::string syntheticMessageId(std::string_view raw) {
     return buf;
 }
 
-void applySla(const RuleSet& rules, TicketRecord& t) {
+void applySla(const RuleSet& rules, TicketRecord& t, const std::vector<EventRecord>& events) {
     t.first_response_due.reset();
     t.resolution_due.reset();
     if (t.sla.empty()) return;
     const SlaPolicy* policy = rules.slaPolicy(t.sla);
     if (!policy) return;
-    auto deadlines = slaDeadlines(*policy, sys(t.created_at), {}, parsePriority(t.priority));
+    // Status events read "old -> new (why)".
+    std::vector<StatusChange> history{{sys(t.created_at), "open"}};
+    for (const auto& e : events) {
+        if (e.type != "status") continue;
+        auto arrow = e.detail.find("-> ");
+        if (arrow == std::string::npos) continue;
+        auto rest = e.detail.substr(arrow + 3);
+        history.push_back({sys(e.at), rest.substr(0, rest.find(' '))});
+    }
+    auto pauses = pausesFrom(*policy, history);
+    auto deadlines = slaDeadlines(*policy, sys(t.created_at), pauses, parsePriority(t.priority));
     if (deadlines.first_response && !t.first_response_at) t.first_response_due = unix(*deadlines.first_response);
     if (deadlines.resolution) t.resolution_due = unix(*deadlines.resolution);
 }
@@ -225,6 +235,7 @@ IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin,
         ticket.status = "open";
         ticket.resolved_at.reset();
         ticket.closed_at.reset();
+        applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // the SLA clock runs again
     }
     ticket.updated_at = now;
     store_.updateTicket(ticket);

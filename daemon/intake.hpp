@@ -60,7 +60,10 @@ private:
 // A stable Message-ID for mail that has none (so a repeat is still recognised).
 std::string syntheticMessageId(std::string_view raw);
 
-// SLA deadlines for a ticket under the rule set (none when it has no SLA policy).
-void applySla(const RuleSet& rules, TicketRecord& ticket);
+// SLA deadlines for a ticket under the rule set (none when it has no SLA policy), counted
+// in business time with the clock stopped while the ticket's status history (its "status"
+// events) shows a status of the policy's pause_when, and for its current priority. Call after
+// every status or priority change: the deadlines move.
+void applySla(const RuleSet& rules, TicketRecord& ticket, const std::vector<EventRecord>& events = {});
 
 }  // namespace deskgate

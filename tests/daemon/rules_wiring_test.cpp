@@ -40,7 +40,12 @@ routing:
 calendars:
   always: { timezone: UTC, hours: 24x7 }
 sla:
-  fast: { calendar: always, first_response: 10m, resolution: 1h }
+  fast:
+    calendar: always
+    first_response: 10m
+    resolution: 1h
+    pause_when: [pending]
+    priorities: { urgent: { first_response: 5m } }
 escalation:
   - name: warn before first response
     when: { before: first_response, by: 5m }
@@ -150,6 +155,7 @@ TEST_CASE("escalation: each step fires once, in order, at its time, with an inje
     CHECK(t->escalations == "warn before first response\nfirst response breached\n");
     CHECK(t->priority == "urgent");
     CHECK(t->team == "second");
+    CHECK(t->first_response_due == created + 300);  // urgent has its own, shorter target: the deadline moved
     CHECK(outboxOfKind(*w.store, "escalation") == 2);
     auto queued = w.store->listOutbox("queued");
     CHECK(queued.back().recipients == std::vector<std::string>{"supervisor@acme.test"});
@@ -162,6 +168,35 @@ TEST_CASE("escalation: each step fires once, in order, at its time, with an inje
     for (const auto& e : eventTypes(*w.store, t->id))
         if (e.starts_with("escalation:")) ++escalationEvents;
     CHECK(escalationEvents == 2);
+}
+
+TEST_CASE("pending on the customer stops the SLA clock; the customer's reply starts it again, later") {
+    World w;
+    const UnixTime created = w.now;
+    auto r = w.take("Invoice unclear", "alice@customer.test");
+    auto t = w.store->ticketByNumber(*r.ticket_number);
+    REQUIRE(t->resolution_due == created + 3600);
+    // An agent sets the ticket pending (what `#pending` will do): status event + status.
+    w.now = created + 60;
+    w.store->addEvent({0, t->id, w.now, "agent:anna", "status", "open -> pending (agent)"});
+    t->status = "pending";
+    t->updated_at = w.now;
+    w.store->updateTicket(*t);
+    boost::asio::io_context io;
+    EscalationScheduler scheduler(io, [&] { return w.runtime; }, *w.store, [&] { return w.now; }, {});
+    w.now = created + 2000;  // past the first-response deadline, but the clock is stopped
+    scheduler.sweep();
+    CHECK(w.store->ticketByNumber(t->number)->escalations.empty());
+    // The customer answers after 660 s of pause: the deadlines move by exactly that.
+    w.now = created + 720;
+    Intake intake(*w.runtime, *w.store, [&] { return w.now; });
+    std::string reply = "From: alice@customer.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
+                        std::to_string(t->number) + "] Invoice unclear\r\nMessage-ID: <answer@customer.test>\r\n\r\nHere.\r\n";
+    w.store->transaction([&] { intake.process(MailOrigin{"pipe", 0, 0}, reply); });
+    t = w.store->ticketByNumber(t->number);
+    CHECK(t->status == "open");
+    CHECK(t->resolution_due == created + 3600 + 660);
+    CHECK(t->first_response_due == created + 600 + 660);
 }
 
 TEST_CASE("an agent's mail on the ticket is the first response: no breach afterwards") {

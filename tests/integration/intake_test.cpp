@@ -227,6 +227,31 @@ TEST_CASE("SMTP down: the acknowledgement waits in the outbox and goes out when 
     desk.stop();
 }
 
+TEST_CASE("a 5xx refusal fails the acknowledgement for good, with an event on the ticket; our own mail is not taken in") {
+    clearAllMailboxes();
+    Desk desk;
+    // nobody@customer.test has no mailbox: Postfix refuses the acknowledgement with 550 5.1.1.
+    deliverDirect(kSupport, "INBOX", Desk::customerMail("nobody@customer.test", "unknown sender", "x", uniqueMessageId()));
+    // A mail that claims to come from deskgate itself (a loop through some forward).
+    deliverDirect(kSupport, "INBOX", Desk::customerMail("Test Support <support@helpdesk.test>", "[Ticket#1001] loop",
+                                                        "x", uniqueMessageId()));
+    desk.start();
+    REQUIRE_MESSAGE(waitFor([&] { return desk.store().listOutbox("failed").size() == 1; }, 30s),
+                    desk.process().output());
+    auto failed = desk.store().listOutbox("failed")[0];
+    CHECK(failed.last_error.find("550") != std::string::npos);
+    CHECK(failed.attempts == 1);
+    bool event = false;
+    for (const auto& e : desk.store().eventsOf(*failed.ticket_id))
+        event = event || (e.type == "send_failed" && e.detail.find("550") != std::string::npos);
+    CHECK(event);
+    CHECK(desk.ticketCount() == 1);
+    auto q = json::parse(desk.cli({"quarantine", "list", "--json"}).out);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0]["reason"].get<std::string>().find("mail loop") != std::string::npos);
+    desk.stop();
+}
+
 TEST_CASE("SIGHUP with a broken configuration keeps the running one; SIGTERM stops cleanly") {
     clearAllMailboxes();
     Desk desk;

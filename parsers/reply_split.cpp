@@ -204,8 +204,11 @@ ReplySplit splitReply(std::string_view text) {
     if (!split.reply.empty() || i >= lines.size()) return split;
     // Bottom-posting (Thunderbird, mailing-list style): attribution and ">" block first, the
     // new text below it. The quote is the block; the reply is what follows.
+    // Only for "> " quoting: a forwarded message or an Outlook header block has no new text below.
+    bool quote_line = trim(lines[i].text).starts_with(">");
+    if (!quote_line && !isAttributionStart(lines, i)) return split;
     std::size_t k = i;
-    if (!trim(lines[k].text).starts_with(">")) ++k;  // the attribution line (maybe wrapped)
+    if (!quote_line) ++k;  // the attribution line (maybe wrapped)
     while (k < lines.size() && !trim(lines[k].text).starts_with(">") && k < i + 3 &&
            !trim(lines[k].text).empty() && !trim(lines[k - 1].text).ends_with(":"))
         ++k;
@@ -215,7 +218,7 @@ ReplySplit splitReply(std::string_view text) {
         if (t.starts_with(">")) last_quoted = k;
         else if (!t.empty()) break;
     }
-    if (k >= lines.size()) return split;
+    if (k >= lines.size() || !trim(lines[last_quoted].text).starts_with(">")) return split;
     std::size_t block_end = last_quoted + 1 < lines.size() ? lines[last_quoted + 1].offset : text.size();
     ReplySplit rest = splitReply(text.substr(block_end));
     if (rest.reply.empty()) return split;

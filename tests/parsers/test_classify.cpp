@@ -160,6 +160,8 @@ TEST_CASE("reply and quote splitting for common clients") {
         {"signature then quote", "Fine.\n-- \nJane\n\nOn Mon, Jan 1, 2024 at 1:00 PM Bob <b@x.com> wrote:\n> q\n", "Fine.", "On Mon"},
         {"iPhone", "Sure\n\nSent from my iPhone\n\n> On Mar 1, 2022, at 09:05, Support <s@x.com> wrote:\n", "Sure", "> On Mar 1"},
         {"plain", "No quote at all.\nSecond line.", "No quote at all.\nSecond line.", ""},
+        {"forward without new text", "-------- Forwarded Message --------\nSubject: x\nDate: y\n\nold body\n", "",
+         "-------- Forwarded Message --------"},
         {"bottom-posting (Thunderbird)", "On 04/02/2012 06:26 PM, Megan One wrote:\n> Hi\n\nHello\n", "Hello", "On 04/02/2012"},
     };
     for (const auto& c : cases) {

@@ -16,7 +16,7 @@ trap 'rm -f "$list"' EXIT
 ( cd "$corpus" && find . -type f \( -name '*.eml' -o -name '*.msg' \
     -o -path './sisimai-set-of-emails/mailbox/*' -o -path './cpython-email/data/msg_*' \
     -o -path './mimekit/messages/*' -o -path './mimekit/partial/*' -o -name '*.mbox.txt' \
-    -o \( -path './flanker/messages/*' ! -name '*.expected.*' \) -o -path './james-mime4j/mbox-test-resources/*' \) \
+    -o \( -path './flanker/messages/*' ! -name '*.expected.*' ! -name 'README*' \) -o -path './james-mime4j/mbox-test-resources/*' \) \
   | sort | sed "s|^\.|$corpus|" ) > "$list"
 echo "files: $(wc -l < "$list"), $(cat "$list" | tr '\n' '\0' | xargs -0 cat | wc -c) bytes"
 cpp=$(nice -n 10 "$bench" --rounds "${ROUNDS:-10}" --list "$list")

@@ -134,7 +134,7 @@ MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw
 
 IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
                                 const std::string& messageId, const Address& sender,
-                                std::optional<std::int64_t> linkedFrom) {
+                                std::optional<std::int64_t> linkedFrom, const std::string& linkReason) {
     const UnixTime now = now_();
     const RuleSet& rules = *runtime_.rules;
     const std::string senderAddr = normalizeAddress(sender.address);
@@ -184,9 +184,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     const std::string actor = "customer:" + senderAddr;
     store_.addEvent({0, t.id, now, actor, "created", "from mail " + messageId});
     if (linkedFrom)
-        store_.addEvent({0, t.id, now, "system", "linked",
-                         "subject names ticket " + std::to_string(*linkedFrom) +
-                             ", but the sender is not part of it: opened as a new ticket"});
+        store_.addEvent({0, t.id, now, "system", "linked", "follows ticket " + std::to_string(*linkedFrom) + ": " + linkReason});
     if (!matched.empty()) {
         std::string names;
         for (const auto& n : matched) {
@@ -307,12 +305,14 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
         bool fromCustomer = !config_.agentByAddress(senderAddr);
         if (fromCustomer && mail.kind == MailKind::normal && isClosed(ticket->status) && within &&
             now_() - closedAt > within->count())
-            return openTicket(origin, raw, mail, messageId, sender, ticket->number);
+            return openTicket(origin, raw, mail, messageId, sender, ticket->number,
+                              "it was " + ticket->status + " longer than the reopen window");
         return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr);
     }
     std::optional<std::int64_t> linked;
     if (tokenFromStranger && mail.token) linked = static_cast<std::int64_t>(*mail.token);
-    return openTicket(origin, raw, mail, messageId, sender, linked);
+    return openTicket(origin, raw, mail, messageId, sender, linked,
+                      "the subject names it, but the sender is not part of it");
 }
 
 }  // namespace deskgate

@@ -46,7 +46,7 @@ private:
                               std::int64_t ticket_id, const std::string& message_id);
     IntakeResult openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
                             const std::string& message_id, const Address& sender,
-                            std::optional<std::int64_t> linked_from);
+                            std::optional<std::int64_t> linked_from, const std::string& link_reason = "");
     IntakeResult addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
                              const ParsedMail& mail, const std::string& message_id, const std::string& sender);
 

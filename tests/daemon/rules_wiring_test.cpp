@@ -53,6 +53,8 @@ escalation:
   - name: first response breached
     when: { breached: first_response }
     do: { priority: raise, team: second, notify: [supervisor@acme.test] }
+auto_close: { pending_for: 2d }
+reopen: { within: 1d }
 )");
         writeFile(dir / "deskgate.yaml",
                   "database: sqlite:desk.db\nidentity: { name: ACME, address: support@acme.test }\n"
@@ -197,6 +199,63 @@ TEST_CASE("pending on the customer stops the SLA clock; the customer's reply sta
     CHECK(t->status == "open");
     CHECK(t->resolution_due == created + 3600 + 660);
     CHECK(t->first_response_due == created + 600 + 660);
+}
+
+namespace {
+void setStatus(World& w, TicketRecord& t, const std::string& status) {
+    w.store->addEvent({0, t.id, w.now, "agent:anna", "status", t.status + " -> " + status + " (agent)"});
+    t.status = status;
+    t.updated_at = w.now;
+    if (status == "resolved") t.resolved_at = w.now;
+    w.store->updateTicket(t);
+}
+std::string replyTo(const TicketRecord& t, const std::string& id) {
+    return "From: alice@customer.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" + std::to_string(t.number) +
+           "] again\r\nMessage-ID: <" + id + "@customer.test>\r\n\r\nStill broken.\r\n";
+}
+}  // namespace
+
+TEST_CASE("auto-close: a ticket pending on the customer for pending_for is closed once, with a notice") {
+    World w;
+    const UnixTime created = w.now;
+    auto t = *w.store->ticketByNumber(*w.take("Question", "alice@customer.test").ticket_number);
+    setStatus(w, t, "pending");
+    boost::asio::io_context io;
+    EscalationScheduler scheduler(io, [&] { return w.runtime; }, *w.store, [&] { return w.now; }, {});
+    CHECK(scheduler.sweep() == created + 2 * 86400);  // sleeps until then
+    w.now = created + 2 * 86400 - 1;
+    scheduler.sweep();
+    CHECK(w.store->ticketByNumber(t.number)->status == "pending");
+    w.now = created + 2 * 86400;
+    scheduler.sweep();
+    scheduler.sweep();
+    auto closed = w.store->ticketByNumber(t.number);
+    CHECK(closed->status == "closed");
+    CHECK(closed->closed_at == w.now);
+    CHECK(outboxOfKind(*w.store, "auto_closed") == 1);
+}
+
+TEST_CASE("reopen window: a reply to a resolved ticket reopens it within `within`, later opens a linked ticket") {
+    World w;
+    auto t = *w.store->ticketByNumber(*w.take("Question", "alice@customer.test").ticket_number);
+    setStatus(w, t, "resolved");
+    w.now += 3600;  // within the day: reopened
+    Intake intake(*w.runtime, *w.store, [&] { return w.now; });
+    IntakeResult r;
+    w.store->transaction([&] { r = intake.process(MailOrigin{"pipe", 0, 0}, replyTo(t, "r1")); });
+    CHECK(r.outcome == "reply");
+    t = *w.store->ticketByNumber(t.number);
+    CHECK(t.status == "open");
+    setStatus(w, t, "resolved");
+    w.now += 86400 + 1;  // after the window: a new ticket that names the old one
+    w.store->transaction([&] { r = intake.process(MailOrigin{"pipe", 0, 0}, replyTo(t, "r2")); });
+    CHECK(r.outcome == "new_ticket");
+    CHECK(*r.ticket_number == t.number + 1);
+    CHECK(w.store->ticketByNumber(t.number)->status == "resolved");
+    bool linked = false;
+    for (const auto& e : w.store->eventsOf(w.store->ticketByNumber(*r.ticket_number)->id))
+        linked = linked || (e.type == "linked" && e.detail.find(std::to_string(t.number)) != std::string::npos);
+    CHECK(linked);
 }
 
 TEST_CASE("an agent's mail on the ticket is the first response: no breach afterwards") {

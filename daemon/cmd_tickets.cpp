@@ -130,6 +130,8 @@ void addTicketsCommand(CLI::App& app) {
     });
 }
 
+void addQuarantineReplay(CLI::App* q);
+
 void addQuarantineCommand(CLI::App& app) {
     auto* q = app.add_subcommand("quarantine", "Mail that could not be taken in, with the reason");
     q->require_subcommand(1);
@@ -156,6 +158,7 @@ void addQuarantineCommand(CLI::App& app) {
         }
         throw CLI::RuntimeError(0);
     });
+    addQuarantineReplay(q);
 }
 
 }  // namespace deskgate

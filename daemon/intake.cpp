@@ -241,6 +241,11 @@ IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin,
     return {"reply", ticket.number, 0, ""};
 }
 
+IntakeResult Intake::replay(const QuarantineRecord& record) {
+    store_.releaseQuarantine(record.id, now_());
+    return processIsolated(MailOrigin{record.mailbox, 0, 0}, record.raw);
+}
+
 IntakeResult Intake::processIsolated(const MailOrigin& origin, const std::string& raw) {
     store_.savepoint("mail");
     try {

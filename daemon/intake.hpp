@@ -37,6 +37,10 @@ public:
     // database going away) quarantines it with the reason instead of failing the batch.
     IntakeResult processIsolated(const MailOrigin& origin, const std::string& raw);
 
+    // Takes a quarantined mail in again (after the rules, limits or templates were fixed): it
+    // leaves the quarantine, and lands there again with the new reason if it still cannot be handled.
+    IntakeResult replay(const QuarantineRecord& record);
+
     IntakeResult quarantine(const MailOrigin& origin, const std::string& raw, const std::string& message_id,
                             const std::string& reason);
 

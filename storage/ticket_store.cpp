@@ -233,7 +233,9 @@ bool SociTicketStore::hasMessageId(const std::string& message_id) {
         int n = 0;
         *sql_ << "SELECT COUNT(*) FROM messages WHERE message_id = :id", soci::use(message_id), soci::into(n);
         if (n > 0) return true;
-        *sql_ << "SELECT COUNT(*) FROM intake_log WHERE message_id = :id", soci::use(message_id), soci::into(n);
+        // A quarantined mail may come again (or be replayed): it was not taken in.
+        *sql_ << "SELECT COUNT(*) FROM intake_log WHERE message_id = :id AND outcome <> 'quarantined'",
+            soci::use(message_id), soci::into(n);
         return n > 0;
     });
 }
@@ -617,6 +619,20 @@ std::vector<TicketRecord> SociTicketStore::activeTickets() {
                                  " (sla <> '' OR status = 'pending') ORDER BY id";
         for (const auto& r : rows) out.push_back(ticketFromRow(r));
         return out;
+    });
+}
+
+std::optional<QuarantineRecord> SociTicketStore::quarantined(std::int64_t id) {
+    for (auto& q : listQuarantine(true))
+        if (q.id == id) return std::move(q);
+    return std::nullopt;
+}
+
+void SociTicketStore::releaseQuarantine(std::int64_t id, UnixTime at) {
+    guarded("releasing a quarantined mail", [&] {
+        long long i = id, t = at;
+        *sql_ << "UPDATE quarantine SET released_at = :t WHERE id = :id", soci::use(t), soci::use(i);
+        return 0;
     });
 }
 

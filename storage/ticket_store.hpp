@@ -78,7 +78,9 @@ public:
     std::vector<TicketRecord> listTickets(const std::string& status_filter = "", int limit = 1000);
     std::vector<MessageRecord> messagesOf(std::int64_t ticket_id, bool with_raw = false);
     std::vector<EventRecord> eventsOf(std::int64_t ticket_id);
-    std::vector<QuarantineRecord> listQuarantine(bool with_raw = false);
+    std::vector<QuarantineRecord> listQuarantine(bool with_raw = false);  // not yet released
+    std::optional<QuarantineRecord> quarantined(std::int64_t id);          // with raw bytes
+    void releaseQuarantine(std::int64_t id, UnixTime at);
     std::int64_t countTickets();
 
     soci::session& session() { return *sql_; }

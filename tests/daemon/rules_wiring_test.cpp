@@ -276,3 +276,30 @@ TEST_CASE("an agent's mail on the ticket is the first response: no breach afterw
     scheduler.sweep();
     CHECK(w.store->ticketByNumber(t->number)->escalations.find("first response") == std::string::npos);
 }
+
+TEST_CASE("quarantine replay: a held mail comes back once the limit is raised, and leaves the quarantine") {
+    World w;
+    // A mail over a tiny header limit is quarantined; replayed with the limit raised it becomes a ticket.
+    Config tight = w.runtime->config;
+    tight.limits.max_headers = 2;
+    Runtime strict{tight, w.runtime->templates, w.runtime->rules};
+    std::string raw = "From: alice@customer.test\r\nTo: support@acme.test\r\nSubject: many headers\r\n"
+                      "Message-ID: <held@customer.test>\r\n\r\nBody\r\n";
+    {
+        Intake intake(strict, *w.store, [&] { return w.now; });
+        IntakeResult r;
+        w.store->transaction([&] { r = intake.process(MailOrigin{"support", 7, 1}, raw); });
+        REQUIRE(r.outcome == "quarantined");
+    }
+    auto held = w.store->listQuarantine();
+    REQUIRE(held.size() == 1);
+    auto record = w.store->quarantined(held[0].id);
+    REQUIRE(record);
+    CHECK(record->raw == raw);
+    Intake intake(*w.runtime, *w.store, [&] { return w.now; });
+    IntakeResult r;
+    w.store->transaction([&] { r = intake.replay(*record); });
+    CHECK(r.outcome == "new_ticket");
+    CHECK(w.store->listQuarantine().empty());
+    CHECK(w.store->countTickets() == 1);
+}

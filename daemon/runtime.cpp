@@ -31,7 +31,8 @@ std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRunt
 }
 
 std::filesystem::file_time_type configurationStamp(const Config& config) {
-    std::filesystem::file_time_type newest{};
+    // file_clock's epoch lies in the future on libstdc++: real times are negative, so start at min().
+    auto newest = std::filesystem::file_time_type::min();
     std::error_code ec;
     auto consider = [&](const std::filesystem::path& p) {
         auto t = std::filesystem::last_write_time(p, ec);

@@ -70,5 +70,12 @@ escalation:
     CHECK(explain.out.find("invoices go to billing") != std::string::npos);
     CHECK(explain.out.find("billing") != std::string::npos);
     CHECK(desk.ticketCount() == 1);
+
+    // Editing a rule file reloads by itself; a broken edit is rejected and the old rules stay.
+    rules.write("broken.yaml", "routing:\n  - name: typo\n    when: { subjekt: x }\n");
+    REQUIRE_MESSAGE(desk.process().waitForOutput("reload (files changed) rejected", 20s), desk.process().output());
+    CHECK(desk.process().output().find("broken.yaml:3:13: ") != std::string::npos);
+    std::filesystem::remove(rules.path() / "broken.yaml");
+    REQUIRE(desk.process().waitForOutput("configuration reloaded (files changed)", 20s));
     desk.stop();
 }

@@ -10,16 +10,10 @@
 namespace deskgate {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
 std::string collapseSpaces(std::string_view s) {
     std::string out;
     bool space = false;
-    for (char c : trim(s)) {
+    for (char c : trimSpace(s)) {
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             space = true;
             continue;
@@ -41,7 +35,7 @@ struct Segment {
 };
 
 std::string cleanAddress(std::string_view a) {
-    a = trim(a);
+    a = trimSpace(a);
     // obs-route (RFC 5322 §4.4): "<@relay1,@relay2:user@host>".
     if (!a.empty() && a.front() == '@') {
         if (auto colon = a.find(':'); colon != std::string_view::npos) a = a.substr(colon + 1);
@@ -84,7 +78,7 @@ std::vector<Address> parseAddressList(std::string_view value, std::vector<std::s
     std::size_t i = 0;
     const std::size_t n = value.size();
     auto push = [&] {
-        if (!trim(cur.phrase).empty() || !cur.angle.empty() || !trim(cur.bare).empty() || cur.has_angle)
+        if (!trimSpace(cur.phrase).empty() || !cur.angle.empty() || !trimSpace(cur.bare).empty() || cur.has_angle)
             segments.push_back(std::move(cur));
         cur = Segment{};
     };
@@ -157,8 +151,8 @@ std::vector<Address> parseAddressList(std::string_view value, std::vector<std::s
     for (std::size_t k = 0; k < segments.size(); ++k) {
         Segment& s = segments[k];
         if (!s.has_angle && s.bare.find('@') == std::string::npos && k + 1 < segments.size() &&
-            segments[k + 1].has_angle && !trim(s.bare).empty()) {
-            segments[k + 1].phrase = std::string(trim(s.bare)) + ", " + std::string(trim(segments[k + 1].phrase));
+            segments[k + 1].has_angle && !trimSpace(s.bare).empty()) {
+            segments[k + 1].phrase = std::string(trimSpace(s.bare)) + ", " + std::string(trimSpace(segments[k + 1].phrase));
             if (defects) defects->push_back("unquoted comma in a display name");
             continue;
         }
@@ -186,7 +180,7 @@ std::vector<std::string> parseMessageIds(std::string_view value) {
     }
     if (ids.empty()) {
         // Broken senders omit the angle brackets: take the first word that looks like an id.
-        std::string_view t = trim(value);
+        std::string_view t = trimSpace(value);
         std::size_t sp = t.find_first_of(" \t");
         std::string_view word = t.substr(0, sp);
         if (word.find('@') != std::string_view::npos) ids.emplace_back(word);

@@ -13,12 +13,6 @@
 namespace deskgate {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = asciiLower(c);
-    return out;
-}
-
 void addDefect(std::vector<std::string>* defects, std::string text) {
     if (!defects) return;
     // A pathological mail can trigger the same defect thousands of times; keep the list short.

@@ -10,27 +10,15 @@
 namespace deskgate {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = asciiLower(c);
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
 
 // "rfc822; user@example.com" → "user@example.com"
 std::string addressOfTypedField(std::string_view v) {
     if (auto semi = v.find(';'); semi != std::string_view::npos) v = v.substr(semi + 1);
-    v = trim(v);
+    v = trimSpace(v);
     if (!v.empty() && v.front() == '<') v.remove_prefix(1);
     if (!v.empty() && v.back() == '>') v.remove_suffix(1);
-    return std::string(trim(v));
+    return std::string(trimSpace(v));
 }
 
 // An enhanced status code (RFC 3463) "5.1.1" anywhere in `text`.
@@ -168,7 +156,7 @@ BounceInfo parseDeliveryStatus(std::string_view dsn) {
         std::string_view line = dsn.substr(pos, eol - pos);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         pos = eol + 1;
-        if (trim(line).empty()) {
+        if (trimSpace(line).empty()) {
             commit();
             if (eol == dsn.size()) break;
             continue;
@@ -180,8 +168,8 @@ BounceInfo parseDeliveryStatus(std::string_view dsn) {
         }
         auto colon = line.find(':');
         if (colon == std::string_view::npos) continue;
-        std::string name = lower(trim(line.substr(0, colon)));
-        std::string_view value = trim(line.substr(colon + 1));
+        std::string name = lower(trimSpace(line.substr(0, colon)));
+        std::string_view value = trimSpace(line.substr(colon + 1));
         last_name = name;
         if (name == "final-recipient") current.failed_recipient = addressOfTypedField(value);
         else if (name == "original-recipient" && current.failed_recipient.empty()) current.failed_recipient = addressOfTypedField(value);
@@ -189,7 +177,7 @@ BounceInfo parseDeliveryStatus(std::string_view dsn) {
             std::string s = findStatusCode(value);
             if (s.empty()) {
                 // "Status: 5.0" or "Status: 550" — keep what is there, normalised to x.y.z.
-                std::string_view v = trim(value.substr(0, value.find_first_of(" (")));
+                std::string_view v = trimSpace(value.substr(0, value.find_first_of(" (")));
                 if (!v.empty() && (v[0] == '4' || v[0] == '5')) s = v.find('.') == std::string_view::npos ? std::string(1, v[0]) + ".0.0" : std::string(v);
             }
             if (!s.empty()) current.status = s;
@@ -205,7 +193,7 @@ BounceInfo parseDeliveryStatus(std::string_view dsn) {
 void classify(ParsedMail& mail, const ReportParts& report) {
     auto header = [&](std::string_view name) -> std::string {
         const std::string* v = mail.header(name);
-        return v ? lower(trim(*v)) : std::string();
+        return v ? lower(trimSpace(*v)) : std::string();
     };
     std::string subject = lower(mail.subject);
     std::string from = mail.from.empty() ? std::string() : lower(mail.from.front().address);
@@ -330,7 +318,7 @@ void classify(ParsedMail& mail, const ReportParts& report) {
             for (std::size_t p = 0; p < text.size();) {
                 std::size_t eol = text.find('\n', p);
                 if (eol == std::string_view::npos) eol = text.size();
-                std::string_view line = trim(text.substr(p, eol - p));
+                std::string_view line = trimSpace(text.substr(p, eol - p));
                 if (line.size() > 11 && lower(line.substr(0, 11)) == "message-id:") {
                     auto ids = parseMessageIds(line.substr(11));
                     if (!ids.empty() && ids.front() != mail.message_id) {
@@ -357,7 +345,7 @@ void classify(ParsedMail& mail, const ReportParts& report) {
     }
     for (std::string_view h : {"X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-AutoReply-From", "X-Mail-Autoreply"}) {
         if (const std::string* v = mail.header(h)) {
-            set_auto(std::string(h) + ": " + std::string(trim(*v)));
+            set_auto(std::string(h) + ": " + std::string(trimSpace(*v)));
             return;
         }
     }

@@ -30,12 +30,6 @@ int hexValue(char c) {
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = asciiLower(c);
-    return out;
-}
-
 }  // namespace
 
 std::string decodeBase64(std::string_view in, bool* bad) {

@@ -20,18 +20,6 @@
 namespace deskgate {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = asciiLower(c);
-    return out;
-}
-
-std::string_view trimView(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
 void addDefect(std::vector<std::string>& defects, std::string text) {
     if (defects.size() >= 50) return;
     if (std::find(defects.begin(), defects.end(), text) == defects.end()) defects.push_back(std::move(text));
@@ -126,7 +114,7 @@ private:
             const Entity* multi = nullptr;
             for (const auto& k : kids) {
                 if (k->type == "text" && (k->subtype == "plain" || k->subtype == "x-plain") && isBodyText(*k) && !plain &&
-                    !trimView(decodeTransfer(k->body, k->cte, nullptr)).empty())
+                    !trimSpace(decodeTransfer(k->body, k->cte, nullptr)).empty())
                     plain = k.get();
                 else if (k->type == "text" && k->subtype == "html" && isBodyText(*k) && !html) html = k.get();
                 else if (k->isMultipart() && !multi) multi = k.get();
@@ -223,7 +211,7 @@ private:
             if (mail_.attachments.size() < 10000) {
                 std::string data = decodeUuencodeLines(std::string_view(text).substr(eol + 1, end - eol - 1));
                 Attachment a;
-                a.filename = toUtf8(trimView(header.substr(sp + 1)), "", &defects_);
+                a.filename = toUtf8(trimSpace(header.substr(sp + 1)), "", &defects_);
                 a.content_type = "application/octet-stream";
                 a.size = data.size();
                 a.sha256 = sha256Hex(data);
@@ -253,7 +241,7 @@ private:
     void fillCommon(const Entity& e, Attachment& a) {
         a.content_type = e.type + "/" + e.subtype;
         if (const std::string* cid = e.field("Content-ID")) {
-            std::string_view v = trimView(*cid);
+            std::string_view v = trimSpace(*cid);
             if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
             a.content_id = std::string(v);
         }
@@ -301,7 +289,7 @@ private:
         if (a.filename.empty() && !e.children.empty()) {
             if (const std::string* s = e.children.front()->field("Subject")) {
                 std::string subj = decodeEncodedWords(toUtf8(*s, header_charset_, nullptr), nullptr);
-                if (!trimView(subj).empty()) a.filename = std::string(trimView(subj)) + ".eml";
+                if (!trimSpace(subj).empty()) a.filename = std::string(trimSpace(subj)) + ".eml";
             }
         }
         a.size = data.size();
@@ -350,7 +338,7 @@ static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view
     if (raw.size() > limits.max_size)
         return std::unexpected(ParseError{"too_large", "message of " + std::to_string(raw.size()) +
                                                            " bytes exceeds the limit of " + std::to_string(limits.max_size)});
-    if (trimView(raw).empty()) return std::unexpected(ParseError{"empty", "the message is empty"});
+    if (trimSpace(raw).empty()) return std::unexpected(ParseError{"empty", "the message is empty"});
 
     std::string storage;
     auto text = normalise(raw, storage, limits);
@@ -411,7 +399,7 @@ static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view
     addresses("Reply-To", mail.reply_to);
     addresses("To", mail.to);
     addresses("Cc", mail.cc);
-    if (const std::string* s = mail.header("Subject")) mail.subject = std::string(trimView(*s));
+    if (const std::string* s = mail.header("Subject")) mail.subject = std::string(trimSpace(*s));
     if (const std::string* v = rawHeader("In-Reply-To")) {
         auto ids = parseMessageIds(*v);
         if (!ids.empty()) mail.in_reply_to = ids.front();

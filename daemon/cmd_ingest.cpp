@@ -7,6 +7,7 @@
 
 #include "daemon/commands.hpp"
 #include "daemon/intake.hpp"
+#include "daemon/text_format.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/runtime.hpp"
 
@@ -37,18 +38,10 @@ void addIngestCommand(CLI::App& app) {
         }
         try {
             SociTicketStore store(parseDatabaseUrl((*runtime)->config.database));
-            auto now = [] {
-                return std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-            };
-            Intake intake(**runtime, store, now);
+            Intake intake(**runtime, store, wallNow);
             IntakeResult result;
             store.transaction([&] { result = intake.processIsolated(MailOrigin{*mailbox, 0, 0}, raw); });
-            std::cout << result.outcome;
-            if (result.ticket_number) std::cout << " ticket " << *result.ticket_number;
-            if (!result.reason.empty()) std::cout << ": " << result.reason;
-            std::cout << "\n";
+            std::cout << describe(result) << "\n";
         } catch (const StorageUnavailable& e) {
             std::cerr << "deskgate ingest: database unavailable, try again later: " << e.what() << "\n";
             throw CLI::RuntimeError(kTempFail);

@@ -4,6 +4,7 @@
 
 #include "daemon/commands.hpp"
 #include "daemon/intake.hpp"
+#include "daemon/text_format.hpp"
 #include "daemon/runtime.hpp"
 
 namespace deskgate {
@@ -27,18 +28,10 @@ void addQuarantineReplay(CLI::App* q) {
                 std::cerr << "no quarantined mail " << *id << "\n";
                 throw CLI::RuntimeError(1);
             }
-            auto now = [] {
-                return std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-            };
-            Intake intake(**runtime, store, now);
+            Intake intake(**runtime, store, wallNow);
             IntakeResult result;
             store.transaction([&] { result = intake.replay(*record); });
-            std::cout << result.outcome;
-            if (result.ticket_number) std::cout << " ticket " << *result.ticket_number;
-            if (!result.reason.empty()) std::cout << ": " << result.reason;
-            std::cout << "\n";
+            std::cout << describe(result) << "\n";
         } catch (const StorageUnavailable& e) {
             std::cerr << "database unavailable: " << e.what() << "\n";
             throw CLI::RuntimeError(75);

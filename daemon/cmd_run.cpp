@@ -17,14 +17,11 @@
 #include "daemon/mailbox_watcher.hpp"
 #include "daemon/outbox_worker.hpp"
 #include "daemon/runtime.hpp"
+#include "daemon/text_format.hpp"
 
 namespace deskgate {
 
 namespace {
-
-UnixTime wallNow() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 int runDaemon(const std::string& configPath, const std::string& logLevel) {
     setupLogging(logLevel);

@@ -34,6 +34,13 @@ bool isClosed(const std::string& status) { return status == "resolved" || status
 
 }  // namespace
 
+std::string describe(const IntakeResult& result) {
+    std::string out = result.outcome;
+    if (result.ticket_number) out += " ticket " + std::to_string(*result.ticket_number);
+    if (!result.reason.empty()) out += ": " + result.reason;
+    return out;
+}
+
 std::string syntheticMessageId(std::string_view raw) {
     // FNV-1a 64 over the exact bytes: the same mail gets the same id on every fetch.
     std::uint64_t h = 1469598103934665603ull;

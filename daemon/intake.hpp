@@ -61,6 +61,9 @@ private:
     MailComposer composer_;
 };
 
+// One line for people: "new_ticket ticket 1001", "quarantined: too_deep: ...".
+std::string describe(const IntakeResult& result);
+
 // A stable Message-ID for mail that has none (so a repeat is still recognised).
 std::string syntheticMessageId(std::string_view raw);
 

@@ -1,6 +1,7 @@
-// Small formatting helpers shared by the daemon's commands and workers.
+// Small helpers shared by the daemon's commands and workers: time and text formatting.
 #pragma once
 
+#include <chrono>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -8,6 +9,11 @@
 #include "storage/records.hpp"
 
 namespace deskgate {
+
+// The wall clock in unix seconds: what the daemon and the commands pass in as `now`.
+inline UnixTime wallNow() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // "2026-11-27T16:23:02Z"
 inline std::string isoTime(UnixTime t) {

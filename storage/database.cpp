@@ -1,6 +1,8 @@
 #include "storage/database.hpp"
 
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include <soci/soci.h>
 #include <soci/postgresql/soci-postgresql.h>
@@ -61,6 +63,24 @@ std::string pgUrlToKeywords(std::string_view url) {
     return out;
 }
 
+// Switching a fresh file to WAL takes an exclusive lock and does not wait on the busy
+// timeout: when two processes open a new database at once, one gets "locked" at once. It
+// is retried here for as long as the busy timeout would have waited.
+void setWalMode(soci::session& s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        try {
+            s << "PRAGMA journal_mode=WAL";
+            return;
+        } catch (const soci::soci_error& e) {
+            std::string_view what = e.what();
+            bool busy = what.find("locked") != std::string_view::npos || what.find("busy") != std::string_view::npos;
+            if (!busy || std::chrono::steady_clock::now() > deadline) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+}
+
 }  // namespace
 
 std::string DatabaseUrl::redacted() const {
@@ -96,7 +116,7 @@ std::unique_ptr<soci::session> openSession(const DatabaseUrl& url) {
             // commit must survive power loss, because the mail is flagged on the server after it.
             auto s = std::make_unique<soci::session>(*soci::factory_sqlite3(),
                                                      "dbname=" + url.connect + " timeout=30");
-            *s << "PRAGMA journal_mode=WAL";
+            setWalMode(*s);
             *s << "PRAGMA synchronous=FULL";
             *s << "PRAGMA foreign_keys=ON";
             return s;
@@ -105,6 +125,13 @@ std::unique_ptr<soci::session> openSession(const DatabaseUrl& url) {
     } catch (const soci::soci_error& e) {
         throw StorageUnavailable(std::string("cannot open database ") + url.redacted() + ": " + e.what());
     }
+}
+
+void beginWriteTransaction(soci::session& sql, Backend backend) {
+    if (backend == Backend::sqlite)
+        sql << "BEGIN IMMEDIATE";
+    else
+        sql.begin();
 }
 
 }  // namespace deskgate

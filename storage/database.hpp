@@ -36,4 +36,9 @@ DatabaseUrl parseDatabaseUrl(std::string_view url);
 // Opens a session (throws StorageUnavailable when the server cannot be reached).
 std::unique_ptr<soci::session> openSession(const DatabaseUrl& url);
 
+// Begins a transaction that will write. On SQLite this is BEGIN IMMEDIATE: a deferred
+// transaction that reads first and writes later fails at once with "database is locked"
+// (the busy timeout does not apply) when another process wrote in between.
+void beginWriteTransaction(soci::session& sql, Backend backend);
+
 }  // namespace deskgate

@@ -1,5 +1,7 @@
 #include "storage/schema.hpp"
 
+#include "storage/database.hpp"
+
 #include <string>
 #include <vector>
 
@@ -95,19 +97,28 @@ int migrate(soci::session& sql, Backend backend) {
         }
     }
     // Several daemons may start at once on PostgreSQL: one migrates, the others wait on the lock.
-    soci::transaction tx(sql);
-    if (backend == Backend::postgresql) sql << "LOCK TABLE schema_version IN EXCLUSIVE MODE";
-    int current = 0;
-    soci::indicator ind = soci::i_ok;
-    sql << "SELECT MAX(version) FROM schema_version", soci::into(current, ind);
-    if (ind == soci::i_null) current = 0;
-    for (int v = current; v < latestSchemaVersion(); ++v) {
-        for (const auto& statement : kMigrations[static_cast<std::size_t>(v)]) sql << expand(statement, backend);
-        int version = v + 1;
-        long long now = static_cast<long long>(std::time(nullptr));
-        sql << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)", soci::use(version), soci::use(now);
+    beginWriteTransaction(sql, backend);
+    try {
+        if (backend == Backend::postgresql) sql << "LOCK TABLE schema_version IN EXCLUSIVE MODE";
+        int current = 0;
+        soci::indicator ind = soci::i_ok;
+        sql << "SELECT MAX(version) FROM schema_version", soci::into(current, ind);
+        if (ind == soci::i_null) current = 0;
+        for (int v = current; v < latestSchemaVersion(); ++v) {
+            for (const auto& statement : kMigrations[static_cast<std::size_t>(v)]) sql << expand(statement, backend);
+            int version = v + 1;
+            long long now = static_cast<long long>(std::time(nullptr));
+            sql << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)", soci::use(version),
+                soci::use(now);
+        }
+        sql.commit();
+    } catch (...) {
+        try {
+            sql.rollback();
+        } catch (...) {  // the connection may be gone
+        }
+        throw;
     }
-    tx.commit();
     return latestSchemaVersion();
 }
 

@@ -150,7 +150,7 @@ void SociTicketStore::transaction(const std::function<void()>& work) {
         return;
     }
     guarded("beginning a transaction", [&] {
-        sql_->begin();
+        beginWriteTransaction(*sql_, url_.backend);
         return 0;
     });
     ++depth_;

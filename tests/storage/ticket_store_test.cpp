@@ -4,7 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
+#include <thread>
+#include <vector>
+#include <atomic>
 #include <soci/soci.h>
 
 #include "storage/ticket_store.hpp"
@@ -190,6 +194,40 @@ TEST_CASE("migrations are idempotent: opening twice keeps the data") {
     }
     SociTicketStore again(url);
     CHECK(again.countTickets() == 1);
+}
+
+TEST_CASE("SQLite: several connections opening and writing a fresh file at once do not fail with 'locked'") {
+    // The daemon and a CLI command (or two daemons) may migrate the same new file at the same
+    // moment; then both write tickets. Deferred transactions would fail here at once with
+    // "database is locked" whatever the busy timeout (seen in CI before BEGIN IMMEDIATE).
+    auto dir = test::freshDirectory("storage-concurrent");
+    constexpr int kRounds = 10, kThreads = 4, kTicketsEach = 5;
+    for (int round = 0; round < kRounds; ++round) {
+        auto url = parseDatabaseUrl("sqlite:" + (dir / ("c" + std::to_string(round) + ".db")).string());
+        std::atomic<int> failures{0};
+        std::string firstError;
+        std::mutex errorMutex;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&] {
+                try {
+                    SociTicketStore store(url);
+                    for (int i = 0; i < kTicketsEach; ++i)
+                        store.transaction([&] {
+                            (void)store.countTickets();  // read first, then write: the risky order
+                            store.createTicket(sampleTicket("concurrent"));
+                        });
+                } catch (const std::exception& e) {
+                    ++failures;
+                    std::lock_guard lock(errorMutex);
+                    if (firstError.empty()) firstError = e.what();
+                }
+            });
+        for (auto& th : threads) th.join();
+        REQUIRE_MESSAGE(failures == 0, firstError);
+        SociTicketStore check(url);
+        CHECK(check.countTickets() == kThreads * kTicketsEach);
+    }
 }
 
 TEST_CASE("database URLs") {

@@ -34,6 +34,12 @@ struct TicketRecord {
     std::optional<UnixTime> first_response_due;  // SLA deadlines (business time already applied)
     std::optional<UnixTime> resolution_due;
     std::string escalations;                      // names of fired escalation steps, '\n'-separated
+    std::optional<int> rating;                    // 1..5, the customer's answer to the closing question
+    std::string rating_comment;
+    std::optional<UnixTime> rated_at;
+    std::optional<UnixTime> rating_requested_at;  // when the closing notice asked for a rating
+    int reopened_count = 0;
+    std::optional<std::int64_t> follows_number;   // the older ticket this one follows (linked)
 };
 
 struct MessageRecord {

@@ -69,6 +69,17 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "CREATE TABLE rule_hits (rule VARCHAR(400) PRIMARY KEY, hits BIGINT NOT NULL)",
         "CREATE INDEX tickets_assignee ON tickets (assignee, status)",
     },
+    // 3: working by mail — ratings, reopen count, the ticket a new one follows, per-address limits
+    {
+        "ALTER TABLE tickets ADD COLUMN rating INTEGER",
+        "ALTER TABLE tickets ADD COLUMN rating_comment TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE tickets ADD COLUMN rated_at BIGINT",
+        "ALTER TABLE tickets ADD COLUMN rating_requested_at BIGINT",
+        "ALTER TABLE tickets ADD COLUMN reopened_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE tickets ADD COLUMN follows_number BIGINT",
+        "CREATE TABLE address_usage (address VARCHAR(320) NOT NULL, what VARCHAR(32) NOT NULL,"
+        " window_start BIGINT NOT NULL, uses INTEGER NOT NULL, PRIMARY KEY (address, what, window_start))",
+    },
 };
 
 std::string expand(std::string sql, Backend backend) {

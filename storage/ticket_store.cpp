@@ -53,7 +53,8 @@ std::string joinSpaces(const std::vector<std::string>& v) {
 const char* kTicketColumns =
     "id, number, subject, status, priority, queue, team, category, tags, sla, customer_address, customer_name,"
     " assignee, language, mailbox, created_at, updated_at, first_response_at, resolved_at, closed_at,"
-    " first_response_due, resolution_due, escalations";
+    " first_response_due, resolution_due, escalations, rating, rating_comment, rated_at, rating_requested_at,"
+    " reopened_count, follows_number";
 
 TicketRecord ticketFromRow(const soci::row& r) {
     TicketRecord t;
@@ -80,6 +81,12 @@ TicketRecord ticketFromRow(const soci::row& r) {
     t.first_response_due = getOptInt(r, 20);
     t.resolution_due = getOptInt(r, 21);
     t.escalations = getStr(r, 22);
+    if (auto rating = getOptInt(r, 23)) t.rating = static_cast<int>(*rating);
+    t.rating_comment = getStr(r, 24);
+    t.rated_at = getOptInt(r, 25);
+    t.rating_requested_at = getOptInt(r, 26);
+    t.reopened_count = static_cast<int>(getInt(r, 27));
+    t.follows_number = getOptInt(r, 28);
     return t;
 }
 
@@ -290,29 +297,36 @@ TicketRecord SociTicketStore::createTicket(TicketRecord t) {
             soci::use(t.customer_address), soci::use(t.customer_name), soci::use(t.assignee), soci::use(t.language),
             soci::use(t.mailbox), soci::use(created), soci::use(updated), soci::into(id);
         t.id = id;
-        if (t.first_response_due || t.resolution_due || !t.escalations.empty()) updateTicket(t);
+        if (t.first_response_due || t.resolution_due || !t.escalations.empty() || t.follows_number) updateTicket(t);
         return t;
     });
 }
 
 void SociTicketStore::updateTicket(const TicketRecord& t) {
     guarded("updating a ticket", [&] {
-        long long id = t.id, updated = t.updated_at;
-        long long fr = t.first_response_at.value_or(0), rs = t.resolved_at.value_or(0), cl = t.closed_at.value_or(0);
-        soci::indicator frI = t.first_response_at ? soci::i_ok : soci::i_null;
-        soci::indicator rsI = t.resolved_at ? soci::i_ok : soci::i_null;
-        soci::indicator clI = t.closed_at ? soci::i_ok : soci::i_null;
-        long long frd = t.first_response_due.value_or(0), rsd = t.resolution_due.value_or(0);
-        soci::indicator frdI = t.first_response_due ? soci::i_ok : soci::i_null;
-        soci::indicator rsdI = t.resolution_due ? soci::i_ok : soci::i_null;
+        auto opt = [](const std::optional<std::int64_t>& v) {
+            return std::pair<long long, soci::indicator>{v.value_or(0), v ? soci::i_ok : soci::i_null};
+        };
+        long long id = t.id, updated = t.updated_at, reopened = t.reopened_count;
+        auto [fr, frI] = opt(t.first_response_at);
+        auto [rs, rsI] = opt(t.resolved_at);
+        auto [cl, clI] = opt(t.closed_at);
+        auto [frd, frdI] = opt(t.first_response_due);
+        auto [rsd, rsdI] = opt(t.resolution_due);
+        auto [rt, rtI] = opt(t.rating ? std::optional<std::int64_t>(*t.rating) : std::nullopt);
+        auto [rta, rtaI] = opt(t.rated_at);
+        auto [rrq, rrqI] = opt(t.rating_requested_at);
+        auto [fol, folI] = opt(t.follows_number);
         *sql_ << "UPDATE tickets SET subject = :s, status = :st, priority = :p, queue = :q, team = :tm,"
                  " category = :c, tags = :tg, sla = :sla, assignee = :a, language = :l, updated_at = :up,"
                  " first_response_at = :fr, resolved_at = :rs, closed_at = :cl, first_response_due = :frd,"
-                 " resolution_due = :rsd, escalations = :esc WHERE id = :id",
+                 " resolution_due = :rsd, escalations = :esc, rating = :rt, rating_comment = :rc, rated_at = :rta,"
+                 " rating_requested_at = :rrq, reopened_count = :ro, follows_number = :fol WHERE id = :id",
             soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue), soci::use(t.team),
             soci::use(t.category), soci::use(t.tags), soci::use(t.sla), soci::use(t.assignee), soci::use(t.language),
             soci::use(updated), soci::use(fr, frI), soci::use(rs, rsI), soci::use(cl, clI), soci::use(frd, frdI),
-            soci::use(rsd, rsdI), soci::use(t.escalations), soci::use(id);
+            soci::use(rsd, rsdI), soci::use(t.escalations), soci::use(rt, rtI), soci::use(t.rating_comment),
+            soci::use(rta, rtaI), soci::use(rrq, rrqI), soci::use(reopened), soci::use(fol, folI), soci::use(id);
         return 0;
     });
 }

@@ -45,6 +45,31 @@ void storageSuite(const std::string& url) {
         CHECK_FALSE(again->first_response_at);
     }
 
+    SUBCASE("rating, reopen count and the followed ticket round-trip; absent values stay absent") {
+        TicketRecord t;
+        store.transaction([&] { t = store.createTicket(sampleTicket("rated")); });
+        auto fresh = store.ticketById(t.id);
+        REQUIRE(fresh);
+        CHECK_FALSE(fresh->rating);
+        CHECK_FALSE(fresh->follows_number);
+        CHECK(fresh->reopened_count == 0);
+        t.rating = 4;
+        t.rating_comment = "schnell, danke";
+        t.rated_at = 1'790'000'100;
+        t.rating_requested_at = 1'790'000'050;
+        t.reopened_count = 2;
+        t.follows_number = 1001;
+        store.transaction([&] { store.updateTicket(t); });
+        auto back = store.ticketById(t.id);
+        REQUIRE(back);
+        CHECK(back->rating == 4);
+        CHECK(back->rating_comment == "schnell, danke");
+        CHECK(back->rated_at == 1'790'000'100);
+        CHECK(back->rating_requested_at == 1'790'000'050);
+        CHECK(back->reopened_count == 2);
+        CHECK(back->follows_number == 1001);
+    }
+
     SUBCASE("a rolled-back transaction leaves nothing, and its number is not consumed") {
         CHECK_THROWS_AS(store.transaction([&] {
             store.createTicket(sampleTicket("doomed"));

@@ -1,0 +1,238 @@
+#include "parsers/agent_mail.hpp"
+
+#include <algorithm>
+
+#include "parsers/ascii.hpp"
+
+namespace deskgate {
+
+namespace {
+
+constexpr std::string_view kHelp =
+    "  #resolve  #close  #pending  #open\n"
+    "  #assign NAME | #assign me\n"
+    "  #priority low|normal|high|urgent\n"
+    "  #queue NAME   #tag WORD\n"
+    "  #note         (the whole mail is an internal note, never sent)\n";
+
+// Splits at '\n' keeping empty lines; a trailing '\r' is dropped from each line.
+std::vector<std::string_view> lines(std::string_view text) {
+    std::vector<std::string_view> out;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        auto line = text.substr(0, nl);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        out.push_back(line);
+        if (nl == std::string_view::npos) break;
+        text.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
+bool isWordChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/' ||
+           static_cast<unsigned char>(c) >= 0x80;
+}
+
+std::optional<CommandError> readCommand(std::string_view line, AgentCommand& out) {
+    std::string_view rest = trimSpace(line);
+    rest.remove_prefix(1);  // '#'
+    auto space = rest.find_first_of(" \t");
+    std::string name = lower(rest.substr(0, space));
+    std::string_view argument = space == std::string_view::npos ? std::string_view{} : trimSpace(rest.substr(space));
+    out = AgentCommand{name, std::string(argument), std::string(trimSpace(line))};
+    auto error = [&](std::string reason) { return CommandError{out.line, std::move(reason)}; };
+
+    if (name.empty()) return error("a command name must follow '#'");
+    if (name == "close" || name == "resolve" || name == "pending" || name == "open" || name == "note") {
+        if (!argument.empty()) return error("#" + name + " takes no argument");
+        return std::nullopt;
+    }
+    if (name == "priority") {
+        out.argument = lower(argument);
+        if (out.argument != "low" && out.argument != "normal" && out.argument != "high" && out.argument != "urgent")
+            return error(argument.empty() ? "#priority needs one of low, normal, high, urgent"
+                                          : "unknown priority '" + std::string(argument) +
+                                                "': use low, normal, high or urgent");
+        return std::nullopt;
+    }
+    if (name == "assign" || name == "queue" || name == "tag") {
+        if (argument.empty()) return error("#" + name + " needs " + (name == "tag" ? "a word" : "a name"));
+        if (!std::all_of(argument.begin(), argument.end(), isWordChar))
+            return error("#" + name + " takes one word, not '" + std::string(argument) + "'");
+        if (name != "tag") out.argument = lower(argument);
+        return std::nullopt;
+    }
+    return error("unknown command '#" + name + "'");
+}
+
+std::string_view afterPrefix(std::string_view s, std::size_t n) { return n >= s.size() ? std::string_view{} : s.substr(n); }
+
+// RFC 8601 §2.2: drops (comments), honouring nesting and quoted strings.
+std::string withoutComments(std::string_view value) {
+    std::string out;
+    int depth = 0;
+    bool quoted = false;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        char c = value[i];
+        if (c == '\\' && i + 1 < value.size()) {
+            if (depth == 0) out += value.substr(i, 2);
+            ++i;
+        } else if (quoted) {
+            if (c == '"') quoted = false;
+            out += c;
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')' && depth > 0) {
+            --depth;
+        } else if (depth == 0) {
+            if (c == '"') quoted = true;
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> splitOn(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    bool quoted = false;
+    std::string current;
+    for (char c : s) {
+        if (c == '"') quoted = !quoted;
+        if (c == sep && !quoted) {
+            out.push_back(current);
+            current.clear();
+        } else {
+            current += c;
+        }
+    }
+    out.push_back(current);
+    return out;
+}
+
+std::vector<std::string> words(std::string_view s) {
+    std::vector<std::string> out;
+    std::string current;
+    bool quoted = false;
+    for (char c : s) {
+        if (c == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (!quoted && std::isspace(static_cast<unsigned char>(c))) {
+            if (!current.empty()) out.push_back(current);
+            current.clear();
+        } else {
+            current += c;
+        }
+    }
+    if (!current.empty()) out.push_back(current);
+    return out;
+}
+
+std::string domainOf(std::string_view value) {
+    auto at = value.rfind('@');
+    return lower(at == std::string_view::npos ? value : value.substr(at + 1));
+}
+
+// The authenticated domain is the agent's, or one is a subdomain of the other (relaxed
+// alignment, as DMARC has it: mail.example.com signs for example.com).
+bool aligned(const std::string& identity_domain, const std::string& domain) {
+    if (identity_domain.empty()) return false;
+    return identity_domain == domain || domain.ends_with("." + identity_domain) ||
+           identity_domain.ends_with("." + domain);
+}
+
+}  // namespace
+
+std::string_view agentCommandHelp() { return kHelp; }
+
+AgentCommands parseAgentCommands(std::string_view text) {
+    AgentCommands result;
+    auto all = lines(text);
+    std::size_t i = 0;
+    for (; i < all.size(); ++i) {
+        auto trimmed = trimSpace(all[i]);
+        if (trimmed.empty()) continue;
+        if (trimmed.front() != '#') break;
+        AgentCommand command;
+        if (auto error = readCommand(all[i], command)) {
+            result.errors.push_back(*error);
+            continue;
+        }
+        if (command.name == "note") result.note = true;
+        result.commands.push_back(std::move(command));
+    }
+    std::string rest;
+    for (; i < all.size(); ++i) {
+        rest += all[i];
+        rest += '\n';
+    }
+    result.text = std::string(trimSpace(rest));
+    return result;
+}
+
+std::optional<Rating> parseRating(std::string_view text) {
+    for (auto line : lines(text)) {
+        line = trimSpace(line);
+        if (line.empty()) continue;
+        if (line.front() < '1' || line.front() > '5') return std::nullopt;
+        auto rest = afterPrefix(line, 1);
+        // "5" alone, or followed by something that is not part of a longer number.
+        if (!rest.empty() && (std::isdigit(static_cast<unsigned char>(rest.front())) ||
+                              ((rest.front() == '.' || rest.front() == ',') && rest.size() > 1 &&
+                               std::isdigit(static_cast<unsigned char>(rest[1])))))
+            return std::nullopt;
+        Rating rating{line.front() - '0', ""};
+        if (rest.starts_with("/5")) rest = afterPrefix(rest, 2);
+        // Separators people write after the number: "5 - ", "5 — ", "5: ", "5!", "5/5, ".
+        std::string_view comment = trimSpace(rest);
+        for (std::string_view sep : {"—", "–", "-", ":", "!", ",", ".", ";"}) {
+            if (comment.starts_with(sep)) {
+                comment = trimSpace(comment.substr(sep.size()));
+                break;
+            }
+        }
+        auto end = static_cast<std::size_t>(line.data() - text.data()) + line.size();
+        std::string more(trimSpace(text.substr(end)));
+        rating.comment = std::string(comment);
+        if (!more.empty()) rating.comment += (rating.comment.empty() ? "" : "\n") + more;
+        return rating;
+    }
+    return std::nullopt;
+}
+
+bool authenticatedFor(const ParsedMail& mail, std::string_view domain_in, const std::vector<std::string>& trusted) {
+    const std::string domain = lower(domain_in);
+    for (const auto& [name, value] : mail.headers) {
+        if (lower(name) != "authentication-results") continue;
+        auto parts = splitOn(withoutComments(value), ';');
+        if (parts.empty()) continue;
+        auto head = words(parts[0]);  // authserv-id [version]
+        if (head.empty()) continue;
+        const std::string server = lower(head[0]);
+        bool isTrusted = std::any_of(trusted.begin(), trusted.end(), [&](const std::string& t) { return lower(t) == server; });
+        if (!isTrusted) continue;
+        for (std::size_t p = 1; p < parts.size(); ++p) {
+            auto tokens = words(parts[p]);
+            if (tokens.empty()) continue;
+            auto eq = tokens[0].find('=');
+            if (eq == std::string::npos) continue;
+            const std::string method = lower(tokens[0].substr(0, eq));
+            const std::string result = lower(tokens[0].substr(eq + 1));
+            if (result != "pass") continue;
+            for (std::size_t t = 1; t < tokens.size(); ++t) {
+                auto peq = tokens[t].find('=');
+                if (peq == std::string::npos) continue;
+                const std::string property = lower(tokens[t].substr(0, peq));
+                const std::string identity = domainOf(tokens[t].substr(peq + 1));
+                bool relevant = (method == "dkim" && (property == "header.d" || property == "header.i")) ||
+                                (method == "spf" && property == "smtp.mailfrom");
+                if (relevant && aligned(identity, domain)) return true;
+            }
+        }
+    }
+    return false;
+}
+
+}  // namespace deskgate

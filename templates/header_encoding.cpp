@@ -16,30 +16,6 @@ constexpr std::size_t kWordOverhead = 12;
 // RFC 2047 §2: an encoded word is at most 75 characters long.
 constexpr std::size_t kMaxWordLength = 75;
 
-std::string base64(std::string_view in) {
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned v = (static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16) |
-                     (static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8) |
-                     static_cast<unsigned char>(in[i + 2]);
-        out += kBase64[(v >> 18) & 63];
-        out += kBase64[(v >> 12) & 63];
-        out += kBase64[(v >> 6) & 63];
-        out += kBase64[v & 63];
-    }
-    if (i < in.size()) {
-        unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
-        if (i + 1 < in.size()) v |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
-        out += kBase64[(v >> 18) & 63];
-        out += kBase64[(v >> 12) & 63];
-        out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
-
 std::string encodedWord(std::string_view utf8) { return "=?UTF-8?B?" + base64(utf8) + "?="; }
 
 std::size_t encodedWordLength(std::size_t bytes) { return kWordOverhead + (bytes + 2) / 3 * 4; }
@@ -77,6 +53,30 @@ std::vector<std::string_view> splitWords(std::string_view s) {
 }
 
 }  // namespace
+
+std::string base64(std::string_view in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        unsigned v = (static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16) |
+                     (static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8) |
+                     static_cast<unsigned char>(in[i + 2]);
+        out += kBase64[(v >> 18) & 63];
+        out += kBase64[(v >> 12) & 63];
+        out += kBase64[(v >> 6) & 63];
+        out += kBase64[v & 63];
+    }
+    if (i < in.size()) {
+        unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
+        if (i + 1 < in.size()) v |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
+        out += kBase64[(v >> 18) & 63];
+        out += kBase64[(v >> 12) & 63];
+        out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
 
 std::string sanitizeHeaderValue(std::string_view value) {
     std::string out = toValidUtf8(value);

@@ -8,6 +8,9 @@
 
 namespace deskgate {
 
+// RFC 4648 base64, one line, with padding.
+std::string base64(std::string_view in);
+
 // Replaces CR, LF and other control characters by spaces, so no value can add a header,
 // and ill-formed UTF-8 by U+FFFD.
 std::string sanitizeHeaderValue(std::string_view value);

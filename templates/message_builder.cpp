@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cctype>
 #include <cstdio>
 
 #include "templates/header_encoding.hpp"
@@ -149,6 +150,95 @@ void appendBodyPart(std::string& out, std::string_view subtype, std::string_view
     out += encodeQuotedPrintable(toValidUtf8(content));
 }
 
+// The text, or text and HTML as multipart/alternative: headers from Content-Type on, then the body.
+void appendContent(std::string& out, const OutgoingMail& mail) {
+    if (!mail.html) {
+        appendBodyPart(out, "plain", mail.text);
+        return;
+    }
+    // RFC 2046 §5.1.1: the boundary must not occur in the parts. "=_" never appears in
+    // quoted-printable output ('=' is always followed by hex digits or a line end).
+    const std::string boundary =
+        "=_deskgate_" + hex64(fnv1a(*mail.html, fnv1a(mail.text, fnv1a(mail.message_id))));
+    out += "Content-Type: multipart/alternative;" + std::string(kCrlf);
+    out += " boundary=\"" + boundary + "\"" + std::string(kCrlf) + std::string(kCrlf);
+    // RFC 2046 §5.1.1: the CRLF before a boundary belongs to the boundary, so each part's
+    // own last line break needs one more.
+    out += "--" + boundary + std::string(kCrlf);
+    appendBodyPart(out, "plain", mail.text);
+    out += kCrlf;
+    out += "--" + boundary + std::string(kCrlf);
+    appendBodyPart(out, "html", *mail.html);
+    out += kCrlf;
+    out += "--" + boundary + "--" + std::string(kCrlf);
+}
+
+// RFC 2231 §4 for a non-ASCII file name (filename*=UTF-8''...), quoted-string otherwise.
+std::string filenameParameter(std::string_view name) {
+    std::string clean = sanitizeHeaderValue(name);
+    if (!needsEncodedWord(clean) && clean.find_first_of("\"\\") == std::string::npos)
+        return "filename=\"" + clean + "\"";
+    std::string out = "filename*=UTF-8''";
+    static const char* hex = "0123456789ABCDEF";
+    for (unsigned char c : clean) {
+        if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+// A whole mail can go as 8bit message/rfc822 when every line ends in CRLF, is at most 998
+// bytes and holds no NUL (RFC 5322 §2.1.1, RFC 2045 §2.8).
+bool fitsAs8bit(std::string_view data) {
+    std::size_t lineLength = 0;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        char c = data[i];
+        if (c == '\0') return false;
+        if (c == '\n') {
+            if (i == 0 || data[i - 1] != '\r') return false;
+            lineLength = 0;
+        } else if (c == '\r') {
+            if (i + 1 >= data.size() || data[i + 1] != '\n') return false;
+        } else if (++lineLength > 998) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void appendAttachment(std::string& out, const OutgoingAttachment& a) {
+    const std::string crlf(kCrlf);
+    std::string type = sanitizeHeaderValue(a.content_type.empty() ? "application/octet-stream" : a.content_type);
+    std::string data = a.data;
+    if (type == "message/rfc822") {
+        // Our own lines end in CRLF; a stored mail may use bare LF.
+        std::string crlfData;
+        for (std::size_t i = 0; i < data.size(); ++i) {
+            if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) crlfData += '\r';
+            crlfData += data[i];
+        }
+        if (!crlfData.empty() && !crlfData.ends_with("\r\n")) crlfData += "\r\n";
+        if (fitsAs8bit(crlfData)) {
+            out += "Content-Type: message/rfc822" + crlf;
+            out += "Content-Disposition: attachment; " + filenameParameter(a.filename) + crlf;
+            out += "Content-Transfer-Encoding: 8bit" + crlf + crlf;
+            out += crlfData;
+            return;
+        }
+        type = "application/octet-stream";
+    }
+    out += "Content-Type: " + type + crlf;
+    out += "Content-Disposition: attachment; " + filenameParameter(a.filename) + crlf;
+    out += "Content-Transfer-Encoding: base64" + crlf + crlf;
+    const std::string encoded = base64(data);
+    for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + crlf;
+}
+
 }  // namespace
 
 std::string formatDate(std::chrono::system_clock::time_point when) {
@@ -267,25 +357,25 @@ std::string buildMessage(const OutgoingMail& mail) {
         field(formatUnstructuredField(name, value));
     }
     field("MIME-Version: 1.0");
-    if (!mail.html) {
-        appendBodyPart(out, "plain", mail.text);
+    if (mail.attachments.empty()) {
+        appendContent(out, mail);
         return out;
     }
-    // RFC 2046 §5.1.1: the boundary must not occur in the parts. "=_" never appears in
-    // quoted-printable output ('=' is always followed by hex digits or a line end).
-    const std::string boundary =
-        "=_deskgate_" + hex64(fnv1a(*mail.html, fnv1a(mail.text, fnv1a(mail.message_id))));
-    field("Content-Type: multipart/alternative;");
+    // Hashing the attachments too: an attached mail could hold any other boundary.
+    std::uint64_t seed = fnv1a(mail.text, fnv1a(mail.message_id));
+    for (const auto& a : mail.attachments) seed = fnv1a(a.data, seed);
+    const std::string boundary = "=_deskgate_mixed_" + hex64(seed);
+    field("Content-Type: multipart/mixed;");
     field(" boundary=\"" + boundary + "\"");
     out += kCrlf;
     field("This is a multi-part message in MIME format.");
-    // RFC 2046 §5.1.1: the CRLF before a boundary belongs to the boundary, so each part's
-    // own last line break needs one more.
     field("--" + boundary);
-    appendBodyPart(out, "plain", mail.text);
-    out += kCrlf;
-    field("--" + boundary);
-    appendBodyPart(out, "html", *mail.html);
+    appendContent(out, mail);
+    for (const auto& attachment : mail.attachments) {
+        out += kCrlf;
+        field("--" + boundary);
+        appendAttachment(out, attachment);
+    }
     out += kCrlf;
     field("--" + boundary + "--");
     return out;

@@ -16,6 +16,14 @@ namespace deskgate {
 // recognised (its value is the support address that sent it).
 inline constexpr std::string_view kLoopHeader = "X-Deskgate-Loop";
 
+// A file sent along. message/rfc822 (a whole mail) goes as 8bit when it can (RFC 2046
+// §5.2.1 allows no base64 there), otherwise as application/octet-stream in base64.
+struct OutgoingAttachment {
+    std::string filename;      // UTF-8; RFC 2231-encoded when not ASCII
+    std::string content_type;  // type/subtype
+    std::string data;          // the bytes
+};
+
 struct OutgoingMail {
     Address from;
     std::vector<Address> to, cc;
@@ -28,6 +36,7 @@ struct OutgoingMail {
     std::string auto_submitted;            // "", "auto-replied", "auto-generated"
     std::vector<std::pair<std::string, std::string>> extra_headers;
     std::chrono::system_clock::time_point date;
+    std::vector<OutgoingAttachment> attachments;  // multipart/mixed when any
 };
 
 // RFC 5322 message with CRLF line ends, ready for SMTP (dot-stuffing is the sender's job).
@@ -39,7 +48,8 @@ struct OutgoingMail {
 // - Message-ID (left out when message_id is empty: always set one), In-Reply-To,
 //   References (RFC 5322 §3.6.4; in_reply_to is appended to the
 //   references when missing; long chains keep the first id and the most recent ones).
-// - text/plain; charset=utf-8, quoted-printable; multipart/alternative with the HTML.
+// - text/plain; charset=utf-8, quoted-printable; multipart/alternative with the HTML;
+//   multipart/mixed around that when there are attachments.
 // - When auto_submitted is set: Auto-Submitted (RFC 3834 §5), X-Auto-Response-Suppress: All
 //   and the loop header.
 // - No value can add a header: CR, LF and other controls become spaces everywhere; extra

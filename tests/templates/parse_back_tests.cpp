@@ -58,3 +58,44 @@ TEST_CASE("formatToken writes what extractToken reads") {
     }
     CHECK(formatToken("[Ticket#{number}]", 1042) == "[Ticket#1042]");
 }
+
+TEST_CASE("attachments: the original mail as message/rfc822 and a file in base64 parse back") {
+    OutgoingMail m;
+    m.from = {"Support", "support@example.com"};
+    m.to = {{"", "agent1@example.com"}};
+    m.subject = "[Ticket#1043] New ticket";
+    m.text = "Ticket 1043\n";
+    m.message_id = makeMessageId("example.com", "t1043-n1");
+    m.date = std::chrono::sys_days{std::chrono::year{2026} / 11 / 27};
+    // A stored customer mail with bare LF line ends and an umlaut in 8bit.
+    const std::string original = "From: alice@customer.example\nSubject: Drucker\nMessage-ID: <orig@x>\n"
+                                 "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+                                 "Der Drucker druckt doppelt. Grüße\n";
+    m.attachments.push_back({"original.eml", "message/rfc822", original});
+    std::string binary = "\x89PNG\r\n\x1a\n";
+    binary += std::string("\0\x01\xff", 3);
+    m.attachments.push_back({"Übersicht März.png", "image/png", binary});
+    const std::string raw = buildMessage(m);
+    CHECK(raw.find("Content-Type: multipart/mixed;") != std::string::npos);
+    CHECK(raw.find("Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"original.eml\"\r\n"
+                   "Content-Transfer-Encoding: 8bit") != std::string::npos);
+    CHECK(raw.find("Subject: Drucker\r\n") != std::string::npos);  // the attached mail now in CRLF
+    CHECK(raw.find("filename*=UTF-8''%C3%9Cbersicht%20M%C3%A4rz.png") != std::string::npos);
+    auto parsed = parseMail(raw);
+    REQUIRE(parsed);
+    CHECK(parsed->text.find("Ticket 1043") != std::string::npos);
+    bool sawPng = false;
+    for (const auto& a : parsed->attachments) {
+        if (a.content_type != "image/png") continue;
+        sawPng = true;
+        CHECK(a.filename == "Übersicht März.png");
+        CHECK(a.size == binary.size());
+    }
+    CHECK(sawPng);
+
+    // A line over 998 bytes cannot go as 8bit: the mail goes as a base64 file instead.
+    m.attachments = {{"original.eml", "message/rfc822", "Subject: x\n\n" + std::string(1200, 'a') + "\n"}};
+    const std::string raw2 = buildMessage(m);
+    CHECK(raw2.find("Content-Type: application/octet-stream") != std::string::npos);
+    CHECK(raw2.find("Content-Transfer-Encoding: base64") != std::string::npos);
+}

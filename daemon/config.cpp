@@ -164,7 +164,7 @@ void loadAgents(YamlChecker& check, const YAML::Node& node, Config& config) {
     if (!check.isList(node, "'agents'")) return;
     for (const auto& item : node) {
         if (!check.isMap(item, "an agent")) continue;
-        check.allowKeys(item, {"name", "address", "teams"});
+        check.allowKeys(item, {"name", "address", "teams", "display_name"});
         AgentConfig agent;
         if (auto v = check.str(item, "name", true)) agent.name = *v;
         if (auto v = check.str(item, "address", true)) {
@@ -172,6 +172,7 @@ void loadAgents(YamlChecker& check, const YAML::Node& node, Config& config) {
             agent.address = *v;
         }
         if (auto v = check.strList(item, "teams")) agent.teams = *v;
+        if (auto v = check.str(item, "display_name")) agent.display_name = *v;
         for (const auto& other : config.agents) {
             if (!agent.name.empty() && other.name == agent.name)
                 check.error(item["name"], "agent name '" + agent.name + "' is used twice");
@@ -180,6 +181,24 @@ void loadAgents(YamlChecker& check, const YAML::Node& node, Config& config) {
         }
         config.agents.push_back(std::move(agent));
     }
+}
+
+void loadAgentMail(YamlChecker& check, const YAML::Node& node, AgentMailConfig& out) {
+    if (!check.isMap(node, "'agent_mail'")) return;
+    check.allowKeys(node, {"require_authenticated", "trusted_servers", "attach_original"});
+    if (auto v = check.boolean(node, "require_authenticated")) out.require_authenticated = *v;
+    if (auto v = check.strList(node, "trusted_servers")) out.trusted_servers = *v;
+    if (auto v = check.boolean(node, "attach_original")) out.attach_original = *v;
+    if (out.require_authenticated && out.trusted_servers.empty())
+        check.error(node["require_authenticated"],
+                    "require_authenticated needs 'trusted_servers': the authserv-ids your MTA writes in "
+                    "Authentication-Results (anyone can write that header into their own mail)");
+}
+
+void loadParticipants(YamlChecker& check, const YAML::Node& node, Config& config) {
+    if (!check.isMap(node, "'participants'")) return;
+    check.allowKeys(node, {"notify"});
+    if (auto v = check.boolean(node, "notify")) config.notify_participants = *v;
 }
 
 void loadLimits(YamlChecker& check, const YAML::Node& node, Limits& limits) {
@@ -206,6 +225,12 @@ std::string normalizeAddress(std::string_view address) {
 const MailboxConfig* Config::mailbox(std::string_view name) const {
     for (const auto& mb : mailboxes)
         if (mb.name == name) return &mb;
+    return nullptr;
+}
+
+const AgentConfig* Config::agentByName(std::string_view name) const {
+    for (const auto& a : agents)
+        if (a.name == name) return &a;
     return nullptr;
 }
 
@@ -244,7 +269,7 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     config.templates_dir = base / "templates";
     if (!check.isMap(*root, "the configuration")) return std::unexpected(errors);
     check.allowKeys(*root, {"database", "identity", "mailboxes", "smtp", "agents", "rules", "templates", "language",
-                            "limits"});
+                            "limits", "agent_mail", "participants", "reports"});
     if (auto v = check.str(*root, "database")) {
         if (auto expanded = expandEnv(check, (*root)["database"], *v)) {
             if (expanded->rfind("sqlite:", 0) == 0) {
@@ -271,6 +296,8 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     else
         check.error(*root, "missing required key 'smtp'");
     if (auto node = (*root)["agents"]; node.IsDefined() && !node.IsNull()) loadAgents(check, node, config);
+    if (auto node = (*root)["agent_mail"]; node.IsDefined()) loadAgentMail(check, node, config.agent_mail);
+    if (auto node = (*root)["participants"]; node.IsDefined()) loadParticipants(check, node, config);
     if (auto v = check.str(*root, "rules")) {
         config.rules_dir = relativeTo(base, *v);
         config.rules_configured = true;
@@ -280,6 +307,7 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     if (auto v = check.str(*root, "templates")) config.templates_dir = relativeTo(base, *v);
     if (auto v = check.str(*root, "language")) config.language = *v;
     if (auto node = (*root)["limits"]; node.IsDefined()) loadLimits(check, node, config.limits);
+    if (auto node = (*root)["reports"]; node.IsDefined()) loadReportSchedules(check, node, config.reports);
     if (!std::filesystem::is_directory(config.templates_dir))
         check.error((*root)["templates"].IsDefined() ? (*root)["templates"] : *root,
                     "templates directory " + config.templates_dir.string() + " does not exist");

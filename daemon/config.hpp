@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "parsers/parsed_mail.hpp"
+#include "daemon/report_schedule.hpp"
 #include "rules/yaml_check.hpp"
 
 namespace deskgate {
@@ -48,6 +49,18 @@ struct AgentConfig {
     std::string name;
     std::string address;
     std::vector<std::string> teams;
+    std::string display_name;  // signs relayed replies; the name when empty
+    const std::string& signature() const { return display_name.empty() ? name : display_name; }
+};
+
+// How agents work by mail.
+struct AgentMailConfig {
+    // Commands and replies from an agent address count only when a trusted server's
+    // Authentication-Results shows DKIM or SPF pass for the agent's domain; otherwise the
+    // mail is treated as coming from an outside sender.
+    bool require_authenticated = false;
+    std::vector<std::string> trusted_servers;  // authserv-ids written by our own MTA
+    bool attach_original = true;               // notifications carry the customer's mail
 };
 
 struct IdentityConfig {
@@ -65,14 +78,18 @@ struct Config {
     std::vector<MailboxConfig> mailboxes;
     SmtpConfig smtp;
     std::vector<AgentConfig> agents;
+    AgentMailConfig agent_mail;
+    bool notify_participants = true;      // addresses in Cc get the updates the customer gets
     std::filesystem::path rules_dir;
     bool rules_configured = false;        // `rules:` given: the directory must exist
     std::filesystem::path templates_dir;
     std::string language = "en";
     Limits limits;
+    std::vector<ReportSchedule> reports;  // `reports:` mailed on a schedule (report_schedule.hpp)
 
     const MailboxConfig* mailbox(std::string_view name) const;
     const AgentConfig* agentByAddress(std::string_view address) const;
+    const AgentConfig* agentByName(std::string_view name) const;
     bool isOwnAddress(std::string_view address) const;
 };
 

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "daemon/text_format.hpp"
+#include "parsers/agent_mail.hpp"
 #include "parsers/charset.hpp"
 #include "rules/assignment.hpp"
 #include "rules/router.hpp"
@@ -31,6 +33,41 @@ UnixTime unix(SysSeconds t) { return t.time_since_epoch().count(); }
 bool isAutomatic(const ParsedMail& mail) { return mail.kind != MailKind::normal; }
 
 bool isClosed(const std::string& status) { return status == "resolved" || status == "closed"; }
+
+// Outgoing kinds the customer (and participants) receive; the rest goes to agents.
+bool isCustomerFacing(const MessageRecord& m) {
+    static const std::set<std::string, std::less<>> kinds = {"acknowledgement", "agent_reply", "resolved",
+                                                             "auto_closed", "rating_thanks", "status_changed"};
+    return m.direction == "out" ? kinds.contains(m.kind) : m.author == "customer";
+}
+
+std::string domainOf(const std::string& address) {
+    auto at = address.rfind('@');
+    return at == std::string::npos ? "" : address.substr(at + 1);
+}
+
+std::string humanSize(std::size_t bytes) {
+    char buf[32];
+    if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
+    else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.0f KB", static_cast<double>(bytes) / 1024);
+    else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+    return buf;
+}
+
+std::vector<std::string> words(const std::string& s) {
+    std::vector<std::string> out;
+    std::string w;
+    for (char c : s) {
+        if (c == ' ') {
+            if (!w.empty()) out.push_back(w);
+            w.clear();
+        } else {
+            w += c;
+        }
+    }
+    if (!w.empty()) out.push_back(w);
+    return out;
+}
 
 }  // namespace
 
@@ -93,12 +130,12 @@ IntakeResult Intake::quarantine(const MailOrigin& origin, const std::string& raw
 }
 
 std::optional<TicketRecord> Intake::findTicket(const ParsedMail& mail, const std::string& sender,
-                                               bool& token_from_stranger) {
+                                               const AgentConfig* agent, bool& token_from_stranger) {
     token_from_stranger = false;
     // 1. The token in the subject — but only for people who belong to the ticket.
     if (mail.token) {
         if (auto t = store_.ticketByNumber(static_cast<std::int64_t>(*mail.token))) {
-            bool related = normalizeAddress(t->customer_address) == sender || config_.agentByAddress(sender) ||
+            bool related = normalizeAddress(t->customer_address) == sender || agent != nullptr ||
                            store_.isParticipant(t->id, sender);
             if (related) return t;
             token_from_stranger = true;
@@ -115,7 +152,7 @@ std::optional<TicketRecord> Intake::findTicket(const ParsedMail& mail, const std
 }
 
 MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw, const MailOrigin& origin,
-                                  std::int64_t ticket_id, const std::string& message_id) {
+                                  std::int64_t ticket_id, const std::string& message_id, const AgentConfig* agent) {
     MessageRecord m;
     m.ticket_id = ticket_id;
     m.direction = "in";
@@ -126,7 +163,6 @@ MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw
         m.from_address = normalizeAddress(mail.from[0].address);
         m.from_name = sanitizeUtf8(mail.from[0].name);
     }
-    const AgentConfig* agent = config_.agentByAddress(m.from_address);
     m.author = agent ? "agent:" + agent->name : "customer";
     m.to = joinAddresses(mail.to);
     m.cc = joinAddresses(mail.cc);
@@ -137,6 +173,147 @@ MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw
     m.mailbox = origin.mailbox;
     m.created_at = now_();
     return m;
+}
+
+const AgentConfig* Intake::agentOf(const ParsedMail& mail, const std::string& from, std::string& why) const {
+    const AgentConfig* agent = config_.agentByAddress(from);
+    if (!agent || !config_.agent_mail.require_authenticated) return agent;
+    if (authenticatedFor(mail, domainOf(normalizeAddress(agent->address)), config_.agent_mail.trusted_servers))
+        return agent;
+    why = "From names agent " + agent->name + " but no trusted Authentication-Results shows DKIM or SPF pass for " +
+          domainOf(normalizeAddress(agent->address));
+    return nullptr;
+}
+
+std::vector<Address> Intake::participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const {
+    std::vector<Address> out;
+    if (!config_.notify_participants) return out;
+    std::set<std::string> seen{normalizeAddress(ticket.customer_address)};
+    auto consider = [&](const std::string& list) {
+        std::string address;
+        auto flush = [&] {
+            if (!address.empty() && !config_.isOwnAddress(address) && !config_.agentByAddress(address) &&
+                seen.insert(address).second)
+                out.push_back(Address{"", address});
+            address.clear();
+        };
+        for (char c : list) {
+            if (c == ',') flush();
+            else address += c;
+        }
+        flush();
+    };
+    // People the customer wrote to along with us, and those who wrote on the customer's side.
+    for (const auto& m : messages) {
+        if (m.direction != "in" || m.author != "customer") continue;
+        consider(m.from_address);
+        consider(m.to);
+        consider(m.cc);
+    }
+    return out;
+}
+
+void Intake::threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const {
+    std::vector<std::string> ids;
+    for (const auto& m : messages)
+        if (isCustomerFacing(m) && !m.message_id.empty() && m.message_id.find("@deskgate.invalid") == std::string::npos)
+            ids.push_back(m.message_id);
+    if (ids.empty()) return;
+    mail.in_reply_to = ids.back();
+    ids.pop_back();
+    mail.references = ids;  // buildMessage keeps the root and the most recent ones
+}
+
+void Intake::queueToCustomer(const TicketRecord& ticket, ComposedMail mail) {
+    auto messages = store_.messagesOf(ticket.id);
+    mail.to = {Address{ticket.customer_name, ticket.customer_address}};
+    mail.cc = participantsOf(ticket, messages);
+    threadForCustomer(messages, mail);
+    composer_.queue(ticket, mail);
+}
+
+bool Intake::allowAutomaticAnswer(const TicketRecord& ticket, const std::string& address) {
+    const auto& limits = runtime_.rules->limits;
+    const UnixTime hour = now_() / 3600 * 3600;
+    auto refuse = [&](const std::string& why) {
+        store_.addEvent({0, ticket.id, now_(), "system", "suppressed", "no automatic answer to " + address + ": " + why});
+        return false;
+    };
+    if (limits.auto_replies_per_address_per_hour &&
+        store_.usage(address, "auto_reply", hour) >= *limits.auto_replies_per_address_per_hour)
+        return refuse("limit of " + std::to_string(*limits.auto_replies_per_address_per_hour) +
+                      " automatic answers per address and hour reached");
+    if (limits.auto_replies_per_hour && store_.usage("*", "auto_reply", hour) >= *limits.auto_replies_per_hour)
+        return refuse("limit of " + std::to_string(*limits.auto_replies_per_hour) + " automatic answers per hour reached");
+    store_.countUsage(address, "auto_reply", hour);
+    store_.countUsage("*", "auto_reply", hour);
+    return true;
+}
+
+int Intake::notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, const std::string& raw,
+                         const std::string& event, const std::string& cause, const std::string& except) {
+    std::vector<const AgentConfig*> to;
+    auto add = [&](const AgentConfig* a) {
+        if (a && a->name != except && std::find(to.begin(), to.end(), a) == to.end()) to.push_back(a);
+    };
+    if (!ticket.assignee.empty()) {
+        add(config_.agentByName(ticket.assignee));
+    } else if (!ticket.team.empty()) {
+        if (const Team* team = runtime_.rules->team(ticket.team))
+            for (const auto& name : team->agents) add(config_.agentByName(name));
+        for (const auto& a : config_.agents)
+            if (std::find(a.teams.begin(), a.teams.end(), ticket.team) != a.teams.end()) add(&a);
+    }
+    if (to.empty() && ticket.assignee.empty())
+        for (const auto& a : config_.agents) add(&a);  // nobody responsible yet: the whole desk
+    if (to.empty()) return 0;
+
+    ComposedMail n;
+    n.template_name = "agent_notification";
+    n.kind = "agent_notification";
+    for (const auto* a : to) n.to.push_back(Address{a->signature(), a->address});
+    n.reply_to_support = true;
+    n.auto_submitted = "auto-generated";
+    n.language = config_.language;
+    n.cause = cause;
+    n.in_reply_to = mail.message_id;
+    n.values.set("event." + event, "1");
+    n.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
+    n.values.set("quoted", sanitizeUtf8(mail.quoted));
+    if (ticket.follows_number) {
+        n.values.set("link.number", std::to_string(*ticket.follows_number));
+        n.values.set("link.token", composer_.tokenFor(*ticket.follows_number));
+    }
+    for (const auto& a : mail.attachments) {
+        TemplateValues item;
+        item.set("name", a.filename.empty() ? "(no name)" : a.filename);
+        item.set("type", a.content_type);
+        item.set("size", humanSize(a.size));
+        n.values.add("attachments", item);
+    }
+    if (config_.agent_mail.attach_original)
+        n.attachments.push_back({"ticket-" + std::to_string(ticket.number) + ".eml", "message/rfc822", raw});
+    composer_.queue(ticket, n);
+    return 1;
+}
+
+void Intake::setStatus(TicketRecord& ticket, const std::string& status, const std::string& actor,
+                       const std::string& why) {
+    if (ticket.status == status) return;
+    const UnixTime now = now_();
+    store_.addEvent({0, ticket.id, now, actor, "status", ticket.status + " -> " + status + " (" + why + ")"});
+    if (isClosed(ticket.status) && !isClosed(status)) {
+        ++ticket.reopened_count;
+        ticket.resolved_at.reset();
+        ticket.closed_at.reset();
+    }
+    if (status == "resolved") ticket.resolved_at = now;
+    if (status == "closed") {
+        ticket.closed_at = now;
+        if (!ticket.resolved_at) ticket.resolved_at = now;
+    }
+    ticket.status = status;
+    applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // pauses and deadlines move
 }
 
 IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
@@ -158,7 +335,11 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     t.customer_address = senderAddr;
     t.customer_name = sanitizeUtf8(sender.name);
     t.mailbox = origin.mailbox;
+    // Language: a rule decides first, then what the customer was answered in before, then
+    // the mailbox; the configured default (English) when none does.
+    const std::string earlier = store_.customerLanguage(senderAddr);
     if (const auto* mb = config_.mailbox(origin.mailbox); mb && !mb->language.empty()) t.language = mb->language;
+    if (!earlier.empty()) t.language = earlier;
     if (d.queue) t.queue = *d.queue;
     if (d.priority) t.priority = std::string(toString(*d.priority));
     if (d.team) t.team = *d.team;
@@ -167,6 +348,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     if (d.language) t.language = *d.language;
     t.tags = joinWords(d.tags);
     t.created_at = t.updated_at = now;
+    t.follows_number = linkedFrom;
 
     std::string assignReason;
     if (d.agent) {
@@ -187,6 +369,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     applySla(rules, t);
 
     store_.upsertCustomer(senderAddr, t.customer_name, now);
+    if (!t.language.empty() && t.language != earlier) store_.setCustomerLanguage(senderAddr, t.language);
     t = store_.createTicket(t);
     const std::string actor = "customer:" + senderAddr;
     store_.addEvent({0, t.id, now, actor, "created", "from mail " + messageId});
@@ -203,49 +386,206 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
                              (t.team.empty() ? "" : ", team " + t.team) + (t.sla.empty() ? "" : ", sla " + t.sla)});
     }
     if (!t.assignee.empty()) store_.addEvent({0, t.id, now, "rules", "assigned", t.assignee + " (" + assignReason + ")"});
-    store_.addMessage(messageFrom(mail, raw, origin, t.id, messageId));
+    store_.addMessage(messageFrom(mail, raw, origin, t.id, messageId, nullptr));
 
     IntakeResult result{"new_ticket", t.number, 0, ""};
-    if (!isAutomatic(mail) && !d.ignore) {
+    if (!isAutomatic(mail) && !d.ignore && allowAutomaticAnswer(t, senderAddr)) {
         ComposedMail ack;
         ack.template_name = d.reply_template.value_or("acknowledgement");
         ack.kind = "acknowledgement";
-        ack.to = {Address{sender.name, sender.address}};
+        ack.cause = messageId;
         ack.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
+        auto messages = store_.messagesOf(t.id);
+        ack.to = {Address{sender.name, sender.address}};
+        ack.cc = participantsOf(t, messages);
         ack.in_reply_to = mail.message_id;
         ack.references = mail.references;
         composer_.queue(t, ack);
         ++result.queued_mails;
     }
+    if (!isAutomatic(mail) && !d.ignore) result.queued_mails += notifyAgents(t, mail, raw, "created", messageId);
     store_.recordIntake(origin, messageId, result.outcome, t.id, now);
     return result;
 }
 
-IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                                 const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr) {
+std::optional<IntakeResult> Intake::rating(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
+                                           const ParsedMail& mail, const std::string& messageId,
+                                           const std::string& senderAddr) {
+    if (!ticket.rating_requested_at || !isClosed(ticket.status) || mail.kind != MailKind::normal) return std::nullopt;
+    auto answer = parseRating(mail.reply_text.empty() ? mail.text : mail.reply_text);
+    if (!answer) return std::nullopt;
     const UnixTime now = now_();
-    auto msg = messageFrom(mail, raw, origin, ticket.id, messageId);
+    auto msg = messageFrom(mail, raw, origin, ticket.id, messageId, nullptr);
+    msg.kind = "rating";
     store_.addMessage(msg);
-    const bool fromAgent = msg.author != "customer";
-    const std::string actor = fromAgent ? msg.author : "customer:" + senderAddr;
-    store_.addEvent({0, ticket.id, now, actor,
-                     mail.kind == MailKind::normal ? "message" : std::string(toString(mail.kind)), "mail " + messageId});
-    if (fromAgent && !ticket.first_response_at && mail.kind == MailKind::normal) {
-        ticket.first_response_at = now;
-        ticket.first_response_due.reset();
-        store_.addEvent({0, ticket.id, now, actor, "first_response", ""});
-    }
-    if (!fromAgent && mail.kind == MailKind::normal && (isClosed(ticket.status) || ticket.status == "pending")) {
-        store_.addEvent({0, ticket.id, now, actor, "status", ticket.status + " -> open (customer wrote)"});
-        ticket.status = "open";
-        ticket.resolved_at.reset();
-        ticket.closed_at.reset();
-        applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // the SLA clock runs again
+    const std::string actor = "customer:" + senderAddr;
+    IntakeResult result{"rating", ticket.number, 0, ""};
+    if (ticket.rating) {
+        // Answered before (a second click, a resend): keep the first, thank once, reopen nothing.
+        store_.addEvent({0, ticket.id, now, actor, "rating",
+                         "repeated " + std::to_string(answer->score) + ", kept " + std::to_string(*ticket.rating)});
+    } else {
+        ticket.rating = answer->score;
+        ticket.rating_comment = sanitizeUtf8(answer->comment);
+        ticket.rated_at = now;
+        store_.addEvent({0, ticket.id, now, actor, "rating",
+                         std::to_string(answer->score) + (answer->comment.empty() ? "" : ": " + ticket.rating_comment)});
+        if (allowAutomaticAnswer(ticket, senderAddr)) {
+            ComposedMail thanks;
+            thanks.template_name = "rating_thanks";
+            thanks.cause = messageId;
+            thanks.values.set("rating", std::to_string(answer->score));
+            thanks.values.set("text", ticket.rating_comment);
+            queueToCustomer(ticket, thanks);
+            ++result.queued_mails;
+        }
     }
     ticket.updated_at = now;
     store_.updateTicket(ticket);
     store_.recordIntake(origin, messageId, "reply", ticket.id, now);
-    return {"reply", ticket.number, 0, ""};
+    return result;
+}
+
+IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
+                               const ParsedMail& mail, const std::string& messageId, const AgentConfig& agent) {
+    const UnixTime now = now_();
+    const std::string actor = "agent:" + agent.name;
+    auto msg = messageFrom(mail, raw, origin, ticket.id, messageId, &agent);
+    IntakeResult result{"agent_reply", ticket.number, 0, ""};
+    if (mail.kind != MailKind::normal) {  // an agent's out-of-office: kept, never acted on
+        store_.addMessage(msg);
+        store_.addEvent({0, ticket.id, now, actor, std::string(toString(mail.kind)), "mail " + messageId});
+        store_.recordIntake(origin, messageId, "reply", ticket.id, now);
+        return {"reply", ticket.number, 0, ""};
+    }
+
+    auto commands = parseAgentCommands(mail.reply_text.empty() ? mail.text : mail.reply_text);
+    // Names must exist: an #assign to nobody would leave the ticket with no one.
+    for (const auto& c : commands.commands)
+        if (c.name == "assign" && c.argument != "me" && !config_.agentByName(c.argument))
+            commands.errors.push_back({c.line, "no agent is called '" + c.argument + "'"});
+    if (!commands.errors.empty()) {
+        msg.kind = "command_error";
+        store_.addMessage(msg);
+        std::string reasons;
+        for (const auto& e : commands.errors) reasons += (reasons.empty() ? "" : "; ") + e.line + ": " + e.reason;
+        store_.addEvent({0, ticket.id, now, actor, "command_error", reasons});
+        ComposedMail answer;
+        answer.template_name = "command_error";
+        answer.to = {Address{agent.signature(), agent.address}};
+        answer.language = config_.language;
+        answer.cause = messageId;
+        answer.in_reply_to = mail.message_id;
+        answer.values.set("error.line", commands.errors.front().line);
+        answer.values.set("error.reason", commands.errors.front().reason);
+        composer_.queue(ticket, answer);
+        store_.recordIntake(origin, messageId, "command_error", ticket.id, now);
+        return {"command_error", ticket.number, 1, reasons};
+    }
+
+    msg.kind = commands.note ? "note" : "normal";
+    store_.addMessage(msg);
+    std::string closing;  // "resolved" or "closed" when this mail closes the ticket
+    std::string newAssignee;
+    for (const auto& c : commands.commands) {
+        if (c.name == "resolve" || c.name == "close" || c.name == "pending" || c.name == "open") {
+            std::string status = c.name == "resolve" ? "resolved" : c.name == "close" ? "closed" : c.name;
+            if (isClosed(status) && !isClosed(ticket.status)) closing = status;
+            setStatus(ticket, status, actor, "by " + agent.name);
+        } else if (c.name == "assign") {
+            std::string name = c.argument == "me" ? agent.name : c.argument;
+            if (name != ticket.assignee) {
+                store_.addEvent({0, ticket.id, now, actor, "assigned",
+                                 name + " (by " + agent.name + (ticket.assignee.empty() ? "" : ", was " + ticket.assignee) + ")"});
+                ticket.assignee = name;
+                newAssignee = name;
+            }
+        } else if (c.name == "priority") {
+            if (c.argument != ticket.priority) {
+                store_.addEvent({0, ticket.id, now, actor, "priority", ticket.priority + " -> " + c.argument});
+                ticket.priority = c.argument;
+                applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));
+            }
+        } else if (c.name == "queue") {
+            if (c.argument != ticket.queue) {
+                store_.addEvent({0, ticket.id, now, actor, "queue", ticket.queue + " -> " + c.argument});
+                ticket.queue = c.argument;
+            }
+        } else if (c.name == "tag") {
+            auto tags = words(ticket.tags);
+            if (std::find(tags.begin(), tags.end(), c.argument) == tags.end()) {
+                tags.push_back(c.argument);
+                ticket.tags = joinWords(tags);
+                store_.addEvent({0, ticket.id, now, actor, "tag", "+" + c.argument});
+            }
+        }
+    }
+
+    const bool relayText = !commands.note && !commands.text.empty();
+    if (commands.note) {
+        store_.addEvent({0, ticket.id, now, actor, "note", "mail " + messageId});
+        result.outcome = "note";
+    } else if (!closing.empty()) {
+        ComposedMail notice;
+        notice.template_name = "resolved";
+        notice.kind = "resolved";
+        notice.cause = messageId;
+        notice.author = relayText ? actor : "system";
+        notice.auto_submitted = "auto-generated";
+        notice.values.set("agent.name", agent.signature());
+        if (relayText) notice.values.set("text", commands.text);
+        notice.values.set("rating_question", "1");
+        queueToCustomer(ticket, notice);
+        ticket.rating_requested_at = now;
+        ++result.queued_mails;
+    } else if (relayText) {
+        ComposedMail reply;
+        reply.template_name = "agent_reply";
+        reply.kind = "agent_reply";
+        reply.author = actor;
+        reply.cause = messageId;
+        reply.auto_submitted = "";  // a person's answer: the customer's auto-responder may answer it
+        reply.values.set("agent.name", agent.signature());
+        reply.values.set("text", commands.text);
+        queueToCustomer(ticket, reply);
+        ++result.queued_mails;
+    } else {
+        store_.addEvent({0, ticket.id, now, actor, "message", "commands only: nothing sent to the customer"});
+    }
+    if (relayText && !ticket.first_response_at) {
+        ticket.first_response_at = now;
+        ticket.first_response_due.reset();
+        store_.addEvent({0, ticket.id, now, actor, "first_response", ""});
+    }
+    if (!newAssignee.empty() && newAssignee != agent.name)
+        result.queued_mails += notifyAgents(ticket, mail, raw, "assigned", messageId, agent.name);
+    ticket.updated_at = now;
+    store_.updateTicket(ticket);
+    store_.recordIntake(origin, messageId, "reply", ticket.id, now);
+    return result;
+}
+
+IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
+                                 const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr,
+                                 const AgentConfig* agent) {
+    if (agent) return agentMail(ticket, origin, raw, mail, messageId, *agent);
+    if (auto rated = rating(ticket, origin, raw, mail, messageId, senderAddr)) return *rated;
+
+    const UnixTime now = now_();
+    store_.addMessage(messageFrom(mail, raw, origin, ticket.id, messageId, nullptr));
+    const std::string actor = "customer:" + senderAddr;
+    store_.addEvent({0, ticket.id, now, actor,
+                     mail.kind == MailKind::normal ? "message" : std::string(toString(mail.kind)), "mail " + messageId});
+    IntakeResult result{"reply", ticket.number, 0, ""};
+    if (mail.kind == MailKind::normal) {
+        if (isClosed(ticket.status) || ticket.status == "pending")
+            setStatus(ticket, "open", actor, "customer wrote");  // the SLA clock runs again
+        result.queued_mails += notifyAgents(ticket, mail, raw, "customer_reply", messageId);
+    }
+    ticket.updated_at = now;
+    store_.updateTicket(ticket);
+    store_.recordIntake(origin, messageId, "reply", ticket.id, now);
+    return result;
 }
 
 IntakeResult Intake::replay(const QuarantineRecord& record) {
@@ -297,34 +637,44 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     if (config_.isOwnAddress(fromAddr) || mail.header("X-Deskgate-Loop"))
         return quarantine(origin, raw, messageId, "own mail came back (mail loop): not taken in");
     if (senderAddr.empty()) return quarantine(origin, raw, messageId, "no sender address (From/Reply-To)");
+    if (const auto& max = runtime_.rules->limits.max_recipients;
+        max && static_cast<std::int64_t>(mail.to.size() + mail.cc.size()) > *max)
+        return quarantine(origin, raw, messageId,
+                          "held: " + std::to_string(mail.to.size() + mail.cc.size()) + " recipients in To and Cc (limit " +
+                              std::to_string(*max) + ")");
 
+    std::string unauthenticated;
+    const AgentConfig* agent = agentOf(mail, fromAddr, unauthenticated);
     bool tokenFromStranger = false;
-    auto ticket = findTicket(mail, senderAddr, tokenFromStranger);
+    auto ticket = findTicket(mail, agent ? fromAddr : senderAddr, agent, tokenFromStranger);
 
     if (!ticket && mail.kind != MailKind::normal && mail.kind != MailKind::list) {
         // A bounce or out-of-office that belongs to nothing we know must not open a ticket.
         return quarantine(origin, raw, messageId,
                           std::string(toString(mail.kind)) + " that matches no ticket: kept for review, not answered");
     }
+    const std::string strangerReason =
+        unauthenticated.empty() ? "the sender is not part of it" : unauthenticated;
     if (tokenFromStranger && runtime_.rules->threading.foreign_token == ThreadingSettings::ForeignToken::hold)
         return quarantine(origin, raw, messageId,
-                          "subject names ticket " + std::to_string(*mail.token) + " but the sender is not part of it");
+                          "subject names ticket " + std::to_string(*mail.token) + " but " + strangerReason);
 
     if (ticket) {
         // A customer writing to a closed ticket after the reopen window gets a new, linked ticket.
         const auto& within = runtime_.rules->reopen.within;
         UnixTime closedAt = ticket->closed_at.value_or(ticket->resolved_at.value_or(ticket->updated_at));
-        bool fromCustomer = !config_.agentByAddress(senderAddr);
-        if (fromCustomer && mail.kind == MailKind::normal && isClosed(ticket->status) && within &&
-            now_() - closedAt > within->count())
+        if (!agent && mail.kind == MailKind::normal && isClosed(ticket->status) && within &&
+            now_() - closedAt > within->count()) {
+            // ...unless it is the answer to the satisfaction question.
+            if (auto rated = rating(*ticket, origin, raw, mail, messageId, senderAddr)) return *rated;
             return openTicket(origin, raw, mail, messageId, sender, ticket->number,
                               "it was " + ticket->status + " longer than the reopen window");
-        return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr);
+        }
+        return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr, agent);
     }
     std::optional<std::int64_t> linked;
     if (tokenFromStranger && mail.token) linked = static_cast<std::int64_t>(*mail.token);
-    return openTicket(origin, raw, mail, messageId, sender, linked,
-                      "the subject names it, but the sender is not part of it");
+    return openTicket(origin, raw, mail, messageId, sender, linked, "the subject names it, but " + strangerReason);
 }
 
 }  // namespace deskgate

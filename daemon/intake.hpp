@@ -45,14 +45,38 @@ public:
                             const std::string& reason);
 
 private:
-    std::optional<TicketRecord> findTicket(const ParsedMail& mail, const std::string& sender, bool& token_from_stranger);
+    std::optional<TicketRecord> findTicket(const ParsedMail& mail, const std::string& sender, const AgentConfig* agent,
+                                           bool& token_from_stranger);
+    // The agent who sent `mail`, or nullptr: not an agent address, or (require_authenticated)
+    // an agent address without a trusted DKIM/SPF pass — then `why` says so.
+    const AgentConfig* agentOf(const ParsedMail& mail, const std::string& from, std::string& why) const;
     MessageRecord messageFrom(const ParsedMail& mail, const std::string& raw, const MailOrigin& origin,
-                              std::int64_t ticket_id, const std::string& message_id);
+                              std::int64_t ticket_id, const std::string& message_id, const AgentConfig* agent);
     IntakeResult openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
                             const std::string& message_id, const Address& sender,
                             std::optional<std::int64_t> linked_from, const std::string& link_reason = "");
     IntakeResult addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                             const ParsedMail& mail, const std::string& message_id, const std::string& sender);
+                             const ParsedMail& mail, const std::string& message_id, const std::string& sender,
+                             const AgentConfig* agent);
+    IntakeResult agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
+                           const ParsedMail& mail, const std::string& message_id, const AgentConfig& agent);
+    std::optional<IntakeResult> rating(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
+                                       const ParsedMail& mail, const std::string& message_id,
+                                       const std::string& sender);
+
+    // Customer-side mail: who besides the customer gets it (Cc participants), and the
+    // thread (In-Reply-To/References) the customer's client shows.
+    std::vector<Address> participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const;
+    void threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const;
+    // Queues mail to the customer (and participants): the closing notice, a relayed reply.
+    void queueToCustomer(const TicketRecord& ticket, ComposedMail mail);
+    // Tells the assigned agent (or the team, or every agent) about the mail; never the agent
+    // named in `except` (who caused it).
+    int notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, const std::string& raw,
+                     const std::string& event, const std::string& cause, const std::string& except = "");
+    // Per-address and overall caps on automatic answers (rules `limits`); counts when allowed.
+    bool allowAutomaticAnswer(const TicketRecord& ticket, const std::string& address);
+    void setStatus(TicketRecord& ticket, const std::string& status, const std::string& actor, const std::string& why);
 
     const Runtime& runtime_;
     const Config& config_;

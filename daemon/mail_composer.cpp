@@ -48,13 +48,16 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     OutgoingMail out;
     out.from = {runtime_.config.identity.name, runtime_.config.identity.address};
     out.to = mail.to;
+    out.cc = mail.cc;
+    if (mail.reply_to_support) out.reply_to = Address{runtime_.config.identity.name, runtime_.config.identity.address};
+    out.attachments = mail.attachments;
     out.subject = rendered->subject;
     out.text = rendered->text;
     out.html = rendered->html;
     // Deterministic per ticket, template, time and recipient; unique because the store refuses
     // a Message-ID twice (a clash would roll the transaction back, never send twice).
     std::string seed = "t" + std::to_string(ticket.number) + "-" + mail.template_name + "-" + std::to_string(now) +
-                       "-" + (mail.to.empty() ? "" : mail.to[0].address) + "-" + mail.in_reply_to;
+                       "-" + (mail.to.empty() ? "" : mail.to[0].address) + "-" + mail.in_reply_to + "-" + mail.cause;
     out.message_id = makeMessageId(runtime_.config.identity.domain, seed);
     out.in_reply_to = mail.in_reply_to;
     out.references = mail.references;
@@ -70,6 +73,7 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     o.kind = mail.kind.empty() ? mail.template_name : mail.kind;
     o.mail_from = runtime_.config.identity.address;
     for (const auto& a : mail.to) o.recipients.push_back(a.address);
+    for (const auto& a : mail.cc) o.recipients.push_back(a.address);
     o.message_id = out.message_id;
     o.raw = raw;
     o.next_attempt_at = now;
@@ -79,13 +83,14 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     MessageRecord m;
     m.ticket_id = ticket.id;
     m.direction = "out";
-    m.author = "system";
+    m.author = mail.author;
     m.message_id = out.message_id;
     m.in_reply_to = out.in_reply_to;
     m.references = joinWords(out.references);
     m.from_address = normalizeAddress(runtime_.config.identity.address);
     m.from_name = runtime_.config.identity.name;
     for (const auto& a : mail.to) m.to += (m.to.empty() ? "" : ",") + normalizeAddress(a.address);
+    for (const auto& a : mail.cc) m.cc += (m.cc.empty() ? "" : ",") + normalizeAddress(a.address);
     m.subject = out.subject;
     m.text = out.text;
     m.raw = raw;

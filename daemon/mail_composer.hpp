@@ -9,6 +9,7 @@
 
 #include "daemon/runtime.hpp"
 #include "storage/ticket_store.hpp"
+#include "templates/message_builder.hpp"
 #include "templates/template_values.hpp"
 
 namespace deskgate {
@@ -16,12 +17,18 @@ namespace deskgate {
 struct ComposedMail {
     std::string template_name;
     std::vector<Address> to;
+    std::vector<Address> cc;        // participants who get what the customer gets
+    bool reply_to_support = false;  // Reply-To: the support address (mail to agents)
+    std::string author = "system";  // who the stored copy is from: "system" or "agent:NAME"
+    std::vector<OutgoingAttachment> attachments;
     TemplateValues values;          // added to the ticket's standard values
     std::string language;           // "" = the ticket's, else the configured default
     std::string in_reply_to;        // Message-ID the mail answers, without <>
     std::vector<std::string> references;
-    std::string auto_submitted = "auto-replied";  // RFC 3834: "auto-replied" / "auto-generated"
+    std::string auto_submitted = "auto-replied";  // RFC 3834: "auto-replied" / "auto-generated"; "" for
+                                                  // relayed agent replies (people's mail)
     std::string kind;               // outbox kind, defaults to the template name
+    std::string cause;              // Message-ID of the mail that caused this one (part of the new id)
 };
 
 class MailComposer {

@@ -253,7 +253,11 @@ bool SociTicketStore::isParticipant(std::int64_t ticket_id, const std::string& a
         int n = 0;
         // Address lists are stored lower-case, comma-separated: match whole entries only.
         std::string a = address, pat = "%," + address + ",%";
-        *sql_ << "SELECT COUNT(*) FROM messages WHERE ticket_id = :t AND (from_address = :a"
+        // Only the customer's side of the conversation: mail deskgate sent to agents (notifications)
+        // does not make the agent's address a participant.
+        *sql_ << "SELECT COUNT(*) FROM messages WHERE ticket_id = :t AND ((direction = 'in' AND author = 'customer')"
+                 " OR (direction = 'out' AND kind IN ('acknowledgement', 'agent_reply', 'resolved', 'auto_closed',"
+                 " 'rating_thanks', 'status_changed'))) AND (from_address = :a"
                  " OR ',' || to_addrs || ',' LIKE :p OR ',' || cc_addrs || ',' LIKE :p2)",
             soci::use(t), soci::use(a), soci::use(pat), soci::use(pat), soci::into(n);
         return n > 0;
@@ -364,6 +368,46 @@ void SociTicketStore::upsertCustomer(const std::string& address, const std::stri
                  " ELSE customers.name END",
             soci::use(address), soci::use(name), soci::use(t);
         return 0;
+    });
+}
+
+std::string SociTicketStore::customerLanguage(const std::string& address) {
+    return guarded("reading a customer", [&] {
+        std::string language;
+        soci::indicator ind = soci::i_ok;
+        *sql_ << "SELECT language FROM customers WHERE address = :a", soci::use(address), soci::into(language, ind);
+        return sql_->got_data() && ind == soci::i_ok ? language : std::string();
+    });
+}
+
+void SociTicketStore::setCustomerLanguage(const std::string& address, const std::string& language) {
+    guarded("storing a customer", [&] {
+        *sql_ << "UPDATE customers SET language = :l WHERE address = :a", soci::use(language), soci::use(address);
+        return 0;
+    });
+}
+
+std::int64_t SociTicketStore::usage(const std::string& address, const std::string& what, UnixTime window_start) {
+    return guarded("reading rate-limit counters", [&] {
+        long long w = window_start, n = 0;
+        soci::indicator ind = soci::i_ok;
+        *sql_ << "SELECT uses FROM address_usage WHERE address = :a AND what = :w AND window_start = :s",
+            soci::use(address), soci::use(what), soci::use(w), soci::into(n, ind);
+        return static_cast<std::int64_t>(sql_->got_data() && ind == soci::i_ok ? n : 0);
+    });
+}
+
+std::int64_t SociTicketStore::countUsage(const std::string& address, const std::string& what, UnixTime window_start) {
+    return guarded("counting for rate limits", [&] {
+        long long w = window_start, n = 0;
+        // Old windows are of no use any more: keep the table small.
+        *sql_ << "DELETE FROM address_usage WHERE address = :a AND what = :w AND window_start < :s",
+            soci::use(address), soci::use(what), soci::use(w);
+        *sql_ << "INSERT INTO address_usage (address, what, window_start, uses) VALUES (:a, :w, :s, 1)"
+                 " ON CONFLICT (address, what, window_start) DO UPDATE SET uses = address_usage.uses + 1"
+                 " RETURNING uses",
+            soci::use(address), soci::use(what), soci::use(w), soci::into(n);
+        return static_cast<std::int64_t>(n);
     });
 }
 

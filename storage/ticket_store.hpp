@@ -41,7 +41,8 @@ public:
     // A ticket that holds a message (received or sent) with this Message-ID.
     std::optional<std::int64_t> ticketIdByMessageId(const std::string& message_id);
     bool hasMessageId(const std::string& message_id);
-    // Has `address` written on, or been addressed (To/Cc) by, any message of the ticket?
+    // Has `address` written on, or been addressed (To/Cc) by, any message of the customer's
+    // side of the ticket (the customer's mail and what deskgate sent to the customer)?
     bool isParticipant(std::int64_t ticket_id, const std::string& address);
     std::optional<TicketRecord> ticketByNumber(std::int64_t number);
     std::optional<TicketRecord> ticketById(std::int64_t id);
@@ -51,6 +52,13 @@ public:
     std::int64_t addMessage(const MessageRecord& message);
     void addEvent(const EventRecord& event);
     void upsertCustomer(const std::string& address, const std::string& name, UnixTime at);
+    // The language a customer's earlier tickets were answered in ("" if none yet).
+    std::string customerLanguage(const std::string& address);
+    void setCustomerLanguage(const std::string& address, const std::string& language);
+    // Per-address counters for rate limits: uses of `what` by `address` in the window that
+    // starts at `window_start`; countUsage adds one and returns the new count.
+    std::int64_t usage(const std::string& address, const std::string& what, UnixTime window_start);
+    std::int64_t countUsage(const std::string& address, const std::string& what, UnixTime window_start);
     std::int64_t quarantine(const QuarantineRecord& record);
     std::optional<Checkpoint> checkpoint(const std::string& mailbox);
     void saveCheckpoint(const Checkpoint& checkpoint, UnixTime at);

@@ -16,6 +16,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/mailbox_watcher.hpp"
 #include "daemon/outbox_worker.hpp"
+#include "daemon/report_scheduler.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/text_format.hpp"
 
@@ -50,6 +51,8 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     boost::asio::io_context io;
     EscalationScheduler escalation(io, [&runtime] { return runtime; }, *store, wallNow, [&outbox] { outbox.notify(); });
     boost::asio::co_spawn(io, escalation.run(), boost::asio::detached);
+    ReportScheduler reports(io, [&runtime] { return runtime; }, *store, wallNow, [&outbox] { outbox.notify(); });
+    boost::asio::co_spawn(io, reports.run(), boost::asio::detached);
     WatcherDeps deps;
     deps.runtime = [&runtime] { return runtime; };
     deps.store = store.get();
@@ -79,6 +82,7 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
         log->info("configuration reloaded ({}); rules: {} (mailbox and database changes take effect at restart)", why,
                   runtime->rules->rules.size());
         escalation.wake();
+        reports.wake();
     };
     bool stopping = false;
     boost::asio::steady_timer fileWatch(io);
@@ -104,6 +108,7 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
             stopping = true;
             for (auto& w : watchers) w->stop();
             escalation.stop();
+            reports.stop();
             fileWatch.cancel();
             signals.cancel();
         };

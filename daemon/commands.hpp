@@ -17,5 +17,6 @@ void addQuarantineCommand(CLI::App& app);
 void addParseCommand(CLI::App& app);
 void addExplainCommand(CLI::App& app);
 void addRulesCommand(CLI::App& app);
+void addReportCommand(CLI::App& app);
 
 }  // namespace deskgate

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     deskgate::addParseCommand(app);
     deskgate::addExplainCommand(app);
     deskgate::addRulesCommand(app);
+    deskgate::addReportCommand(app);
 
     try {
         app.parse(argc, argv);

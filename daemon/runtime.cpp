@@ -26,6 +26,8 @@ std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRunt
     auto rules = haveRules ? loadRuleDirectory(config->rules_dir.string(), env) : loadRuleSet({}, env);
     if (!rules)
         for (const auto& e : rules.error()) errors.push_back(e.str());
+    else
+        for (auto& e : checkReportSchedules(config->reports, **rules)) errors.push_back(std::move(e));
     if (!errors.empty()) return std::unexpected(errors);
     return std::make_shared<const Runtime>(Runtime{std::move(*config), std::move(*templates), std::move(*rules)});
 }

@@ -80,6 +80,20 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "CREATE TABLE address_usage (address VARCHAR(320) NOT NULL, what VARCHAR(32) NOT NULL,"
         " window_start BIGINT NOT NULL, uses INTEGER NOT NULL, PRIMARY KEY (address, what, window_start))",
     },
+    // 4: reports — indexes for the period filters of `deskgate report`, and the scheduled
+    // reports' last due time (so each is mailed once per due time, across restarts)
+    {
+        "CREATE INDEX tickets_queue_created ON tickets (queue, created_at)",
+        "CREATE INDEX tickets_resolved ON tickets (resolved_at)",
+        "CREATE INDEX tickets_closed ON tickets (closed_at)",
+        "CREATE INDEX tickets_rating_requested ON tickets (rating_requested_at)",
+        "CREATE INDEX tickets_first_response_due ON tickets (first_response_due)",
+        "CREATE INDEX tickets_resolution_due ON tickets (resolution_due)",
+        "CREATE INDEX messages_kind_created ON messages (kind, direction, created_at)",
+        "CREATE INDEX events_type_at ON events (type, at)",
+        "CREATE INDEX quarantine_created ON quarantine (created_at)",
+        "CREATE TABLE report_runs (name VARCHAR(200) PRIMARY KEY, last_due BIGINT NOT NULL, queued_at BIGINT NOT NULL)",
+    },
 };
 
 std::string expand(std::string sql, Backend backend) {

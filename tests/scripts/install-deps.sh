@@ -15,6 +15,7 @@ pkgs=(
   dovecot-core dovecot-imapd dovecot-lmtpd
   postfix
   python3 clang-14 libclang-rt-14-dev
+  chromium
 )
 
 missing=()

@@ -130,24 +130,37 @@ IntakeResult Intake::quarantine(const MailOrigin& origin, const std::string& raw
 }
 
 std::optional<TicketRecord> Intake::findTicket(const ParsedMail& mail, const std::string& sender,
-                                               const AgentConfig* agent, bool& token_from_stranger) {
-    token_from_stranger = false;
-    // 1. The token in the subject — but only for people who belong to the ticket.
+                                               const AgentConfig* agent, std::optional<std::int64_t>& foreign) {
+    foreign.reset();
+    // Only people who belong to a ticket write on it: its customer, a participant, an agent.
+    // Automatic mail (bounces, out-of-office) comes from servers and robots: it attaches by
+    // token or reference, and nothing it says is acted upon.
+    const bool automatic = mail.kind != MailKind::normal && mail.kind != MailKind::list;
+    auto belongs = [&](const TicketRecord& t) {
+        return automatic || agent != nullptr || normalizeAddress(t.customer_address) == sender ||
+               store_.isParticipant(t.id, sender);
+    };
+    // 1. The token in the subject.
     if (mail.token) {
         if (auto t = store_.ticketByNumber(static_cast<std::int64_t>(*mail.token))) {
-            bool related = normalizeAddress(t->customer_address) == sender || agent != nullptr ||
-                           store_.isParticipant(t->id, sender);
-            if (related) return t;
-            token_from_stranger = true;
+            if (belongs(*t)) return t;
+            foreign = t->number;
         }
     }
-    // 2. In-Reply-To, then References newest first, against Message-IDs we stored or sent.
+    // 2. In-Reply-To, then References newest first, against Message-IDs we stored or sent —
+    //    a Message-ID is no password either.
     std::vector<std::string> ids;
     if (!mail.in_reply_to.empty()) ids.push_back(mail.in_reply_to);
     ids.insert(ids.end(), mail.references.rbegin(), mail.references.rend());
     if (mail.bounce && !mail.bounce->original_message_id.empty()) ids.push_back(mail.bounce->original_message_id);
-    for (const auto& id : ids)
-        if (auto tid = store_.ticketIdByMessageId(id)) return store_.ticketById(*tid);
+    for (const auto& id : ids) {
+        auto tid = store_.ticketIdByMessageId(id);
+        if (!tid) continue;
+        auto t = store_.ticketById(*tid);
+        if (!t) continue;
+        if (belongs(*t)) return t;
+        if (!foreign) foreign = t->number;
+    }
     return std::nullopt;
 }
 
@@ -645,8 +658,8 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
 
     std::string unauthenticated;
     const AgentConfig* agent = agentOf(mail, fromAddr, unauthenticated);
-    bool tokenFromStranger = false;
-    auto ticket = findTicket(mail, agent ? fromAddr : senderAddr, agent, tokenFromStranger);
+    std::optional<std::int64_t> foreign;  // the ticket a stranger's mail names
+    auto ticket = findTicket(mail, agent ? fromAddr : senderAddr, agent, foreign);
 
     if (!ticket && mail.kind != MailKind::normal && mail.kind != MailKind::list) {
         // A bounce or out-of-office that belongs to nothing we know must not open a ticket.
@@ -655,9 +668,8 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     }
     const std::string strangerReason =
         unauthenticated.empty() ? "the sender is not part of it" : unauthenticated;
-    if (tokenFromStranger && runtime_.rules->threading.foreign_token == ThreadingSettings::ForeignToken::hold)
-        return quarantine(origin, raw, messageId,
-                          "subject names ticket " + std::to_string(*mail.token) + " but " + strangerReason);
+    if (!ticket && foreign && runtime_.rules->threading.foreign_token == ThreadingSettings::ForeignToken::hold)
+        return quarantine(origin, raw, messageId, "the mail names ticket " + std::to_string(*foreign) + " but " + strangerReason);
 
     if (ticket) {
         // A customer writing to a closed ticket after the reopen window gets a new, linked ticket.
@@ -672,9 +684,7 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
         }
         return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr, agent);
     }
-    std::optional<std::int64_t> linked;
-    if (tokenFromStranger && mail.token) linked = static_cast<std::int64_t>(*mail.token);
-    return openTicket(origin, raw, mail, messageId, sender, linked, "the subject names it, but " + strangerReason);
+    return openTicket(origin, raw, mail, messageId, sender, foreign, "the mail names it, but " + strangerReason);
 }
 
 }  // namespace deskgate

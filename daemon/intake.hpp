@@ -45,8 +45,10 @@ public:
                             const std::string& reason);
 
 private:
+    // The ticket a mail belongs to (by token, then In-Reply-To/References). A mail from
+    // someone who is not part of the ticket it names gets none, and `foreign` names that ticket.
     std::optional<TicketRecord> findTicket(const ParsedMail& mail, const std::string& sender, const AgentConfig* agent,
-                                           bool& token_from_stranger);
+                                           std::optional<std::int64_t>& foreign);
     // The agent who sent `mail`, or nullptr: not an agent address, or (require_authenticated)
     // an agent address without a trusted DKIM/SPF pass — then `why` says so.
     const AgentConfig* agentOf(const ParsedMail& mail, const std::string& from, std::string& why) const;

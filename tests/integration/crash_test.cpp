@@ -45,7 +45,8 @@ void killLoop(Db db) {
     desk.start();
     REQUIRE_MESSAGE(waitFor([&] { return searchMailbox("support@helpdesk.test", "INBOX", "UNSEEN").empty(); }, 120s),
                     desk.process().output());
-    REQUIRE(waitFor([&] { return desk.store().listOutbox("sent").size() == kMails; }, 120s));
+    // Each mail: one acknowledgement to the customer and one notification to the agents.
+    REQUIRE(waitFor([&] { return desk.store().listOutbox("sent").size() == 2 * kMails; }, 120s));
     desk.stop();
     MESSAGE("killed with SIGKILL " << kills << " times");
     CHECK(kills >= 3);
@@ -57,7 +58,10 @@ void killLoop(Db db) {
     for (const auto& t : store.listTickets("", 100000)) {
         subjects.insert(t.subject);
         numbers.insert(t.number);
-        CHECK(store.messagesOf(t.id).size() == 2);  // the customer's mail and one acknowledgement
+        auto messages = store.messagesOf(t.id);
+        REQUIRE(messages.size() == 3);  // the customer's mail, one acknowledgement, one notification
+        CHECK(messages[1].kind == "acknowledgement");
+        CHECK(messages[2].kind == "agent_notification");
     }
     CHECK(subjects.size() == static_cast<std::size_t>(kMails));
     CHECK(*numbers.begin() == 1001);

@@ -1,0 +1,243 @@
+// Issue 5 end to end on real servers: customers and agents write over SMTP (Postfix), deskgate
+// reads support@ over IMAP (Dovecot) and answers over SMTP; what people receive is read from
+// their own IMAP INBOX. Once on SQLite and once on PostgreSQL.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "parsers/parsed_mail.hpp"
+
+#include "desk_fixture.hpp"
+
+using namespace deskgate;
+using namespace deskgate::test;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kAlice = "alice@customer.test";
+const std::string kBob = "bob@customer.test";
+const std::string kCarol = "carol@customer.test";
+const std::string kAgent = "agent1@helpdesk.test";
+const std::string kSupport = "support@helpdesk.test";
+
+const char* kRules = R"(
+teams:
+  desk: { agents: [agent1], assign: round_robin }
+routing:
+  - name: bob writes German
+    when: { from: [bob@customer.test] }
+    set: { team: desk, language: de }
+  - name: everything else
+    set: { team: desk }
+reopen: { within: 1d }
+)";
+
+ParsedMail parsed(const Message& m) {
+    auto p = parseMail(m.raw);
+    REQUIRE(p);
+    return *p;
+}
+
+// Mails from support@ in `user`'s INBOX whose decoded subject contains `part`.
+std::vector<ParsedMail> received(const std::string& user, const std::string& part) {
+    std::vector<ParsedMail> out;
+    for (const auto& m : mailsFromSupport(user)) {
+        auto p = parsed(m);
+        if (p.subject.find(part) != std::string::npos) out.push_back(p);
+    }
+    return out;
+}
+
+std::vector<ParsedMail> waitForMails(Desk& desk, const std::string& user, const std::string& part, std::size_t n) {
+    std::vector<ParsedMail> mails;
+    bool arrived = waitFor([&] { return (mails = received(user, part)).size() >= n; }, 30s);
+    REQUIRE_MESSAGE(arrived, "waiting for " << n << " mail(s) '" << part << "' to " << user << "\n"
+                                            << desk.process().output());
+    return mails;
+}
+
+bool hasEvent(Desk& desk, std::int64_t number, const std::string& actor, const std::string& type,
+              const std::string& detail_part = "") {
+    auto t = desk.store().ticketByNumber(number);
+    if (!t) return false;
+    for (const auto& e : desk.store().eventsOf(t->id))
+        if (e.actor == actor && e.type == type && e.detail.find(detail_part) != std::string::npos) return true;
+    return false;
+}
+
+void waitForEvent(Desk& desk, std::int64_t number, const std::string& actor, const std::string& type,
+                  const std::string& detail_part = "") {
+    REQUIRE_MESSAGE(waitFor([&] { return hasEvent(desk, number, actor, type, detail_part); }, 30s),
+                    "waiting for event " << type << " by " << actor << " on " << number << "\n"
+                                         << desk.process().output());
+}
+
+std::size_t outboxKind(Desk& desk, const std::string& kind) {
+    std::size_t n = 0;
+    for (const std::string status : {"queued", "sent", "failed"})
+        for (const auto& o : desk.store().listOutbox(status))
+            if (o.kind == kind) ++n;
+    return n;
+}
+
+std::string agentMail(const std::string& subject, const std::string& body, const std::string& in_reply_to,
+                      const std::string& extra_headers = "") {
+    return Desk::customerMail("Agent One <agent1@helpdesk.test>", subject, body, uniqueMessageId("helpdesk.test"),
+                              extra_headers + (in_reply_to.empty() ? "" : "In-Reply-To: <" + in_reply_to + ">\r\n"));
+}
+
+void workingByMail(Db db) {
+    clearAllMailboxes();
+    TempDir rules("rules");
+    rules.write("rules.yaml", kRules);
+    Desk desk(DeskOptions{.db = db, .extra_yaml = "rules: " + rules.path().string() + "\n"});
+    desk.start();
+
+    // 1. A customer writes; agent1 (the desk's only agent) is told, with Reply-To support@.
+    const std::string first = uniqueMessageId();
+    sendMail(kAlice, {kSupport},
+             Desk::customerMail("Alice <alice@customer.test>", "VPN down", "It does not connect since Monday.", first));
+    auto notification = waitForMails(desk, kAgent, "[Ticket#1001]", 1).at(0);
+    REQUIRE(notification.reply_to.size() == 1);
+    CHECK(notification.reply_to[0].address == kSupport);
+    CHECK(notification.text.find("It does not connect since Monday.") != std::string::npos);
+    CHECK(notification.text.find("Priority:  normal") != std::string::npos);
+    auto ack = waitForMails(desk, kAlice, "[Ticket#1001]", 1).at(0);
+
+    // 2. The agent answers from their own client with a command and text.
+    sendMail(kAgent, {kSupport},
+             agentMail("Re: [Ticket#1001] VPN down",
+                       "#priority high\r\n\r\nHello Alice,\r\nplease restart the VPN client.\r\n\r\n"
+                       "On Monday, Test Support wrote:\r\n> It does not connect since Monday.\r\n",
+                       notification.message_id));
+    auto toAlice = waitForMails(desk, kAlice, "[Ticket#1001]", 2);
+    const ParsedMail* relayed = nullptr;
+    for (const auto& m : toAlice)
+        if (m.text.find("please restart the VPN client.") != std::string::npos) relayed = &m;
+    REQUIRE(relayed);
+    CHECK(relayed->from.at(0).address == kSupport);
+    CHECK(relayed->text.find("agent1") != std::string::npos);  // signed with the agent's name...
+    for (const auto& m : mailsFromSupport(kAlice))
+        CHECK(m.raw.find("agent1@helpdesk.test") == std::string::npos);  // ...never with the address
+    CHECK(relayed->text.find("#priority") == std::string::npos);
+    CHECK(relayed->text.find("> It does not connect") == std::string::npos);
+    CHECK(relayed->in_reply_to == ack.message_id);  // one thread in alice's client
+    REQUIRE_FALSE(relayed->references.empty());
+    CHECK("<" + relayed->references.front() + ">" == first);
+    CHECK(relayed->header("Auto-Submitted") == nullptr);
+    waitForEvent(desk, 1001, "agent:agent1", "priority", "normal -> high");
+    auto t = desk.store().ticketByNumber(1001);
+    CHECK(t->priority == "high");
+    CHECK(t->first_response_at);
+
+    // 3. #note reaches no customer.
+    sendMail(kAgent, {kSupport},
+             agentMail("Re: [Ticket#1001] VPN down", "#note\r\nShe is on the old client.", notification.message_id));
+    waitForEvent(desk, 1001, "agent:agent1", "note");
+    CHECK(outboxKind(desk, "agent_reply") == 1);
+
+    // 4. An invalid command answers the agent and changes nothing.
+    sendMail(kAgent, {kSupport},
+             agentMail("Re: [Ticket#1001] VPN down", "#priority soon\r\n#resolve\r\nFixed.", notification.message_id));
+    auto error = waitForMails(desk, kAgent, "Command not applied", 1).at(0);
+    CHECK(error.text.find("#priority soon") != std::string::npos);
+    CHECK(error.text.find("use low, normal, high or urgent") != std::string::npos);
+    t = desk.store().ticketByNumber(1001);
+    CHECK(t->priority == "high");
+    CHECK(t->status == "open");
+
+    // 5. #resolve: the customer gets the closing notice with the satisfaction question...
+    sendMail(kAgent, {kSupport}, agentMail("Re: [Ticket#1001] VPN down", "#resolve\r\n", notification.message_id));
+    auto notice = waitForMails(desk, kAlice, "Resolved:", 1).at(0);
+    CHECK(notice.text.find("number from 1 (not at all) to 5") != std::string::npos);
+    // ...answers "5 — danke": rating 5, thanked once, the ticket stays resolved.
+    sendMail(kAlice, {kSupport},
+             Desk::customerMail(kAlice, "Re: [Ticket#1001] Resolved: VPN down", "5 — danke", uniqueMessageId(),
+                                "In-Reply-To: <" + notice.message_id + ">\r\n"));
+    waitForMails(desk, kAlice, "Thank you for your rating", 1);
+    t = desk.store().ticketByNumber(1001);
+    CHECK(t->rating == 5);
+    CHECK(t->rating_comment == "danke");
+    CHECK(t->status == "resolved");
+    sendMail(kAlice, {kSupport}, Desk::customerMail(kAlice, "Re: [Ticket#1001] Resolved: VPN down", "5", uniqueMessageId()));
+    waitForEvent(desk, 1001, "customer:" + kAlice, "rating", "repeated");
+    CHECK(outboxKind(desk, "rating_thanks") == 1);
+    CHECK(desk.store().ticketByNumber(1001)->status == "resolved");
+
+    // 6. A German customer (a rule says so) gets German mail; the umlauts decode as a client shows them.
+    sendMail(kBob, {kSupport}, Desk::customerMail("Bob <bob@customer.test>", "Drucker", "Er druckt nicht.", uniqueMessageId()));
+    auto german = waitForMails(desk, kBob, "[Ticket#1002]", 1).at(0);
+    CHECK(german.subject == "[Ticket#1002] Eingangsbestätigung: Drucker");
+    CHECK(german.text.find("vielen Dank für Ihre Nachricht") != std::string::npos);
+    CHECK(german.text.find("Grüße") != std::string::npos);
+    auto rawGerman = mailsFromSupport(kBob).at(0).raw;
+    CHECK(rawGerman.find("=?UTF-8?") != std::string::npos);              // RFC 2047 subject
+    CHECK(rawGerman.find("Content-Transfer-Encoding: quoted-printable") != std::string::npos);
+
+    // 7. A valid token from an unrelated sender does not land on that ticket.
+    sendMail(kCarol, {kSupport},
+             Desk::customerMail(kCarol, "Re: [Ticket#1001] VPN down", "Please close it, I am her boss.", uniqueMessageId()));
+    waitForMails(desk, kCarol, "[Ticket#1003]", 1);
+    auto followed = desk.store().ticketByNumber(1003);
+    REQUIRE(followed);
+    CHECK(followed->follows_number == 1001);
+    CHECK(followed->customer_address == kCarol);
+    CHECK(desk.store().ticketByNumber(1001)->status == "resolved");
+    for (const auto& m : desk.store().messagesOf(desk.store().ticketByNumber(1001)->id))
+        CHECK(m.from_address != kCarol);
+
+    // The events say who changed what.
+    auto shown = desk.cli({"tickets", "show", "1001", "--json"});
+    REQUIRE(shown.status.code == 0);
+    auto events = json::parse(shown.out)["events"];
+    bool priorityByAgent = false, resolvedByAgent = false;
+    for (const auto& e : events) {
+        priorityByAgent |= e["actor"] == "agent:agent1" && e["type"] == "priority";
+        resolvedByAgent |= e["actor"] == "agent:agent1" && e["type"] == "status" &&
+                           e["detail"].get<std::string>().find("-> resolved") != std::string::npos;
+    }
+    CHECK(priorityByAgent);
+    CHECK(resolvedByAgent);
+    desk.stop();
+}
+
+}  // namespace
+
+TEST_CASE("working by mail on SQLite: notification, relayed reply, commands, note, rating, German, foreign token") {
+    workingByMail(Db::sqlite);
+}
+
+TEST_CASE("working by mail on PostgreSQL: notification, relayed reply, commands, note, rating, German, foreign token") {
+    workingByMail(Db::postgresql);
+}
+
+TEST_CASE("require_authenticated: a forged agent From over SMTP changes nothing") {
+    clearAllMailboxes();
+    TempDir rules("rules");
+    rules.write("rules.yaml", kRules);
+    Desk desk(DeskOptions{.extra_yaml = "rules: " + rules.path().string() +
+                                        "\nagent_mail: { require_authenticated: true, trusted_servers: [mx.helpdesk.test] }\n"});
+    desk.start();
+    sendMail(kAlice, {kSupport}, Desk::customerMail(kAlice, "VPN down", "It does not connect.", uniqueMessageId()));
+    auto notification = waitForMails(desk, kAgent, "[Ticket#1001]", 1).at(0);
+
+    // Anyone can put agent1's address in From; the test MTA writes no Authentication-Results.
+    sendMail(kCarol, {kSupport}, agentMail("Re: [Ticket#1001] VPN down", "#close\r\nClosed.", notification.message_id));
+    REQUIRE_MESSAGE(waitFor([&] { return desk.ticketCount() == 2; }, 30s), desk.process().output());
+    auto original = desk.store().ticketByNumber(1001);
+    CHECK(original->status == "open");
+    CHECK(outboxKind(desk, "resolved") == 0);
+    auto linked = desk.store().ticketByNumber(1002);
+    CHECK(linked->follows_number == 1001);
+    CHECK(hasEvent(desk, 1002, "system", "linked", "no trusted Authentication-Results"));
+
+    // With the field our MTA would write (authserv-id mx.helpdesk.test; the test MTA has no DKIM
+    // milter, so the test writes it the way the MTA would), the same command is applied.
+    sendMail(kAgent, {kSupport},
+             agentMail("Re: [Ticket#1001] VPN down", "#close\r\nClosed.", notification.message_id,
+                       "Authentication-Results: mx.helpdesk.test; dkim=pass header.d=helpdesk.test\r\n"));
+    waitForEvent(desk, 1001, "agent:agent1", "status", "-> closed");
+    waitForMails(desk, kAlice, "Resolved:", 1);
+    desk.stop();
+}

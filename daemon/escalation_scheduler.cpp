@@ -68,10 +68,10 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                     MailComposer composer(*runtime, store_, now_);
                     ComposedMail notice;
                     notice.template_name = rules.auto_close.notice_template.value_or("auto_closed");
-                    notice.to = {Address{ticket.customer_name, ticket.customer_address}};
+                    notice.kind = "auto_closed";
                     notice.auto_submitted = "auto-generated";
                     notice.values.set("auto_close.days", std::to_string(rules.auto_close.pending_for->count() / 86400));
-                    composer.queue(ticket, notice);
+                    composer.queueToCustomer(ticket, notice);
                     ++queued;
                 });
                 continue;

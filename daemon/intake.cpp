@@ -34,13 +34,6 @@ bool isAutomatic(const ParsedMail& mail) { return mail.kind != MailKind::normal;
 
 bool isClosed(const std::string& status) { return status == "resolved" || status == "closed"; }
 
-// Outgoing kinds the customer (and participants) receive; the rest goes to agents.
-bool isCustomerFacing(const MessageRecord& m) {
-    static const std::set<std::string, std::less<>> kinds = {"acknowledgement", "agent_reply", "resolved",
-                                                             "auto_closed", "rating_thanks", "status_changed"};
-    return m.direction == "out" ? kinds.contains(m.kind) : m.author == "customer";
-}
-
 std::string domainOf(const std::string& address) {
     auto at = address.rfind('@');
     return at == std::string::npos ? "" : address.substr(at + 1);
@@ -196,53 +189,6 @@ const AgentConfig* Intake::agentOf(const ParsedMail& mail, const std::string& fr
     why = "From names agent " + agent->name + " but no trusted Authentication-Results shows DKIM or SPF pass for " +
           domainOf(normalizeAddress(agent->address));
     return nullptr;
-}
-
-std::vector<Address> Intake::participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const {
-    std::vector<Address> out;
-    if (!config_.notify_participants) return out;
-    std::set<std::string> seen{normalizeAddress(ticket.customer_address)};
-    auto consider = [&](const std::string& list) {
-        std::string address;
-        auto flush = [&] {
-            if (!address.empty() && !config_.isOwnAddress(address) && !config_.agentByAddress(address) &&
-                seen.insert(address).second)
-                out.push_back(Address{"", address});
-            address.clear();
-        };
-        for (char c : list) {
-            if (c == ',') flush();
-            else address += c;
-        }
-        flush();
-    };
-    // People the customer wrote to along with us, and those who wrote on the customer's side.
-    for (const auto& m : messages) {
-        if (m.direction != "in" || m.author != "customer") continue;
-        consider(m.from_address);
-        consider(m.to);
-        consider(m.cc);
-    }
-    return out;
-}
-
-void Intake::threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const {
-    std::vector<std::string> ids;
-    for (const auto& m : messages)
-        if (isCustomerFacing(m) && !m.message_id.empty() && m.message_id.find("@deskgate.invalid") == std::string::npos)
-            ids.push_back(m.message_id);
-    if (ids.empty()) return;
-    mail.in_reply_to = ids.back();
-    ids.pop_back();
-    mail.references = ids;  // buildMessage keeps the root and the most recent ones
-}
-
-void Intake::queueToCustomer(const TicketRecord& ticket, ComposedMail mail) {
-    auto messages = store_.messagesOf(ticket.id);
-    mail.to = {Address{ticket.customer_name, ticket.customer_address}};
-    mail.cc = participantsOf(ticket, messages);
-    threadForCustomer(messages, mail);
-    composer_.queue(ticket, mail);
 }
 
 bool Intake::allowAutomaticAnswer(const TicketRecord& ticket, const std::string& address) {
@@ -408,9 +354,8 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
         ack.kind = "acknowledgement";
         ack.cause = messageId;
         ack.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
-        auto messages = store_.messagesOf(t.id);
         ack.to = {Address{sender.name, sender.address}};
-        ack.cc = participantsOf(t, messages);
+        ack.cc = composer_.participantsOf(t, store_.messagesOf(t.id));
         ack.in_reply_to = mail.message_id;
         ack.references = mail.references;
         composer_.queue(t, ack);
@@ -449,7 +394,7 @@ std::optional<IntakeResult> Intake::rating(TicketRecord& ticket, const MailOrigi
             thanks.cause = messageId;
             thanks.values.set("rating", std::to_string(answer->score));
             thanks.values.set("text", ticket.rating_comment);
-            queueToCustomer(ticket, thanks);
+            composer_.queueToCustomer(ticket, thanks);
             ++result.queued_mails;
         }
     }
@@ -499,6 +444,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
     msg.kind = commands.note ? "note" : "normal";
     store_.addMessage(msg);
     std::string closing;  // "resolved" or "closed" when this mail closes the ticket
+    std::string previousStatus = ticket.status;
     std::string newAssignee;
     for (const auto& c : commands.commands) {
         if (c.name == "resolve" || c.name == "close" || c.name == "pending" || c.name == "open") {
@@ -548,8 +494,21 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
         notice.values.set("agent.name", agent.signature());
         if (relayText) notice.values.set("text", commands.text);
         notice.values.set("rating_question", "1");
-        queueToCustomer(ticket, notice);
+        composer_.queueToCustomer(ticket, notice);
         ticket.rating_requested_at = now;
+        ++result.queued_mails;
+    } else if (ticket.status != previousStatus) {
+        // #pending / #open: the customer hears of it, with the agent's words if any.
+        ComposedMail update;
+        update.template_name = "status_changed";
+        update.kind = "status_changed";
+        update.cause = messageId;
+        update.author = relayText ? actor : "system";
+        update.auto_submitted = relayText ? "" : "auto-generated";
+        update.values.set("agent.name", agent.signature());
+        update.values.set("previous_status", previousStatus);
+        if (relayText) update.values.set("text", commands.text);
+        composer_.queueToCustomer(ticket, update);
         ++result.queued_mails;
     } else if (relayText) {
         ComposedMail reply;
@@ -560,7 +519,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
         reply.auto_submitted = "";  // a person's answer: the customer's auto-responder may answer it
         reply.values.set("agent.name", agent.signature());
         reply.values.set("text", commands.text);
-        queueToCustomer(ticket, reply);
+        composer_.queueToCustomer(ticket, reply);
         ++result.queued_mails;
     } else {
         store_.addEvent({0, ticket.id, now, actor, "message", "commands only: nothing sent to the customer"});

@@ -66,12 +66,6 @@ private:
                                        const ParsedMail& mail, const std::string& message_id,
                                        const std::string& sender);
 
-    // Customer-side mail: who besides the customer gets it (Cc participants), and the
-    // thread (In-Reply-To/References) the customer's client shows.
-    std::vector<Address> participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const;
-    void threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const;
-    // Queues mail to the customer (and participants): the closing notice, a relayed reply.
-    void queueToCustomer(const TicketRecord& ticket, ComposedMail mail);
     // Tells the assigned agent (or the team, or every agent) about the mail; never the agent
     // named in `except` (who caused it).
     int notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, const std::string& raw,

@@ -1,11 +1,23 @@
 #include "daemon/mail_composer.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "daemon/text_format.hpp"
 #include "templates/message_builder.hpp"
 
 namespace deskgate {
+
+namespace {
+
+// Outgoing kinds the customer (and participants) receive; the rest goes to agents.
+bool isCustomerFacing(const MessageRecord& m) {
+    static const std::set<std::string, std::less<>> kinds = {"acknowledgement", "agent_reply", "resolved",
+                                                             "auto_closed", "rating_thanks", "status_changed"};
+    return m.direction == "out" ? kinds.contains(m.kind) : m.author == "customer";
+}
+
+}  // namespace
 
 MailComposer::MailComposer(const Runtime& runtime, SociTicketStore& store, Now now)
     : runtime_(runtime), store_(store), now_(std::move(now)) {}
@@ -99,6 +111,53 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     m.created_at = now;
     store_.addMessage(m);
     return out.message_id;
+}
+
+std::vector<Address> MailComposer::participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const {
+    std::vector<Address> out;
+    if (!runtime_.config.notify_participants) return out;
+    std::set<std::string> seen{normalizeAddress(ticket.customer_address)};
+    auto consider = [&](const std::string& list) {
+        std::string address;
+        auto flush = [&] {
+            if (!address.empty() && !runtime_.config.isOwnAddress(address) && !runtime_.config.agentByAddress(address) &&
+                seen.insert(address).second)
+                out.push_back(Address{"", address});
+            address.clear();
+        };
+        for (char c : list) {
+            if (c == ',') flush();
+            else address += c;
+        }
+        flush();
+    };
+    // People the customer wrote to along with us, and those who wrote on the customer's side.
+    for (const auto& m : messages) {
+        if (m.direction != "in" || m.author != "customer") continue;
+        consider(m.from_address);
+        consider(m.to);
+        consider(m.cc);
+    }
+    return out;
+}
+
+void MailComposer::threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const {
+    std::vector<std::string> ids;
+    for (const auto& m : messages)
+        if (isCustomerFacing(m) && !m.message_id.empty() && m.message_id.find("@deskgate.invalid") == std::string::npos)
+            ids.push_back(m.message_id);
+    if (ids.empty()) return;
+    mail.in_reply_to = ids.back();
+    ids.pop_back();
+    mail.references = ids;  // buildMessage keeps the root and the most recent ones
+}
+
+void MailComposer::queueToCustomer(const TicketRecord& ticket, ComposedMail mail) {
+    auto messages = store_.messagesOf(ticket.id);
+    mail.to = {Address{ticket.customer_name, ticket.customer_address}};
+    mail.cc = participantsOf(ticket, messages);
+    threadForCustomer(messages, mail);
+    queue(ticket, mail);
 }
 
 }  // namespace deskgate

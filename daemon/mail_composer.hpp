@@ -44,6 +44,14 @@ public:
     // when the template cannot be rendered (a broken template must not pass silently).
     std::string queue(const TicketRecord& ticket, const ComposedMail& mail);
 
+    // Mail to the customer's side: `mail` goes to the customer, Cc the participants, in the
+    // thread (In-Reply-To/References) the customer's client shows.
+    void queueToCustomer(const TicketRecord& ticket, ComposedMail mail);
+    // Who besides the customer gets customer mail: addresses in To/Cc of the customer's mails,
+    // not ours, not agents' (none when `participants: { notify: false }`).
+    std::vector<Address> participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const;
+    void threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const;
+
 private:
     const Runtime& runtime_;
     SociTicketStore& store_;

@@ -208,11 +208,19 @@ TEST_CASE("#note reaches no customer; an invalid command answers the agent and c
     CHECK(nobody.reason == "#assign zoe: no agent is called 'zoe'");
 }
 
-TEST_CASE("a mail with only commands relays nothing; #assign tells the new agent") {
+TEST_CASE("a mail with only commands relays nothing; #assign tells the new agent; a status change is told") {
     Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign ben\r\n#queue network\r\n#pending\r\n");
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign ben\r\n#queue network\r\n");
     CHECK(d.sent("agent_reply").empty());
+    CHECK(d.sent("status_changed").empty());
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#pending\r\n");
+    CHECK(d.sent("agent_reply").empty());
+    auto updates = d.sent("status_changed");
+    REQUIRE(updates.size() == 1);
+    CHECK(addresses(updates[0].to) == "alice@customer.test");
+    CHECK(updates[0].text.find("New status: waiting for your reply") != std::string::npos);
+    CHECK(updates[0].header("Auto-Submitted") != nullptr);
     CHECK(d.sent("acknowledgement").size() == 1);
     auto t = d.ticket(1001);
     CHECK(t.assignee == "ben");
@@ -226,9 +234,15 @@ TEST_CASE("a mail with only commands relays nothing; #assign tells the new agent
     CHECK(contains(ev, "agent:anna assigned: ben (by anna, was anna)"));
     CHECK(contains(ev, "agent:anna queue: general -> network"));
     CHECK(contains(ev, "agent:anna status: open -> pending (by anna)"));
-    // #assign me
-    d.mail("ben@acme.test", "Re: [Ticket#1001] VPN down", "#assign me\r\n#open\r\n");
+    // #assign me, with words: one status update carrying them, signed by nobody's address.
+    d.mail("ben@acme.test", "Re: [Ticket#1001] VPN down", "#assign me\r\n#open\r\nI am on it now.\r\n");
     CHECK(d.ticket(1001).status == "open");
+    updates = d.sent("status_changed");
+    REQUIRE(updates.size() == 2);
+    CHECK(updates[1].text.find("I am on it now.") != std::string::npos);
+    CHECK(updates[1].text.find("being worked on") != std::string::npos);
+    CHECK(d.outbox("status_changed")[1].raw.find("ben@acme.test") == std::string::npos);
+    CHECK(d.ticket(1001).first_response_at);
     CHECK(d.sent("agent_notification").size() == 2);  // ben took it himself: no mail to ben
 }
 

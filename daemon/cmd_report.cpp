@@ -16,7 +16,7 @@ namespace {
 
 struct ReportOptions {
     std::string config = kDefaultConfig;
-    std::string since, until, queue, tz, output;
+    std::string since, until, queue, tz, output, now;
     std::string format = "text";
     std::int64_t at_risk_hours = 4;
     bool quiet = false;
@@ -52,7 +52,12 @@ ReportRequest requestFrom(const ReportOptions& o, std::int64_t now) {
 int runReport(const ReportOptions& o) {
     auto format = parseReportFormat(o.format);
     if (!format) usageError("--format must be text, json, csv or html, not '" + o.format + "'");
-    const std::int64_t now = wallNow();
+    std::int64_t now = wallNow();
+    if (!o.now.empty()) {
+        auto t = parseReportTime(o.now);
+        if (!t) usageError("--now '" + o.now + "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])");
+        now = *t;
+    }
     ReportRequest request = requestFrom(o, now);
     if (!o.tz.empty()) {
         try {
@@ -124,6 +129,7 @@ void addReportCommand(CLI::App& app) {
     cmd->add_option("--tz", o->tz, "Time zone of the busiest hours (default: the default calendar's, else UTC)");
     cmd->add_option("--at-risk-hours", o->at_risk_hours, "Tickets due within this many hours are at risk")
         ->capture_default_str();
+    cmd->add_option("--now", o->now, "Report as of this time (backlog, at risk); for reproducible reports");
     cmd->add_flag("-q,--quiet", o->quiet, "No progress on standard error");
     cmd->callback([o] { throw CLI::RuntimeError(runReport(*o)); });
 }

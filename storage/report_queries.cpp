@@ -53,14 +53,33 @@ std::string quoted(std::string_view s) {
     return out + "'";
 }
 
+struct TicketRow {
+    std::string sla, priority, queue, team, assignee;
+    std::int64_t created = 0;
+    std::optional<std::int64_t> first, end, due;
+};
+
 class Sql {
 public:
     Sql(SociTicketStore& store, const ReportFilter& filter) : sql_(store.session()), filter_(filter) {}
 
     // "<column> >= since AND <column> < until"
     std::string period(std::string_view column) const {
-        return std::string(column) + " >= " + std::to_string(filter_.since) + " AND " + std::string(column) + " < " +
-               std::to_string(filter_.until);
+        // SQLite: "+column" keeps the planner off the column's index (see preferScans).
+        const std::string c = (scans_ ? "+" : "") + std::string(column);
+        return c + " >= " + std::to_string(filter_.since) + " AND " + c + " < " + std::to_string(filter_.until);
+    }
+    // SQLite walks an index range row by row back into the table, which for a period that
+    // holds a large share of the tickets is an order of magnitude slower than reading the
+    // table (measured: 3.5 s vs 0.25 s for 900,000 of 1,000,000 tickets). Its planner has
+    // no histogram to know that; PostgreSQL's has, and decides itself.
+    void preferScans(bool on) { scans_ = on; }
+    // GROUP BY keys: "+queue" likewise stops SQLite from walking an index for the grouping
+    // order (and from there every row back into the table).
+    std::string keys(std::initializer_list<std::string_view> columns) const {
+        std::string out;
+        for (auto c : columns) out += (out.empty() ? "" : ", ") + std::string(scans_ ? "+" : "") + std::string(c);
+        return out;
     }
     // " AND <prefix>queue = 'q'" when a queue is chosen.
     std::string queue(std::string_view prefix = "") const {
@@ -73,6 +92,38 @@ public:
         std::string from = " FROM " + std::string(table) + " " + std::string(alias);
         if (!filter_.queue.empty()) from += " JOIN tickets t ON t.id = " + std::string(alias) + ".ticket_id";
         return from;
+    }
+
+    // Typed batches for the one pass that reads every ticket of the period (queryTimes):
+    // columns sla, priority, queue, team, assignee, created, first, end, due.
+    template <typename F>
+    void tickets(const std::string& query, F&& onRow) {
+        constexpr std::size_t kBatch = 10000;
+        std::vector<std::string> sla(kBatch), priority(kBatch), queue(kBatch), team(kBatch), assignee(kBatch);
+        std::vector<long long> created(kBatch), first(kBatch), end(kBatch), due(kBatch);
+        std::vector<soci::indicator> firstI(kBatch), endI(kBatch), dueI(kBatch);
+        soci::statement st = (sql_.prepare << query, soci::into(sla), soci::into(priority), soci::into(queue),
+                              soci::into(team), soci::into(assignee), soci::into(created), soci::into(first, firstI),
+                              soci::into(end, endI), soci::into(due, dueI));
+        st.execute();
+        TicketRow row;
+        while (st.fetch()) {
+            for (std::size_t i = 0; i < sla.size(); ++i) {
+                row.sla = std::move(sla[i]);
+                row.priority = std::move(priority[i]);
+                row.queue = std::move(queue[i]);
+                row.team = std::move(team[i]);
+                row.assignee = std::move(assignee[i]);
+                row.created = created[i];
+                row.first = firstI[i] == soci::i_null ? std::nullopt : std::optional<std::int64_t>(first[i]);
+                row.end = endI[i] == soci::i_null ? std::nullopt : std::optional<std::int64_t>(end[i]);
+                row.due = dueI[i] == soci::i_null ? std::nullopt : std::optional<std::int64_t>(due[i]);
+                onRow(row);
+            }
+            for (auto* v : {&sla, &priority, &queue, &team, &assignee}) v->resize(kBatch);
+            for (auto* v : {&created, &first, &end, &due}) v->resize(kBatch);
+            for (auto* v : {&firstI, &endI, &dueI}) v->resize(kBatch);
+        }
     }
 
     template <typename F>
@@ -94,6 +145,7 @@ public:
 private:
     soci::session& sql_;
     const ReportFilter& filter_;
+    bool scans_ = false;
 };
 
 // Counts sorted by count (descending), then key: the same order on both backends (ORDER BY
@@ -107,30 +159,12 @@ std::vector<ReportCount> sorted(const std::map<std::string, std::int64_t>& count
 
 std::string orNone(std::string s, const char* none = "(none)") { return s.empty() ? none : s; }
 
-// Nearest-rank statistics of an SQL duration expression over a population, computed in the
-// database: COUNT and SUM, then the k-th value by ORDER BY ... LIMIT 1 OFFSET k.
-DurationStats durationStats(Sql& sql, const std::string& expr, const std::string& from_where) {
-    DurationStats s;
-    sql.each("SELECT COUNT(*), CAST(COALESCE(SUM(" + expr + "), 0) AS BIGINT)" + from_where, [&](const soci::row& r) {
-        s.count = intAt(r, 0);
-        if (s.count > 0) s.mean = intAt(r, 1) / s.count;
-    });
-    if (s.count == 0) return s;
-    auto kth = [&](double q) {
-        return sql.optOne("SELECT " + expr + from_where + " ORDER BY 1 LIMIT 1 OFFSET " +
-                          std::to_string(nearestRankIndex(s.count, q)));
-    };
-    s.median = kth(0.5);
-    s.p90 = kth(0.9);
-    return s;
-}
-
-// The same statistics over values already in memory (business times).
+// Nearest-rank statistics of durations fetched from the database (see queryTimes).
 DurationStats statsOf(std::vector<std::int64_t> values) {
     DurationStats s;
     s.count = static_cast<std::int64_t>(values.size());
     if (values.empty()) return s;
-    std::sort(values.begin(), values.end());
+    std::sort(values.begin(), values.end());  // O(n log n) on plain integers: ~50 ms for a million
     std::int64_t sum = 0;
     for (auto v : values) sum += v;
     s.mean = sum / s.count;
@@ -203,7 +237,7 @@ void queryVolumes(Sql& sql, ReportVolumes& v) {
 
     std::map<std::string, std::int64_t> queues, priorities, categories, mailboxes, tags;
     sql.each("SELECT queue, priority, category, mailbox, COUNT(*) FROM tickets WHERE " + sql.created() +
-                 " GROUP BY queue, priority, category, mailbox",
+                 " GROUP BY " + sql.keys({"queue", "priority", "category", "mailbox"}),
              [&](const soci::row& r) {
                  auto n = intAt(r, 4);
                  queues[strAt(r, 0)] += n;
@@ -212,7 +246,7 @@ void queryVolumes(Sql& sql, ReportVolumes& v) {
                  mailboxes[orNone(strAt(r, 3))] += n;
              });
     // Tags are a space-separated column: grouped by the whole list in SQL, split here.
-    sql.each("SELECT tags, COUNT(*) FROM tickets WHERE " + sql.created() + " AND tags <> '' GROUP BY tags",
+    sql.each("SELECT tags, COUNT(*) FROM tickets WHERE " + sql.created() + " AND tags <> '' GROUP BY " + sql.keys({"tags"}),
              [&](const soci::row& r) {
                  std::istringstream words(strAt(r, 0));
                  for (std::string tag; words >> tag;) tags[tag] += intAt(r, 1);
@@ -260,76 +294,79 @@ const Bucket kBuckets[] = {{"< 15m", 0, 900},          {"15m-1h", 900, 3600},   
                            {"4h-8h", 14400, 28800},    {"8h-24h", 28800, 86400},    {"1d-3d", 86400, 259200},
                            {">= 3d", 259200, std::nullopt}};
 
-std::string bucketCase(const std::string& expr) {
-    std::string out = "CASE";
-    int i = 0;
-    for (const auto& b : kBuckets) {
-        if (b.to) out += " WHEN " + expr + " < " + std::to_string(*b.to) + " THEN " + std::to_string(i);
-        ++i;
-    }
-    return out + " ELSE " + std::to_string(i - 1) + " END";
+// Durations need every ticket of the period: one pass over the tickets of the period reads
+// only the needed columns (typed, in batches), then everything that needs the individual
+// values happens here: percentiles, the histogram, per-agent medians, business time under
+// each ticket's calendar, and the first-response SLA. (Percentiles by ORDER BY ... OFFSET in
+// SQL were measured: each is a full sort, 3.4 s per percentile on SQLite with 900,000 rows.)
+struct TicketTimes {
+    std::vector<std::int64_t> first_wall, first_business, resolution_wall, resolution_business;
+    std::map<std::string, std::vector<std::int64_t>> first_by_agent;
+};
+
+void histogramAdd(std::vector<DurationBucket>& histogram, std::int64_t d, std::int64_t DurationBucket::*field) {
+    for (auto& b : histogram)
+        if (!b.to || d < *b.to) {
+            b.*field += 1;
+            return;
+        }
 }
 
-void queryWallTimes(Sql& sql, ReportTimes& t) {
-    const std::string firstFrom = " FROM tickets WHERE " + sql.created() + " AND first_response_at IS NOT NULL";
-    const std::string resolvedFrom =
-        " FROM tickets WHERE " + sql.created() + " AND " + kResolutionEnd + " IS NOT NULL";
-    const std::string firstExpr = "first_response_at - created_at";
-    const std::string resolvedExpr = std::string(kResolutionEnd) + " - created_at";
-    t.first_response_wall = durationStats(sql, firstExpr, firstFrom);
-    t.resolution_wall = durationStats(sql, resolvedExpr, resolvedFrom);
+using AgentMedians = std::map<std::string, std::optional<std::int64_t>>;
+
+void queryTimes(Sql& sql, const ReportRequest& request, const ReportCalendars& calendars, ReportData& d,
+                std::map<std::string, ReportBreach>& byQueue, std::map<std::string, ReportBreach>& byTeam,
+                AgentMedians& agentMedians) {
+    ReportTimes& t = d.times;
+    ReportSla& s = d.sla;
     for (const auto& b : kBuckets) t.histogram.push_back({b.label, b.from, b.to, 0, 0});
-    auto fill = [&](const std::string& expr, const std::string& from, std::int64_t DurationBucket::*field) {
-        sql.each("SELECT " + bucketCase(expr) + ", COUNT(*)" + from + " GROUP BY 1", [&](const soci::row& r) {
-            auto i = static_cast<std::size_t>(intAt(r, 0));
-            if (i < t.histogram.size()) t.histogram[i].*field += intAt(r, 1);
-        });
-    };
-    fill(firstExpr, firstFrom, &DurationBucket::first_response);
-    fill(resolvedExpr, resolvedFrom, &DurationBucket::resolution);
-}
-
-// Business times and the first-response SLA need each ticket's calendar: one pass over the
-// SLA tickets of the period (only the columns needed), computed here.
-void queryBusinessTimes(Sql& sql, const ReportRequest& request, const ReportCalendars& calendars, ReportTimes& t,
-                        ReportSla& s, std::map<std::string, ReportBreach>& byQueue,
-                        std::map<std::string, ReportBreach>& byTeam) {
-    std::vector<std::int64_t> firstBusiness, resolvedBusiness;
-    sql.each("SELECT sla, priority, queue, team, created_at, first_response_at, " + std::string(kResolutionEnd) +
-                 ", first_response_due FROM tickets WHERE " + sql.created() + " AND sla <> ''",
-             [&](const soci::row& r) {
-                 const std::string sla = strAt(r, 0);
-                 const auto created = intAt(r, 4);
-                 const auto first = optIntAt(r, 5);
-                 const auto end = optIntAt(r, 6);
-                 const auto due = optIntAt(r, 7);
-                 std::optional<std::int64_t> firstB;
-                 if (first && calendars.business_seconds) firstB = calendars.business_seconds(sla, created, *first);
-                 if (firstB) firstBusiness.push_back(*firstB);
-                 if (end && calendars.business_seconds)
-                     if (auto b = calendars.business_seconds(sla, created, *end)) resolvedBusiness.push_back(*b);
-                 // First response: met when answered within the policy's target in business
-                 // time; breached when answered later, or unanswered past its deadline.
-                 std::optional<bool> met;
-                 if (first) {
-                     auto target = calendars.first_response_target
-                                       ? calendars.first_response_target(sla, strAt(r, 1))
-                                       : std::nullopt;
-                     if (target && firstB) met = *firstB <= *target;
-                 } else if (due && *due < request.now) {
-                     met = false;
-                 }
-                 if (!met) return;
-                 ++s.first_response_total;
-                 if (*met) {
-                     ++s.first_response_met;
-                 } else {
-                     byQueue[strAt(r, 2)].first_response++;
-                     byTeam[orNone(strAt(r, 3))].first_response++;
-                 }
-             });
-    t.first_response_business = statsOf(std::move(firstBusiness));
-    t.resolution_business = statsOf(std::move(resolvedBusiness));
+    TicketTimes times;
+    sql.tickets("SELECT sla, priority, queue, team, assignee, created_at, first_response_at, " +
+                    std::string(kResolutionEnd) + ", first_response_due FROM tickets WHERE " + sql.created(),
+                [&](const TicketRow& r) {
+                    std::optional<std::int64_t> firstB;
+                    if (r.first) {
+                        const auto wall = *r.first - r.created;
+                        times.first_wall.push_back(wall);
+                        histogramAdd(t.histogram, wall, &DurationBucket::first_response);
+                        if (!r.assignee.empty()) times.first_by_agent[r.assignee].push_back(wall);
+                    }
+                    if (r.end) {
+                        times.resolution_wall.push_back(*r.end - r.created);
+                        histogramAdd(t.histogram, *r.end - r.created, &DurationBucket::resolution);
+                    }
+                    if (r.sla.empty() || !calendars.business_seconds) return;
+                    if (r.first) firstB = calendars.business_seconds(r.sla, r.created, *r.first);
+                    if (firstB) times.first_business.push_back(*firstB);
+                    if (r.end)
+                        if (auto b = calendars.business_seconds(r.sla, r.created, *r.end))
+                            times.resolution_business.push_back(*b);
+                    // First response: met when answered within the policy's target in business
+                    // time; breached when answered later, or unanswered past its deadline.
+                    std::optional<bool> met;
+                    if (r.first) {
+                        auto target = calendars.first_response_target
+                                          ? calendars.first_response_target(r.sla, r.priority)
+                                          : std::nullopt;
+                        if (target && firstB) met = *firstB <= *target;
+                    } else if (r.due && *r.due < request.now) {
+                        met = false;
+                    }
+                    if (!met) return;
+                    ++s.first_response_total;
+                    if (*met) {
+                        ++s.first_response_met;
+                    } else {
+                        byQueue[r.queue].first_response++;
+                        byTeam[orNone(r.team)].first_response++;
+                    }
+                });
+    t.first_response_wall = statsOf(std::move(times.first_wall));
+    t.resolution_wall = statsOf(std::move(times.resolution_wall));
+    t.first_response_business = statsOf(std::move(times.first_business));
+    t.resolution_business = statsOf(std::move(times.resolution_business));
+    for (auto& [agent, values] : times.first_by_agent)
+        agentMedians[agent] = statsOf(std::move(values)).median;
 }
 
 void querySla(Sql& sql, const ReportRequest& request, ReportSla& s, std::map<std::string, ReportBreach>& byQueue,
@@ -342,7 +379,7 @@ void querySla(Sql& sql, const ReportRequest& request, ReportSla& s, std::map<std
              " CAST(SUM(CASE WHEN " + end + " <= resolution_due THEN 1 ELSE 0 END) AS BIGINT),"
              " CAST(SUM(CASE WHEN " + end + " > resolution_due OR (" + end + " IS NULL AND resolution_due < " + now +
                  ") THEN 1 ELSE 0 END) AS BIGINT)"
-                 " FROM tickets WHERE " + sql.created() + " AND resolution_due IS NOT NULL GROUP BY queue, team",
+                 " FROM tickets WHERE " + sql.created() + " AND resolution_due IS NOT NULL GROUP BY " + sql.keys({"queue", "team"}),
              [&](const soci::row& r) {
                  auto met = intAt(r, 2), breached = intAt(r, 3);
                  s.resolution_met += met;
@@ -380,24 +417,14 @@ void querySla(Sql& sql, const ReportRequest& request, ReportSla& s, std::map<std
     if (s.at_risk.size() > request.at_risk_limit) s.at_risk.resize(request.at_risk_limit);
 }
 
-void queryAgents(Sql& sql, std::vector<ReportAgent>& agents) {
+void queryAgents(Sql& sql, const AgentMedians& medians, std::vector<ReportAgent>& agents) {
     std::map<std::string, ReportAgent> byName;
-    sql.each("SELECT assignee, COUNT(*), COUNT(first_response_at) FROM tickets WHERE " + sql.created() +
-                 " AND assignee <> '' GROUP BY assignee",
+    sql.each("SELECT assignee, COUNT(*) FROM tickets WHERE " + sql.created() + " AND assignee <> '' GROUP BY " + sql.keys({"assignee"}),
              [&](const soci::row& r) {
                  auto& a = byName[strAt(r, 0)];
                  a.handled = intAt(r, 1);
-                 // Median first response of the agent's tickets, by rank like everywhere else.
-                 if (auto answered = intAt(r, 2); answered > 0) a.median_first_response = answered;
              });
-    for (auto& [name, a] : byName) {
-        if (!a.median_first_response) continue;
-        auto n = *a.median_first_response;
-        a.median_first_response = sql.optOne("SELECT first_response_at - created_at FROM tickets WHERE " +
-                                             sql.created() + " AND assignee = " + quoted(name) +
-                                             " AND first_response_at IS NOT NULL ORDER BY 1 LIMIT 1 OFFSET " +
-                                             std::to_string(nearestRankIndex(n, 0.5)));
-    }
+    for (const auto& [name, median] : medians) byName[name].median_first_response = median;
     sql.each("SELECT m.author, COUNT(*)" + sql.fromWithTicket("messages", "m") +
                  " WHERE m.direction = 'out' AND m.kind = 'agent_reply' AND " + sql.period("m.created_at") +
                  sql.queue("t.") + " GROUP BY m.author",
@@ -408,7 +435,7 @@ void queryAgents(Sql& sql, std::vector<ReportAgent>& agents) {
              });
     sql.each("SELECT assignee, COUNT(*), CAST(SUM(rating) AS BIGINT) FROM tickets WHERE " +
                  sql.period("rating_requested_at") + sql.queue() +
-                 " AND rating IS NOT NULL AND assignee <> '' GROUP BY assignee",
+                 " AND rating IS NOT NULL AND assignee <> '' GROUP BY " + sql.keys({"assignee"}),
              [&](const soci::row& r) {
                  auto& a = byName[strAt(r, 0)];
                  a.ratings = intAt(r, 1);
@@ -506,22 +533,33 @@ ReportData queryReport(SociTicketStore& store, const ReportRequest& request, con
     d.filter = request.filter;
     d.generated_at = request.now;
     Sql sql(store, request.filter);
+    auto chooseScans = [&] {
+        if (store.backend() != Backend::sqlite) return;
+        // The report reads much of the file: map it instead of a pread per 4 KiB page (the
+        // reads were 60% of the time over a million tickets), sort in memory.
+        store.session() << "PRAGMA mmap_size = 4294967296";
+        store.session() << "PRAGMA temp_store = MEMORY";
+        // Both counts come from indexes alone (tickets_created covers the first).
+        auto inPeriod = sql.one("SELECT COUNT(*) FROM tickets WHERE " + sql.period("created_at"));
+        auto total = sql.one("SELECT COUNT(*) FROM tickets");
+        sql.preferScans(inPeriod * 8 > total);
+    };
     auto step = [&](std::string_view name) {
         if (request.progress) request.progress(name);
     };
     try {
+        chooseScans();
         step("volumes");
         queryVolumes(sql, d.volumes);
         step("backlog");
         queryBacklog(sql, request.now, d.backlog);
-        step("response times");
-        queryWallTimes(sql, d.times);
-        step("business times and SLA");
+        step("response times, business time, SLA");
         std::map<std::string, ReportBreach> byQueue, byTeam;
-        queryBusinessTimes(sql, request, calendars, d.times, d.sla, byQueue, byTeam);
+        AgentMedians medians;
+        queryTimes(sql, request, calendars, d, byQueue, byTeam, medians);
         querySla(sql, request, d.sla, byQueue, byTeam);
         step("agents");
-        queryAgents(sql, d.agents);
+        queryAgents(sql, medians, d.agents);
         step("satisfaction");
         querySatisfaction(sql, d.satisfaction);
         step("mail traffic");

@@ -82,8 +82,11 @@ std::string barChart(const std::string& id, const std::string& title, const std:
     const std::size_t groups = std::max<std::size_t>(labels.size(), 1);
     const double groupW = plotW / static_cast<double>(groups);
     const double barW = std::max(1.0, groupW * 0.8 / static_cast<double>(std::max<std::size_t>(series.size(), 1)));
-    // Label every k-th group so the labels never overlap.
-    const std::size_t every = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(72.0 / groupW)));
+    // Label every k-th group so the labels never overlap (about 6.5 px per character at 11 px).
+    std::size_t longest = 1;
+    for (const auto& l : labels) longest = std::max(longest, l.size());
+    const double labelW = 6.5 * static_cast<double>(longest) + 10.0;
+    const std::size_t every = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(labelW / groupW)));
     for (std::size_t g = 0; g < labels.size(); ++g) {
         const double x0 = left + groupW * static_cast<double>(g) + groupW * 0.1;
         for (std::size_t s = 0; s < series.size(); ++s) {
@@ -173,10 +176,11 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
     return out + "</tbody></table>";
 }
 
-std::string countsTable(const std::string& title, const std::vector<ReportCount>& counts) {
+std::string countsTable(const std::string& title, const std::vector<ReportCount>& counts,
+                        const char* unit = "tickets") {
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : counts) rows.push_back({c.key, std::to_string(c.count)});
-    return "<div class=\"tbl\"><h3>" + esc(title) + "</h3>" + table({"", "tickets"}, rows) + "</div>";
+    return "<div class=\"tbl\"><h3>" + esc(title) + "</h3>" + table({"", unit}, rows) + "</div>";
 }
 
 const char* kStyle = R"css(
@@ -261,7 +265,7 @@ std::string timesSection(const ReportData& r) {
     };
     std::string out = "<section id=\"times\"><h2>Response and resolution times</h2><div class=\"row\"><div>" +
                       barChart("chart-times", "Distribution of first response and resolution times (wall)", labels,
-                               {first, resolution}, 560, 240) +
+                               {first, resolution}, 500, 240) +
                       "</div><div class=\"tbl\">";
     out += table({"", "tickets", "median", "p90", "mean"},
                  {row("first response (wall)", r.times.first_response_wall),
@@ -340,7 +344,7 @@ std::string trafficAndHygiene(const ReportData& r) {
            table({"", ""}, {{"bounces", std::to_string(h.bounces)},
                             {"auto-replies (not answered)", std::to_string(h.auto_replies)},
                             {"quarantined", std::to_string(h.quarantined)}}) +
-           "</div>" + countsTable("quarantined by reason", h.quarantined_by_reason) + "</div></section>";
+           "</div>" + countsTable("quarantined by reason", h.quarantined_by_reason, "mails") + "</div></section>";
     return out;
 }
 

@@ -2,6 +2,7 @@
 #include "templates/report_render.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <functional>
@@ -35,7 +36,8 @@ std::size_t width(std::string_view s) {
         std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-// A terminal table: the first column left-aligned, the others right-aligned (numbers).
+// A terminal table: the first column left-aligned; the others right-aligned when they hold
+// figures (every cell starts with a digit or is "-"), left-aligned when they hold words.
 class Table {
 public:
     explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
@@ -47,12 +49,19 @@ public:
                 if (widths.size() <= i) widths.push_back(0);
                 widths[i] = std::max(widths[i], width(row[i]));
             }
+        std::vector<bool> right(widths.size(), true);
+        right[0] = false;
+        for (std::size_t r = 1; r < rows_.size(); ++r)
+            for (std::size_t i = 1; i < rows_[r].size(); ++i) {
+                const std::string& cell = rows_[r][i];
+                if (!cell.empty() && cell != "-" && !std::isdigit(static_cast<unsigned char>(cell[0]))) right[i] = false;
+            }
         std::string out;
         for (const auto& row : rows_) {
             std::string line(indent);
             for (std::size_t i = 0; i < row.size(); ++i) {
                 std::string pad(widths[i] - width(row[i]), ' ');
-                line += i == 0 ? row[i] + pad : "  " + pad + row[i];
+                line += (i == 0 ? "" : "  ") + (right[i] ? pad + row[i] : row[i] + pad);
             }
             while (!line.empty() && line.back() == ' ') line.pop_back();
             out += line + "\n";
@@ -65,9 +74,10 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-std::string countTable(std::string_view title, const std::vector<ReportCount>& counts) {
+std::string countTable(std::string_view title, const std::vector<ReportCount>& counts,
+                       const char* unit = "tickets") {
     if (counts.empty()) return "";
-    Table t({std::string(title), "tickets"});
+    Table t({std::string(title), unit});
     for (const auto& c : counts) t.add({c.key, std::to_string(c.count)});
     return t.str("    ");
 }
@@ -206,7 +216,7 @@ std::string textHygiene(const ReportData& r) {
     std::string out = heading("Mail hygiene");
     out += "  bounces " + std::to_string(h.bounces) + ", auto-replies (not answered) " + std::to_string(h.auto_replies) +
            ", quarantined " + std::to_string(h.quarantined) + "\n";
-    if (auto t = countTable("quarantine reason", h.quarantined_by_reason); !t.empty()) out += "\n" + t;
+    if (auto t = countTable("quarantine reason", h.quarantined_by_reason, "mails"); !t.empty()) out += "\n" + t;
     return out;
 }
 

@@ -39,12 +39,16 @@ sla:
 YAML
 
 # One row per ticket i = 1..N; every column a cheap function of i, so both backends get the
-# same data. ~10% unanswered, 60% resolved or closed, 1/3 of the closed rated, 2% reopened.
+# same data. Tickets of the last 3 days are open (1 in 4 pending), older ones resolved or
+# closed (40%); 10% never answered; 1/3 of the closed ones rated; 2 SLA policies on 2/3.
 ticket_select() {  # $1 = the row-number column, $2 = string concatenation operator
-  local i=$1
+  local i=$1 created="($base + ($1 * 7919) % $span)"
+  local recent="$created > $((base + span - 3 * 86400))"
+  local done="$created + 36000 + ($i * 101) % 400000"
   cat <<SQL
-SELECT 1000 + $i, 'bench ticket', 
-  CASE WHEN $i % 10 < 3 THEN 'closed' WHEN $i % 10 < 6 THEN 'resolved' WHEN $i % 10 < 8 THEN 'open' ELSE 'pending' END,
+SELECT 1000 + $i, 'bench ticket',
+  CASE WHEN $recent THEN (CASE WHEN $i % 4 = 0 THEN 'pending' ELSE 'open' END)
+       WHEN $i % 10 < 4 THEN 'closed' ELSE 'resolved' END,
   CASE $i % 4 WHEN 0 THEN 'low' WHEN 1 THEN 'normal' WHEN 2 THEN 'high' ELSE 'urgent' END,
   CASE $i % 5 WHEN 0 THEN 'general' WHEN 1 THEN 'billing' WHEN 2 THEN 'tech' WHEN 3 THEN 'sales' ELSE 'returns' END,
   CASE $i % 2 WHEN 0 THEN 'first' ELSE 'second' END,
@@ -53,14 +57,14 @@ SELECT 1000 + $i, 'bench ticket',
   CASE $i % 3 WHEN 0 THEN 'fast' WHEN 1 THEN 'std' ELSE '' END,
   'c' $2 CAST($i % 50000 AS TEXT) $2 '@customer.test',
   'agent' $2 CAST($i % 20 AS TEXT), 'support',
-  $base + ($i * 7919) % $span, $base + ($i * 7919) % $span,
-  CASE WHEN $i % 10 = 9 THEN NULL ELSE $base + ($i * 7919) % $span + ($i * 37) % 36000 END,
-  CASE WHEN $i % 10 < 6 THEN $base + ($i * 7919) % $span + 36000 + ($i * 101) % 400000 END,
-  CASE WHEN $i % 10 < 3 THEN $base + ($i * 7919) % $span + 36000 + ($i * 101) % 400000 END,
-  CASE WHEN $i % 10 = 9 AND $i % 3 < 2 THEN $base + ($i * 7919) % $span + 14400 END,
-  CASE WHEN $i % 3 < 2 THEN $base + ($i * 7919) % $span + 172800 END,
-  CASE WHEN $i % 10 < 3 AND $i % 3 = 0 THEN 1 + $i % 5 END,
-  CASE WHEN $i % 10 < 3 THEN $base + ($i * 7919) % $span + 36000 + ($i * 101) % 400000 END
+  $created, $created,
+  CASE WHEN $i % 10 = 9 THEN NULL ELSE $created + ($i * 37) % 36000 END,
+  CASE WHEN NOT ($recent) THEN $done END,
+  CASE WHEN NOT ($recent) AND $i % 10 < 4 THEN $done END,
+  CASE WHEN $i % 10 = 9 AND $i % 3 < 2 THEN $created + 14400 END,
+  CASE WHEN $i % 3 < 2 THEN $created + 172800 END,
+  CASE WHEN NOT ($recent) AND $i % 10 < 4 AND $i % 3 = 0 THEN 1 + $i % 5 END,
+  CASE WHEN NOT ($recent) AND $i % 10 < 4 THEN $done END
 SQL
 }
 ticket_columns="number, subject, status, priority, queue, team, category, tags, sla, customer_address, assignee,
@@ -100,10 +104,10 @@ measure() {  # $1 = label
     local start end
     start=$(date +%s.%N)
     "$deskgate" report --config "$work/deskgate.yaml" --since "$since" --until "$until" --format "$format" \
-      -o "$work/report.$format" --quiet
+      --now "$until" -o "$work/$label.$format" --quiet
     end=$(date +%s.%N)
     printf '  %-10s %-5s %6.2f s  (%s bytes)\n' "$label" "$format" "$(echo "$end - $start" | bc)" \
-      "$(stat -c %s "$work/report.$format")"
+      "$(stat -c %s "$work/$label.$format")"
   done
   local start end
   start=$(date +%s.%N)
@@ -118,7 +122,7 @@ echo "report benchmark: $n tickets over 90 days"
 config "sqlite:$work/bench.db"
 "$deskgate" report --config "$work/deskgate.yaml" --quiet -o /dev/null  # creates the schema
 t0=$(date +%s)
-sqlite3 "$work/bench.db" <<SQL
+sqlite3 "$work/bench.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;
 BEGIN;
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $n)
@@ -141,8 +145,12 @@ BEGIN;
 INSERT INTO tickets ($ticket_columns) $(ticket_select i '||') FROM generate_series(CAST(1 AS BIGINT), $n) AS s(i);
 $(rest_sql '||')
 COMMIT;
-ANALYZE;
+ANALYZE tickets; ANALYZE messages; ANALYZE events; ANALYZE quarantine;
 SQL
 echo "  postgresql: generated in $(( $(date +%s) - t0 )) s"
 measure postgresql
+for format in text json csv html; do
+  cmp -s "$work/sqlite.$format" "$work/postgresql.$format" || { echo "  DIFFERENT $format output on SQLite and PostgreSQL"; exit 1; }
+done
+echo "  the reports of both backends are identical, byte for byte (all four formats)"
 psql "$HD_PG_CONNINFO" -qc "DROP DATABASE IF EXISTS bench_report" >/dev/null

@@ -28,7 +28,10 @@ json ticketJson(const TicketRecord& t) {
             {"assignee", t.assignee},     {"language", t.language},
             {"mailbox", t.mailbox},       {"created_at", isoTime(t.created_at)},
             {"updated_at", isoTime(t.updated_at)}, {"first_response_at", optTime(t.first_response_at)},
-            {"resolved_at", optTime(t.resolved_at)}, {"closed_at", optTime(t.closed_at)}};
+            {"resolved_at", optTime(t.resolved_at)}, {"closed_at", optTime(t.closed_at)},
+            {"rating", t.rating ? json(*t.rating) : json(nullptr)}, {"rating_comment", t.rating_comment},
+            {"reopened", t.reopened_count},
+            {"follows", t.follows_number ? json(*t.follows_number) : json(nullptr)}};
 }
 
 // Opens the database named by the configuration; errors end the command with a message.
@@ -117,7 +120,12 @@ void addTicketsCommand(CLI::App& app) {
                       << "  status " << t->status << ", priority " << t->priority << ", queue " << t->queue
                       << (t->assignee.empty() ? "" : ", assigned to " + t->assignee) << "\n"
                       << "  customer " << t->customer_name << " <" << t->customer_address << ">, created "
-                      << isoTime(t->created_at) << "\n\nMessages:\n";
+                      << isoTime(t->created_at) << "\n";
+            if (t->follows_number) std::cout << "  follows ticket " << *t->follows_number << "\n";
+            if (t->rating)
+                std::cout << "  rated " << *t->rating << "/5"
+                          << (t->rating_comment.empty() ? "" : ": " + t->rating_comment) << "\n";
+            std::cout << "\nMessages:\n";
             for (const auto& m : messages)
                 std::cout << "  " << isoTime(m.created_at) << "  " << (m.direction == "in" ? "<- " : "-> ")
                           << m.from_address << " (" << m.kind << "): " << clip(m.subject, 70) << "\n";

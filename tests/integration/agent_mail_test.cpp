@@ -190,7 +190,11 @@ void workingByMail(Db db) {
     // The events say who changed what.
     auto shown = desk.cli({"tickets", "show", "1001", "--json"});
     REQUIRE(shown.status.code == 0);
-    auto events = json::parse(shown.out)["events"];
+    auto shownJson = json::parse(shown.out);
+    CHECK(shownJson["rating"] == 5);
+    CHECK(shownJson["rating_comment"] == "danke");
+    CHECK(shownJson["priority"] == "high");
+    auto events = shownJson["events"];
     bool priorityByAgent = false, resolvedByAgent = false;
     for (const auto& e : events) {
         priorityByAgent |= e["actor"] == "agent:agent1" && e["type"] == "priority";

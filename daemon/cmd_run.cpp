@@ -2,6 +2,7 @@
 // sends on its own thread; SIGTERM finishes the mail in hand and exits; SIGHUP reloads.
 #include <csignal>
 #include <iostream>
+#include <mutex>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +15,7 @@
 #include "daemon/commands.hpp"
 #include "daemon/escalation_scheduler.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/mail_composer.hpp"
 #include "daemon/mailbox_watcher.hpp"
 #include "daemon/outbox_worker.hpp"
 #include "daemon/report_scheduler.hpp"
@@ -45,7 +47,22 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     }
     log->info("deskgate starting database={} mailboxes={}", dbUrl.redacted(), runtime->config.mailboxes.size());
 
+    // The outbox thread reads the runtime too (for delivery_failed notices): it is swapped
+    // under this lock on reload; the Asio thread's own reads need none.
+    std::mutex runtimeMutex;
+    auto sharedRuntime = [&] {
+        std::lock_guard lock(runtimeMutex);
+        return runtime;
+    };
     OutboxWorker outbox(runtime->config.smtp, dbUrl, wallNow);
+    outbox.onFailure([&](SociTicketStore& outboxStore, const OutboxRecord& failed, const std::string& reason) {
+        auto current = sharedRuntime();
+        auto ticket = outboxStore.ticketById(*failed.ticket_id);
+        if (!ticket) return;
+        MailComposer composer(*current, outboxStore, wallNow);
+        if (composer.queueDeliveryFailure(*ticket, failed, reason))
+            log->info("told the agents of ticket {} that {} failed", ticket->number, failed.kind);
+    });
     outbox.start();
 
     boost::asio::io_context io;
@@ -77,7 +94,10 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
             for (const auto& e : fresh.error()) log->error("  {}", e);
             return;
         }
-        runtime = *fresh;
+        {
+            std::lock_guard lock(runtimeMutex);
+            runtime = *fresh;
+        }
         stamp = configurationStamp(runtime->config);
         log->info("configuration reloaded ({}); rules: {} (mailbox and database changes take effect at restart)", why,
                   runtime->rules->rules.size());

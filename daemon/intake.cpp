@@ -211,26 +211,13 @@ bool Intake::allowAutomaticAnswer(const TicketRecord& ticket, const std::string&
 
 int Intake::notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, const std::string& raw,
                          const std::string& event, const std::string& cause, const std::string& except) {
-    std::vector<const AgentConfig*> to;
-    auto add = [&](const AgentConfig* a) {
-        if (a && a->name != except && std::find(to.begin(), to.end(), a) == to.end()) to.push_back(a);
-    };
-    if (!ticket.assignee.empty()) {
-        add(config_.agentByName(ticket.assignee));
-    } else if (!ticket.team.empty()) {
-        if (const Team* team = runtime_.rules->team(ticket.team))
-            for (const auto& name : team->agents) add(config_.agentByName(name));
-        for (const auto& a : config_.agents)
-            if (std::find(a.teams.begin(), a.teams.end(), ticket.team) != a.teams.end()) add(&a);
-    }
-    if (to.empty() && ticket.assignee.empty())
-        for (const auto& a : config_.agents) add(&a);  // nobody responsible yet: the whole desk
+    auto to = composer_.agentRecipients(ticket, except);
     if (to.empty()) return 0;
 
     ComposedMail n;
     n.template_name = "agent_notification";
     n.kind = "agent_notification";
-    for (const auto* a : to) n.to.push_back(Address{a->signature(), a->address});
+    n.to = to;
     n.reply_to_support = true;
     n.auto_submitted = "auto-generated";
     n.language = config_.language;
@@ -436,6 +423,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
         answer.in_reply_to = mail.message_id;
         answer.values.set("error.line", commands.errors.front().line);
         answer.values.set("error.reason", commands.errors.front().reason);
+        answer.values.set("text", commands.text);
         composer_.queue(ticket, answer);
         store_.recordIntake(origin, messageId, "command_error", ticket.id, now);
         return {"command_error", ticket.number, 1, reasons};

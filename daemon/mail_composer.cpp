@@ -1,5 +1,6 @@
 #include "daemon/mail_composer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -158,6 +159,50 @@ void MailComposer::queueToCustomer(const TicketRecord& ticket, ComposedMail mail
     mail.cc = participantsOf(ticket, messages);
     threadForCustomer(messages, mail);
     queue(ticket, mail);
+}
+
+std::vector<Address> MailComposer::agentRecipients(const TicketRecord& ticket, const std::string& except) const {
+    const Config& config = runtime_.config;
+    std::vector<const AgentConfig*> agents;
+    auto add = [&](const AgentConfig* a) {
+        if (a && a->name != except && std::find(agents.begin(), agents.end(), a) == agents.end()) agents.push_back(a);
+    };
+    if (!ticket.assignee.empty()) {
+        add(config.agentByName(ticket.assignee));
+    } else if (!ticket.team.empty()) {
+        if (const Team* team = runtime_.rules->team(ticket.team))
+            for (const auto& name : team->agents) add(config.agentByName(name));
+        for (const auto& a : config.agents)
+            if (std::find(a.teams.begin(), a.teams.end(), ticket.team) != a.teams.end()) add(&a);
+    }
+    if (agents.empty() && ticket.assignee.empty())
+        for (const auto& a : config.agents) add(&a);  // nobody responsible yet: the whole desk
+    std::vector<Address> out;
+    for (const auto* a : agents) out.push_back(Address{a->signature(), a->address});
+    return out;
+}
+
+bool MailComposer::queueDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed,
+                                        const std::string& reason) {
+    MessageRecord probe;
+    probe.direction = "out";
+    probe.kind = failed.kind;
+    if (!isCustomerFacing(probe)) return false;
+    auto to = agentRecipients(ticket);
+    if (to.empty()) return false;
+    ComposedMail notice;
+    notice.template_name = "delivery_failed";
+    notice.to = to;
+    notice.reply_to_support = true;
+    notice.auto_submitted = "auto-generated";
+    notice.language = runtime_.config.language;
+    notice.cause = failed.message_id;
+    notice.values.set("delivery.kind", failed.kind);
+    notice.values.set("delivery.recipients", joinWords(failed.recipients));
+    notice.values.set("delivery.error", reason);
+    if (auto parsed = parseMail(failed.raw)) notice.values.set("delivery.subject", parsed->subject);
+    queue(ticket, notice);
+    return true;
 }
 
 }  // namespace deskgate

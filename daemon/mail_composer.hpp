@@ -52,6 +52,13 @@ public:
     std::vector<Address> participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const;
     void threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const;
 
+    // The agents who hear of a ticket: its assignee; with nobody assigned its team; with no
+    // team either, every agent. Never the agent named `except` (who caused the mail).
+    std::vector<Address> agentRecipients(const TicketRecord& ticket, const std::string& except = "") const;
+    // Tells the agents that a mail to the customer's side failed for good (`delivery_failed`).
+    // Nothing for mail that went to agents anyway: a failed notice must not make another.
+    bool queueDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed, const std::string& reason);
+
 private:
     const Runtime& runtime_;
     SociTicketStore& store_;

@@ -66,9 +66,11 @@ int OutboxWorker::runOnce(SociTicketStore& store) {
                 } else if (result.status == SendResult::Status::permanent ||
                            now - mail.created_at >= smtp_.give_up_after.count()) {
                     store.markFailed(mail.id, attempts, result.message);
-                    if (mail.ticket_id)
+                    if (mail.ticket_id) {
                         store.addEvent({0, *mail.ticket_id, now, "system", "send_failed",
                                         mail.kind + " to " + to + ": " + result.message});
+                        if (on_failure_) on_failure_(store, mail, result.message);
+                    }
                     log->error("send failed for good outbox={} kind={} reason={}", mail.id, mail.kind, result.message);
                 } else {
                     // 30s, 60s, 120s ... capped: a server that is down is not hammered.

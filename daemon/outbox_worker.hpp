@@ -29,6 +29,11 @@ public:
     // Something was queued: look now rather than at the next timer.
     void notify();
 
+    // Called in the transaction that records a mail as failed for good (with a ticket), on the
+    // worker's thread: the daemon tells the agents (delivery_failed).
+    using FailureHook = std::function<void(SociTicketStore&, const OutboxRecord&, const std::string& reason)>;
+    void onFailure(FailureHook hook) { on_failure_ = std::move(hook); }
+
     // One pass: sends every due mail; returns how many were handled. Used by the thread and by tests.
     int runOnce(SociTicketStore& store);
 
@@ -38,6 +43,7 @@ private:
     SmtpConfig smtp_;
     DatabaseUrl database_;
     Now now_;
+    FailureHook on_failure_;
     std::unique_ptr<CurlSmtpSender> sender_;  // used by one thread at a time
     std::thread thread_;
     std::mutex mutex_;

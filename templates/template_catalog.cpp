@@ -64,6 +64,11 @@ std::vector<TemplateInfo> makeCatalog() {
          {{"error.line", "the command line as written, e.g. #priorty high"},
           {"error.reason", "why it was refused (English)"},
           text("the text of the agent's mail (it was not sent)")}},
+        {"delivery_failed", "to the agent (or team): a mail to the customer could not be delivered", false,
+         {{"delivery.kind", "which mail failed, e.g. agent_reply or acknowledgement"},
+          {"delivery.recipients", "the addresses it was for"},
+          {"delivery.error", "the mail server's answer, e.g. 550 5.1.1 user unknown"},
+          {"delivery.subject", "the subject of the mail that failed"}}},
     };
 }
 

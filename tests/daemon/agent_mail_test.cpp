@@ -403,3 +403,25 @@ TEST_CASE("automatic mail answers no automatic mail: an auto-reply on a ticket n
     CHECK(d.sent("acknowledgement").size() == 1);
     CHECK(d.ticket(1001).status == "open");
 }
+
+TEST_CASE("a failed mail to the customer is told to the agents; a failed mail to agents makes no second notice") {
+    Desk d;
+    d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
+    MailComposer composer(*d.runtime, *d.store, [&d] { return d.now; });
+    auto ticket = d.ticket(1001);
+    auto toCustomer = d.outbox("acknowledgement").at(0);
+    auto toAgents = d.outbox("agent_notification").at(0);
+    bool told = false, loop = true;
+    d.store->transaction([&] {
+        told = composer.queueDeliveryFailure(ticket, toCustomer, "550 5.1.1 <alice@customer.test>: user unknown");
+        loop = composer.queueDeliveryFailure(ticket, toAgents, "550 5.1.1 <anna@acme.test>: user unknown");
+    });
+    CHECK(told);
+    CHECK_FALSE(loop);
+    auto notices = d.sent("delivery_failed");
+    REQUIRE(notices.size() == 1);
+    CHECK(addresses(notices[0].to) == "anna@acme.test");
+    CHECK(notices[0].subject == "[Ticket#1001] Not delivered: VPN down");
+    CHECK(notices[0].text.find("acknowledgement: [Ticket#1001] Received: VPN down") != std::string::npos);
+    CHECK(notices[0].text.find("550 5.1.1 <alice@customer.test>: user unknown") != std::string::npos);
+}

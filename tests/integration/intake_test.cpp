@@ -228,7 +228,7 @@ TEST_CASE("SMTP down: the acknowledgement waits in the outbox and goes out when 
     desk.stop();
 }
 
-TEST_CASE("a 5xx refusal fails the acknowledgement for good, with an event on the ticket; our own mail is not taken in") {
+TEST_CASE("a 5xx refusal fails the acknowledgement for good, with an event on the ticket and a notice to the agents; our own mail is not taken in") {
     clearAllMailboxes();
     Desk desk;
     // nobody@customer.test has no mailbox: Postfix refuses the acknowledgement with 550 5.1.1.
@@ -246,6 +246,20 @@ TEST_CASE("a 5xx refusal fails the acknowledgement for good, with an event on th
     for (const auto& e : desk.store().eventsOf(*failed.ticket_id))
         event = event || (e.type == "send_failed" && e.detail.find("550") != std::string::npos);
     CHECK(event);
+    // The agents hear of it (nobody is assigned: the whole desk), in the ticket's thread.
+    std::vector<Message> notices;
+    REQUIRE_MESSAGE(waitFor([&] {
+        notices.clear();
+        for (auto& m : mailsFromSupport("agent1@helpdesk.test"))
+            if (m.raw.find("Not delivered") != std::string::npos) notices.push_back(m);
+        return !notices.empty();
+    }, 30s), desk.process().output());
+    auto notice = parseMail(notices[0].raw);
+    REQUIRE(notice);
+    CHECK(notice->token == 1001u);
+    CHECK(notice->text.find("nobody@customer.test") != std::string::npos);
+    CHECK(notice->text.find("550") != std::string::npos);
+    CHECK(notice->text.find("acknowledgement: [Ticket#1001] Received: unknown sender") != std::string::npos);
     CHECK(desk.ticketCount() == 1);
     auto q = json::parse(desk.cli({"quarantine", "list", "--json"}).out);
     REQUIRE(q.size() == 1);

@@ -258,6 +258,7 @@ TEST_CASE("loading errors: missing templates and languages, all reported at once
         "t/de/agent_reply.mustache: template 'agent_reply' is missing in language 'de'",
         "t/de/auto_closed.mustache: template 'auto_closed' is missing in language 'de'",
         "t/de/command_error.mustache: template 'command_error' is missing in language 'de'",
+        "t/de/delivery_failed.mustache: template 'delivery_failed' is missing in language 'de'",
         "t/de/escalation.mustache: template 'escalation' is missing in language 'de'",
         "t/de/rating_thanks.mustache: template 'rating_thanks' is missing in language 'de'",
         "t/de/resolved.mustache: template 'resolved' is missing in language 'de'",

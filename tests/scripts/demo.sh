@@ -147,12 +147,23 @@ over IMAPS.
    curl -sS --url '$imap/INBOX' -u alice@customer.test:$HD_PASSWORD -X 'UID SEARCH ALL'
    curl -sS --url '$imap/INBOX;UID=1' -u alice@customer.test:$HD_PASSWORD
 
-   The assigned agent's copy: the same with agent1@helpdesk.test.
+   The assigned agent (anna, agent1@helpdesk.test) got a notification with Reply-To support@:
 
-3. The tickets:
+   curl -sS --url '$imap/INBOX;UID=1' -u agent1@helpdesk.test:$HD_PASSWORD
+
+3. Answer as anna from "her mail client": a command at the top, then the text. alice gets the
+   text from support@, signed "anna", without anna's address; the ticket's priority is high.
+
+   printf 'From: Anna <agent1@helpdesk.test>\nTo: support@helpdesk.test\nSubject: Re: [Ticket#1001] My printer is on fire\n\n#priority high\n\nPlease unplug it and step back.\n' |
+     curl -sS --url $smtp/helpdesk.test --mail-from agent1@helpdesk.test \
+          --mail-rcpt support@helpdesk.test --upload-file - --crlf
+
+   Then '#resolve' the same way: alice gets the closing notice; her reply "5 - thanks" rates it.
+
+4. The tickets:
 
    $deskgate tickets list --config $cfg
-   $deskgate tickets show 1 --config $cfg
+   $deskgate tickets show 1001 --config $cfg
 
 Log: $demo/deskgate.log    Stop: Ctrl-C (stops the servers too, unless HD_DEMO_KEEP=1)
 ===================================================================================

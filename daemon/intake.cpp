@@ -47,21 +47,6 @@ std::string humanSize(std::size_t bytes) {
     return buf;
 }
 
-std::vector<std::string> words(const std::string& s) {
-    std::vector<std::string> out;
-    std::string w;
-    for (char c : s) {
-        if (c == ' ') {
-            if (!w.empty()) out.push_back(w);
-            w.clear();
-        } else {
-            w += c;
-        }
-    }
-    if (!w.empty()) out.push_back(w);
-    return out;
-}
-
 }  // namespace
 
 std::string describe(const IntakeResult& result) {
@@ -459,7 +444,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
                 ticket.queue = c.argument;
             }
         } else if (c.name == "tag") {
-            auto tags = words(ticket.tags);
+            auto tags = splitWords(ticket.tags);
             if (std::find(tags.begin(), tags.end(), c.argument) == tags.end()) {
                 tags.push_back(c.argument);
                 ticket.tags = joinWords(tags);

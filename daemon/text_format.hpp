@@ -25,6 +25,22 @@ inline std::string isoTime(UnixTime t) {
     return buf;
 }
 
+// The words of a space-separated list (tags, References), empty ones dropped.
+inline std::vector<std::string> splitWords(const std::string& s) {
+    std::vector<std::string> out;
+    std::string word;
+    for (char c : s) {
+        if (c != ' ') {
+            word += c;
+            continue;
+        }
+        if (!word.empty()) out.push_back(word);
+        word.clear();
+    }
+    if (!word.empty()) out.push_back(word);
+    return out;
+}
+
 // Words joined by single spaces (References lists, tags).
 inline std::string joinWords(const std::vector<std::string>& words) {
     std::string out;

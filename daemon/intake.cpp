@@ -189,8 +189,9 @@ bool Intake::allowAutomaticAnswer(const TicketRecord& ticket, const std::string&
                       " automatic answers per address and hour reached");
     if (limits.auto_replies_per_hour && store_.usage("*", "auto_reply", hour) >= *limits.auto_replies_per_hour)
         return refuse("limit of " + std::to_string(*limits.auto_replies_per_hour) + " automatic answers per hour reached");
-    store_.countUsage(address, "auto_reply", hour);
-    store_.countUsage("*", "auto_reply", hour);
+    // Counted only where a limit needs it (the overall counter is one row every intake would lock).
+    if (limits.auto_replies_per_address_per_hour) store_.countUsage(address, "auto_reply", hour);
+    if (limits.auto_replies_per_hour) store_.countUsage("*", "auto_reply", hour);
     return true;
 }
 

@@ -425,3 +425,14 @@ TEST_CASE("a failed mail to the customer is told to the agents; a failed mail to
     CHECK(notices[0].text.find("acknowledgement: [Ticket#1001] Received: VPN down") != std::string::npos);
     CHECK(notices[0].text.find("550 5.1.1 <alice@customer.test>: user unknown") != std::string::npos);
 }
+
+TEST_CASE("rate limits: the overall cap on automatic answers per hour") {
+    Desk d("", "limits: { auto_replies_per_hour: 3 }\n");
+    for (int i = 0; i < 5; ++i) d.mail("c" + std::to_string(i) + "@customer.test", "Issue", "x\r\n");
+    CHECK(d.sent("acknowledgement").size() == 3);
+    CHECK(d.store->countTickets() == 5);
+    bool suppressed = false;
+    for (const auto& e : d.events(1005))
+        suppressed |= e.find("limit of 3 automatic answers per hour reached") != std::string::npos;
+    CHECK(suppressed);
+}

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Intake rate of the real daemon: N customer mails are put into the support INBOX of the test
 # Dovecot (Maildir drop, before deskgate starts), then `deskgate run` takes them in over IMAP,
-# opens N tickets and queues N acknowledgements; the clock runs from the daemon's start until
+# opens N tickets and queues N acknowledgements and N agent notifications (the customer's mail
+# attached); the clock runs from the daemon's start until
 # the last ticket is committed. Once on SQLite, once on PostgreSQL.
 #
 #   tests/bench/intake/run-bench.sh [N]        (default 500; needs a built build/daemon/deskgate)
 #
-# Uses its own server ports (13xxx) and base dir, so it can run next to the test suite.
+# Uses its own server ports (13xxx; BENCH_IMAP_PORT, BENCH_PG_PORT ... override them) and base
+# dir, so it can run next to the test suite.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 n=${1:-500}
 deskgate=${HD_BUILD_DIR:-$root/build}/daemon/deskgate
 work=$(mktemp -d /tmp/deskgate-bench-intake.XXXXXX)
-export HD_BASE=$work/servers HD_IMAP_PORT=13143 HD_IMAPS_PORT=13993 HD_LMTP_PORT=13024 HD_SMTP_PORT=13025 \
-       HD_SASL_PORT=13026 HD_PG_PORT=57329
+export HD_BASE=$work/servers HD_IMAP_PORT=${BENCH_IMAP_PORT:-13143} HD_IMAPS_PORT=${BENCH_IMAPS_PORT:-13993} \
+       HD_LMTP_PORT=${BENCH_LMTP_PORT:-13024} HD_SMTP_PORT=${BENCH_SMTP_PORT:-13025} \
+       HD_SASL_PORT=${BENCH_SASL_PORT:-13026} HD_PG_PORT=${BENCH_PG_PORT:-57329}
 "$root/tests/scripts/start-servers.sh" >/dev/null
 trap '"$root/tests/scripts/stop-servers.sh" >/dev/null 2>&1; rm -rf "$work"' EXIT
 . "$HD_BASE/env.sh"
@@ -51,6 +54,9 @@ mailboxes:
   - { name: support, url: $HD_IMAP_URL, username: support@helpdesk.test, password_file: $work/pw,
       address: support@helpdesk.test, poll_interval: 1s, batch_size: 100 }
 smtp: { url: $HD_SMTP_URL/helpdesk.test }
+agents:
+  - { name: agent1, address: agent1@helpdesk.test }
+  - { name: agent2, address: agent2@helpdesk.test }
 templates: $root/etc/templates
 YAML
   local start end
@@ -64,7 +70,7 @@ YAML
     'BEGIN { printf "%-11s %d mails -> %d tickets in %.2f s = %.0f mails/s (incl. daemon start)\n", l, n, n, e - s, n / (e - s) }'
 }
 
-echo "deskgate intake benchmark: $n mails, IMAP (Dovecot) -> tickets + queued acknowledgements"
+echo "deskgate intake benchmark: $n mails, IMAP (Dovecot) -> tickets + queued acknowledgements + agent notifications"
 run_one SQLite "sqlite:$work/bench.db"
 psql "$HD_PG_CONNINFO" -qc 'CREATE DATABASE bench' >/dev/null
 run_one PostgreSQL "postgresql://deskgate:deskgate@127.0.0.1:$HD_PG_PORT/bench"

@@ -47,6 +47,21 @@ std::string humanSize(std::size_t bytes) {
     return buf;
 }
 
+// `text` with every occurrence of `address` (any case) replaced by `replacement`.
+std::string withoutAddress(const std::string& text, const std::string& address, const std::string& replacement) {
+    if (address.empty()) return text;
+    const std::string needle = normalizeAddress(address), haystack = normalizeAddress(text);
+    std::string out;
+    std::size_t from = 0;
+    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, from)) {
+        out.append(text, from, at - from);
+        out += replacement;
+        from = at + needle.size();
+    }
+    out.append(text, from, std::string::npos);
+    return out;
+}
+
 }  // namespace
 
 std::string describe(const IntakeResult& result) {
@@ -455,6 +470,8 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
     }
 
     const bool relayText = !commands.note && !commands.text.empty();
+    // The agent's address never reaches the customer, not even through a signature.
+    const std::string relayed = withoutAddress(commands.text, agent.address, config_.identity.address);
     if (commands.note) {
         store_.addEvent({0, ticket.id, now, actor, "note", "mail " + messageId});
         result.outcome = "note";
@@ -466,7 +483,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
         notice.author = relayText ? actor : "system";
         notice.auto_submitted = "auto-generated";
         notice.values.set("agent.name", agent.signature());
-        if (relayText) notice.values.set("text", commands.text);
+        if (relayText) notice.values.set("text", relayed);
         notice.values.set("rating_question", "1");
         composer_.queueToCustomer(ticket, notice);
         ticket.rating_requested_at = now;
@@ -481,7 +498,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
         update.auto_submitted = relayText ? "" : "auto-generated";
         update.values.set("agent.name", agent.signature());
         update.values.set("previous_status", previousStatus);
-        if (relayText) update.values.set("text", commands.text);
+        if (relayText) update.values.set("text", relayed);
         composer_.queueToCustomer(ticket, update);
         ++result.queued_mails;
     } else if (relayText) {
@@ -492,7 +509,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
         reply.cause = messageId;
         reply.auto_submitted = "";  // a person's answer: the customer's auto-responder may answer it
         reply.values.set("agent.name", agent.signature());
-        reply.values.set("text", commands.text);
+        reply.values.set("text", relayed);
         composer_.queueToCustomer(ticket, reply);
         ++result.queued_mails;
     } else {

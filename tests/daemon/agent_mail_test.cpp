@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "daemon/intake.hpp"
+#include "parsers/ascii.hpp"
 #include "daemon/runtime.hpp"
 #include "tests/support/backends.hpp"
 
@@ -140,6 +141,7 @@ TEST_CASE("an agent's reply is relayed from the support address, threaded, comma
     IntakeResult r;
     d.mail("Anna <anna@acme.test>", "Re: [Ticket#1001] VPN down",
            "#priority high\r\n#tag vpn\r\n\r\nHello Alice,\r\nplease restart the client.\r\n\r\n"
+           "Anna Schmidt | Anna@ACME.test | +49 30 1234\r\n\r\n"
            "On Wed, Support wrote:\r\n> It does not connect.\r\n",
            "", &r, notificationId);
     CHECK(r.outcome == "agent_reply");
@@ -155,7 +157,8 @@ TEST_CASE("an agent's reply is relayed from the support address, threaded, comma
     CHECK(m.text.find("> It does not connect.") == std::string::npos);  // quoted history not relayed
     CHECK(m.header("Auto-Submitted") == nullptr);                        // a person's answer
     auto raw = d.outbox("agent_reply")[0].raw;
-    CHECK(raw.find("anna@acme.test") == std::string::npos);
+    CHECK(lower(raw).find("anna@acme.test") == std::string::npos);  // not even in her signature
+    CHECK(m.text.find("Anna Schmidt | support@acme.test | +49 30 1234") != std::string::npos);
     // One conversation for the customer's client: it answers our acknowledgement, the root
     // is the customer's first mail.
     CHECK(m.in_reply_to == ackId);

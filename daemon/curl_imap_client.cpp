@@ -189,7 +189,7 @@ asio::awaitable<CurlImapClient::Result> CurlImapClient::command(const std::strin
 
 asio::awaitable<SelectInfo> CurlImapClient::select(const std::string& folder) {
     if (capabilities_.empty()) co_await command("CAPABILITY");
-    auto r = co_await command("SELECT " + imapQuote(folder));
+    auto r = co_await command("SELECT " + imapQuote(imapMailboxName(folder)));
     SelectInfo info;
     for (const auto& u : r.untagged) {
         if (auto v = u.code("UIDVALIDITY")) info.uidvalidity = std::stoull(*v);
@@ -238,18 +238,18 @@ asio::awaitable<void> CurlImapClient::addFlags(const std::vector<std::uint64_t>&
 asio::awaitable<void> CurlImapClient::move(const std::vector<std::uint64_t>& uids, const std::string& folder) {
     if (uids.empty()) co_return;
     if (hasCapability("MOVE")) {
-        co_await command("UID MOVE " + uidSet(uids) + " " + imapQuote(folder));
+        co_await command("UID MOVE " + uidSet(uids) + " " + imapQuote(imapMailboxName(folder)));
         co_return;
     }
     // RFC 6851 §3.3 fallback: COPY, flag \Deleted, expunge just these UIDs (UIDPLUS).
-    co_await command("UID COPY " + uidSet(uids) + " " + imapQuote(folder));
+    co_await command("UID COPY " + uidSet(uids) + " " + imapQuote(imapMailboxName(folder)));
     co_await command("UID STORE " + uidSet(uids) + " +FLAGS.SILENT (\\Deleted)");
     if (hasCapability("UIDPLUS")) co_await command("UID EXPUNGE " + uidSet(uids));
 }
 
 asio::awaitable<void> CurlImapClient::createFolder(const std::string& folder) {
     try {
-        co_await command("CREATE " + imapQuote(folder));
+        co_await command("CREATE " + imapQuote(imapMailboxName(folder)));
     } catch (const ImapFailure& e) {
         // "NO [ALREADYEXISTS]" is fine (RFC 5530); anything else is a real failure.
         if (std::string(e.what()).find("ALREADYEXISTS") == std::string::npos &&

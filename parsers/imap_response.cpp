@@ -1,8 +1,11 @@
 #include "parsers/imap_response.hpp"
 
+#include <iconv.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <stdexcept>
 
 namespace deskgate {
 
@@ -308,6 +311,24 @@ std::string imapQuote(std::string_view s) {
         out += c;
     }
     out += '"';
+    return out;
+}
+
+std::string imapMailboxName(std::string_view utf8) {
+    if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return c != '&' && static_cast<unsigned char>(c) < 0x80; }))
+        return std::string(utf8);
+    iconv_t cd = iconv_open("UTF-7-IMAP", "UTF-8");
+    if (cd == reinterpret_cast<iconv_t>(-1)) throw std::runtime_error("iconv has no UTF-7-IMAP (glibc 2.36 or later)");
+    std::string in(utf8), out(utf8.size() * 4 + 16, '\0');
+    char* inPtr = in.data();
+    char* outPtr = out.data();
+    std::size_t inLeft = in.size(), outLeft = out.size();
+    std::size_t rc = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft);
+    if (rc != static_cast<std::size_t>(-1)) rc = iconv(cd, nullptr, nullptr, &outPtr, &outLeft);  // close the base64 run
+    iconv_close(cd);
+    if (rc == static_cast<std::size_t>(-1))
+        throw std::runtime_error("folder name '" + std::string(utf8) + "' is not valid UTF-8");
+    out.resize(out.size() - outLeft);
     return out;
 }
 

@@ -74,5 +74,8 @@ std::vector<std::string> parseCapabilities(const ImapResponse& response);
 std::vector<std::uint64_t> expandSequenceSet(std::string_view set, std::uint64_t max);
 // Quotes a string for an IMAP command (RFC 3501 §4.3 quoted string).
 std::string imapQuote(std::string_view s);
+// A folder name as IMAP4rev1 servers want it: modified UTF-7 (RFC 3501 §5.1.3, "Entwürfe" ->
+// "Entw&APw-rfe"; '&' -> "&-"), through glibc's iconv "UTF-7-IMAP". ASCII without '&' is unchanged.
+std::string imapMailboxName(std::string_view utf8);
 
 }  // namespace deskgate

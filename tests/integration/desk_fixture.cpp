@@ -20,8 +20,8 @@ Desk::Desk(DeskOptions options) : options_(std::move(options)), dir_(std::make_u
     yaml += "identity:\n  name: Test Support\n  address: support@helpdesk.test\n  domain: helpdesk.test\n";
     yaml += "mailboxes:\n  - name: support\n    url: " + imap + "\n    username: support@helpdesk.test\n";
     yaml += "    password_file: support.password\n    address: support@helpdesk.test\n";
-    yaml += "    folder: " + options_.folder + "\n    after_ingest: " + options_.after_ingest + "\n";
-    if (options_.after_ingest == "move") yaml += "    move_to: Handled\n";
+    yaml += "    folder: \"" + options_.folder + "\"\n    after_ingest: " + options_.after_ingest + "\n";
+    if (options_.after_ingest == "move") yaml += "    move_to: \"" + options_.move_to + "\"\n";
     yaml += "    poll_interval: " + options_.poll_interval + "\n";
     yaml += "    batch_size: " + std::to_string(options_.batch_size) + "\n";
     if (!options_.ca_file.empty()) yaml += "    ca_file: " + options_.ca_file + "\n";

@@ -21,6 +21,7 @@ struct DeskOptions {
     std::string imap_url;          // default: plain IMAP of the test servers
     std::string ca_file;           // for imaps
     std::string after_ingest = "flag";
+    std::string move_to = "Handled";   // with after_ingest: move
     std::string extra_mailbox_yaml;  // appended to the mailbox entry
     std::string extra_yaml;          // appended at top level
     std::string folder = "INBOX";

@@ -342,4 +342,31 @@ TEST_CASE("after_ingest: move puts handled mail into another folder") {
     desk.stop();
 }
 
+TEST_CASE("folders with non-ASCII names are watched and moved to (modified UTF-7 on the wire)") {
+    clearAllMailboxes();
+    const auto& s = servers();
+    auto doveadm = [&](std::vector<std::string> args) {
+        std::vector<std::string> cmd = s.doveadm;
+        cmd.insert(cmd.end(), args.begin(), args.end());
+        return runCommand(cmd);
+    };
+    // doveadm speaks UTF-8; IMAP clients must send "Eing&AOQ-nge".
+    const std::string inbox = "Eingänge", done = "Erledigt & geprüft";
+    for (const auto& folder : {inbox, done}) {
+        createFolder(kSupport, folder);
+        doveadm({"expunge", "-u", kSupport, "mailbox", folder, "all"});
+    }
+    auto countIn = [&](const std::string& folder) {
+        auto r = doveadm({"search", "-u", kSupport, "mailbox", folder, "all"});
+        return std::count(r.out.begin(), r.out.end(), '\n');
+    };
+    Desk desk(DeskOptions{.after_ingest = "move", .move_to = done, .folder = inbox});
+    deliverDirect(kSupport, inbox, Desk::customerMail(kAlice, "Umlaute im Ordner", "x", uniqueMessageId()));
+    desk.start();
+    REQUIRE_MESSAGE(waitFor([&] { return countIn(done) == 1; }, 20s), desk.process().output());
+    CHECK(countIn(inbox) == 0);
+    CHECK(desk.ticketCount() == 1);
+    desk.stop();
+}
+
 }  // TEST_SUITE

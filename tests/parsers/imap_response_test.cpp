@@ -91,3 +91,12 @@ TEST_CASE("IMAP: continuation, capabilities, errors") {
 TEST_CASE("IMAP: quoting never lets CR/LF through") {
     CHECK(imapQuote("Sent \"Items\"\r\nx1 LOGOUT") == "\"Sent \\\"Items\\\"x1 LOGOUT\"");
 }
+
+TEST_CASE("IMAP: folder names in modified UTF-7 (RFC 3501 §5.1.3)") {
+    CHECK(imapMailboxName("INBOX") == "INBOX");
+    CHECK(imapMailboxName("Support/Handled") == "Support/Handled");
+    CHECK(imapMailboxName("Entwürfe") == "Entw&APw-rfe");
+    CHECK(imapMailboxName("Tom & Jerry") == "Tom &- Jerry");
+    CHECK(imapMailboxName("台北") == "&U,BTFw-");  // the RFC's own example
+    CHECK_THROWS(imapMailboxName("bad \xff name"));
+}

@@ -392,6 +392,65 @@ std::optional<IntakeResult> Intake::rating(TicketRecord& ticket, const MailOrigi
     return result;
 }
 
+IntakeResult Intake::refuseCommands(const TicketRecord& ticket, const MailOrigin& origin, MessageRecord& msg,
+                                    const ParsedMail& mail, const AgentCommands& commands, const AgentConfig& agent) {
+    const UnixTime now = now_();
+    msg.kind = "command_error";
+    store_.addMessage(msg);
+    std::string reasons;
+    for (const auto& e : commands.errors) reasons += (reasons.empty() ? "" : "; ") + e.line + ": " + e.reason;
+    store_.addEvent({0, ticket.id, now, "agent:" + agent.name, "command_error", reasons});
+    ComposedMail answer;
+    answer.template_name = "command_error";
+    answer.to = {Address{agent.signature(), agent.address}};
+    answer.language = config_.language;
+    answer.cause = msg.message_id;
+    answer.in_reply_to = mail.message_id;
+    answer.values.set("error.line", commands.errors.front().line);
+    answer.values.set("error.reason", commands.errors.front().reason);
+    answer.values.set("text", commands.text);
+    composer_.queue(ticket, answer);
+    store_.recordIntake(origin, msg.message_id, "command_error", ticket.id, now);
+    return {"command_error", ticket.number, 1, reasons};
+}
+
+Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentCommands& commands,
+                                              const AgentConfig& agent) {
+    const UnixTime now = now_();
+    const std::string actor = "agent:" + agent.name;
+    AppliedCommands applied;
+    for (const auto& c : commands.commands) {
+        if (c.name == "resolve" || c.name == "close" || c.name == "pending" || c.name == "open") {
+            std::string status = c.name == "resolve" ? "resolved" : c.name == "close" ? "closed" : c.name;
+            if (isClosed(status) && !isClosed(ticket.status)) applied.closing = status;
+            setStatus(ticket, status, actor, "by " + agent.name);
+        } else if (c.name == "assign") {
+            std::string name = c.argument == "me" ? agent.name : c.argument;
+            if (name == ticket.assignee) continue;
+            store_.addEvent({0, ticket.id, now, actor, "assigned",
+                             name + " (by " + agent.name + (ticket.assignee.empty() ? "" : ", was " + ticket.assignee) + ")"});
+            ticket.assignee = name;
+            applied.new_assignee = name;
+        } else if (c.name == "priority") {
+            if (c.argument == ticket.priority) continue;
+            store_.addEvent({0, ticket.id, now, actor, "priority", ticket.priority + " -> " + c.argument});
+            ticket.priority = c.argument;
+            applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // deadlines depend on it
+        } else if (c.name == "queue") {
+            if (c.argument == ticket.queue) continue;
+            store_.addEvent({0, ticket.id, now, actor, "queue", ticket.queue + " -> " + c.argument});
+            ticket.queue = c.argument;
+        } else if (c.name == "tag") {
+            auto tags = splitWords(ticket.tags);
+            if (std::find(tags.begin(), tags.end(), c.argument) != tags.end()) continue;
+            tags.push_back(c.argument);
+            ticket.tags = joinWords(tags);
+            store_.addEvent({0, ticket.id, now, actor, "tag", "+" + c.argument});
+        }
+    }
+    return applied;
+}
+
 IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
                                const ParsedMail& mail, const std::string& messageId, const AgentConfig& agent) {
     const UnixTime now = now_();
@@ -410,64 +469,12 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
     for (const auto& c : commands.commands)
         if (c.name == "assign" && c.argument != "me" && !config_.agentByName(c.argument))
             commands.errors.push_back({c.line, "no agent is called '" + c.argument + "'"});
-    if (!commands.errors.empty()) {
-        msg.kind = "command_error";
-        store_.addMessage(msg);
-        std::string reasons;
-        for (const auto& e : commands.errors) reasons += (reasons.empty() ? "" : "; ") + e.line + ": " + e.reason;
-        store_.addEvent({0, ticket.id, now, actor, "command_error", reasons});
-        ComposedMail answer;
-        answer.template_name = "command_error";
-        answer.to = {Address{agent.signature(), agent.address}};
-        answer.language = config_.language;
-        answer.cause = messageId;
-        answer.in_reply_to = mail.message_id;
-        answer.values.set("error.line", commands.errors.front().line);
-        answer.values.set("error.reason", commands.errors.front().reason);
-        answer.values.set("text", commands.text);
-        composer_.queue(ticket, answer);
-        store_.recordIntake(origin, messageId, "command_error", ticket.id, now);
-        return {"command_error", ticket.number, 1, reasons};
-    }
+    if (!commands.errors.empty()) return refuseCommands(ticket, origin, msg, mail, commands, agent);
 
     msg.kind = commands.note ? "note" : "normal";
     store_.addMessage(msg);
-    std::string closing;  // "resolved" or "closed" when this mail closes the ticket
-    std::string previousStatus = ticket.status;
-    std::string newAssignee;
-    for (const auto& c : commands.commands) {
-        if (c.name == "resolve" || c.name == "close" || c.name == "pending" || c.name == "open") {
-            std::string status = c.name == "resolve" ? "resolved" : c.name == "close" ? "closed" : c.name;
-            if (isClosed(status) && !isClosed(ticket.status)) closing = status;
-            setStatus(ticket, status, actor, "by " + agent.name);
-        } else if (c.name == "assign") {
-            std::string name = c.argument == "me" ? agent.name : c.argument;
-            if (name != ticket.assignee) {
-                store_.addEvent({0, ticket.id, now, actor, "assigned",
-                                 name + " (by " + agent.name + (ticket.assignee.empty() ? "" : ", was " + ticket.assignee) + ")"});
-                ticket.assignee = name;
-                newAssignee = name;
-            }
-        } else if (c.name == "priority") {
-            if (c.argument != ticket.priority) {
-                store_.addEvent({0, ticket.id, now, actor, "priority", ticket.priority + " -> " + c.argument});
-                ticket.priority = c.argument;
-                applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));
-            }
-        } else if (c.name == "queue") {
-            if (c.argument != ticket.queue) {
-                store_.addEvent({0, ticket.id, now, actor, "queue", ticket.queue + " -> " + c.argument});
-                ticket.queue = c.argument;
-            }
-        } else if (c.name == "tag") {
-            auto tags = splitWords(ticket.tags);
-            if (std::find(tags.begin(), tags.end(), c.argument) == tags.end()) {
-                tags.push_back(c.argument);
-                ticket.tags = joinWords(tags);
-                store_.addEvent({0, ticket.id, now, actor, "tag", "+" + c.argument});
-            }
-        }
-    }
+    const std::string previousStatus = ticket.status;
+    const auto applied = applyCommands(ticket, commands, agent);
 
     const bool relayText = !commands.note && !commands.text.empty();
     // The agent's address never reaches the customer, not even through a signature.
@@ -475,7 +482,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
     if (commands.note) {
         store_.addEvent({0, ticket.id, now, actor, "note", "mail " + messageId});
         result.outcome = "note";
-    } else if (!closing.empty()) {
+    } else if (!applied.closing.empty()) {
         ComposedMail notice;
         notice.template_name = "resolved";
         notice.kind = "resolved";
@@ -520,7 +527,7 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
         ticket.first_response_due.reset();
         store_.addEvent({0, ticket.id, now, actor, "first_response", ""});
     }
-    if (!newAssignee.empty() && newAssignee != agent.name)
+    if (!applied.new_assignee.empty() && applied.new_assignee != agent.name)
         result.queued_mails += notifyAgents(ticket, mail, raw, "assigned", messageId, agent.name);
     ticket.updated_at = now;
     store_.updateTicket(ticket);

@@ -10,6 +10,7 @@
 
 #include "daemon/mail_composer.hpp"
 #include "daemon/runtime.hpp"
+#include "parsers/agent_mail.hpp"
 #include "parsers/parsed_mail.hpp"
 #include "storage/ticket_store.hpp"
 
@@ -62,6 +63,15 @@ private:
                              const AgentConfig* agent);
     IntakeResult agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
                            const ParsedMail& mail, const std::string& message_id, const AgentConfig& agent);
+    // Any wrong command line: nothing is applied, the agent is told which line and why.
+    IntakeResult refuseCommands(const TicketRecord& ticket, const MailOrigin& origin, MessageRecord& message,
+                                const ParsedMail& mail, const AgentCommands& commands, const AgentConfig& agent);
+    struct AppliedCommands {
+        std::string closing;       // "resolved" or "closed" when the mail closed the ticket
+        std::string new_assignee;  // when #assign changed the assignee
+    };
+    // Applies valid commands to the ticket, each change an event with the agent as actor.
+    AppliedCommands applyCommands(TicketRecord& ticket, const AgentCommands& commands, const AgentConfig& agent);
     std::optional<IntakeResult> rating(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
                                        const ParsedMail& mail, const std::string& message_id,
                                        const std::string& sender);

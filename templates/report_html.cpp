@@ -1,6 +1,7 @@
 // The report as one self-contained HTML page: inline CSS and inline SVG charts, no scripts,
 // no fonts, no outside URLs, so it can be opened from a mail or a file share as it is.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -163,13 +164,28 @@ std::string card(const std::string& label, const std::string& value, const std::
            (note.empty() ? "" : "<div class=\"n\">" + esc(note) + "</div>") + "</div>";
 }
 
+// A column holds figures when every cell starts with a digit or is a dash: right-aligned.
+bool figures(const std::vector<std::vector<std::string>>& rows, std::size_t column) {
+    if (column == 0) return false;
+    for (const auto& row : rows) {
+        if (column >= row.size()) continue;
+        const std::string& cell = row[column];
+        if (!cell.empty() && cell != "–" && !std::isdigit(static_cast<unsigned char>(cell[0]))) return false;
+    }
+    return true;
+}
+
 std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<bool> right;
+    for (std::size_t i = 0; i < header.size(); ++i) right.push_back(figures(rows, i));
     std::string out = "<table><thead><tr>";
-    for (const auto& h : header) out += "<th>" + esc(h) + "</th>";
+    for (std::size_t i = 0; i < header.size(); ++i)
+        out += (right[i] ? "<th class=\"n\">" : "<th>") + esc(header[i]) + "</th>";
     out += "</tr></thead><tbody>";
     for (const auto& row : rows) {
         out += "<tr>";
-        for (std::size_t i = 0; i < row.size(); ++i) out += (i == 0 ? "<td>" : "<td class=\"n\">") + esc(row[i]) + "</td>";
+        for (std::size_t i = 0; i < row.size(); ++i)
+            out += (i < right.size() && right[i] ? "<td class=\"n\">" : "<td>") + esc(row[i]) + "</td>";
         out += "</tr>";
     }
     if (rows.empty()) out += "<tr><td colspan=\"" + std::to_string(header.size()) + "\" class=\"none\">none</td></tr>";
@@ -204,7 +220,7 @@ h3{font-size:13px;margin:0 0 6px;color:var(--mut);font-weight:600;text-transform
 table{border-collapse:collapse;font-size:13px}
 th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left}
 th{color:var(--mut);font-weight:600}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td.none{color:var(--mut);font-style:italic}
 svg.chart{max-width:100%;height:auto;display:block}
 svg .grid{stroke:#e9edf2}

@@ -5,6 +5,7 @@
 # real command over 90 days of tickets, in each output format.
 #
 #   tests/bench/report/run-bench.sh [N]     (needs a built $HD_BUILD_DIR/daemon/deskgate, default build/)
+#   HD_BENCH_BACKENDS="postgresql" ...      (only one backend; default "sqlite postgresql")
 #
 # PostgreSQL: $HD_PG_URL / $HD_PG_CONNINFO when set (e.g. `. /tmp/h6-srv/env.sh`), otherwise the
 # test servers are started on their own ports (13xxx) and stopped again.
@@ -118,7 +119,9 @@ measure() {  # $1 = label
 }
 
 echo "report benchmark: $n tickets over 90 days"
+backends=${HD_BENCH_BACKENDS:-sqlite postgresql}
 # --- SQLite
+if [[ " $backends " == *" sqlite "* ]]; then
 config "sqlite:$work/bench.db"
 "$deskgate" report --config "$work/deskgate.yaml" --quiet -o /dev/null  # creates the schema
 t0=$(date +%s)
@@ -133,8 +136,10 @@ ANALYZE;
 SQL
 echo "  sqlite: generated in $(( $(date +%s) - t0 )) s ($(sqlite3 "$work/bench.db" 'SELECT COUNT(*) FROM messages') messages, $(sqlite3 "$work/bench.db" 'SELECT COUNT(*) FROM events') events)"
 measure sqlite
+fi
 
 # --- PostgreSQL
+if [[ " $backends " == *" postgresql "* ]]; then
 psql "$HD_PG_CONNINFO" -qc "DROP DATABASE IF EXISTS bench_report" -c "CREATE DATABASE bench_report" >/dev/null
 pg_url="${HD_PG_URL%/*}/bench_report"
 config "$pg_url"
@@ -149,8 +154,10 @@ ANALYZE tickets; ANALYZE messages; ANALYZE events; ANALYZE quarantine;
 SQL
 echo "  postgresql: generated in $(( $(date +%s) - t0 )) s"
 measure postgresql
+psql "$HD_PG_CONNINFO" -qc "DROP DATABASE IF EXISTS bench_report" >/dev/null
+fi
+[[ " $backends " == *" sqlite "* && " $backends " == *" postgresql "* ]] || exit 0
 for format in text json csv html; do
   cmp -s "$work/sqlite.$format" "$work/postgresql.$format" || { echo "  DIFFERENT $format output on SQLite and PostgreSQL"; exit 1; }
 done
 echo "  the reports of both backends are identical, byte for byte (all four formats)"
-psql "$HD_PG_CONNINFO" -qc "DROP DATABASE IF EXISTS bench_report" >/dev/null

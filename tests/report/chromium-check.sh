@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# Opens the HTML report in headless Chromium (Debian's `chromium`): it must load without
-# console errors or failed requests, and its charts must be in the rendered DOM. A
-# screenshot is written next to it (kept at $HD_REPORT_SHOT when set) for people to look at.
+# `deskgate report` end to end on a desk taken in with `deskgate ingest`: every format, exit
+# code 2 on bad input; then the HTML report in headless Chromium (Debian's `chromium`): it
+# must load without console errors or failed requests, and its charts must be in the
+# rendered DOM. A screenshot is written next to it (kept at $HD_REPORT_SHOT when set) for
+# people to look at.
 # Usage: chromium-check.sh path/to/deskgate. Exit 77 (ctest: skipped) without chromium.
 set -uo pipefail
 deskgate=${1:?usage: chromium-check.sh path/to/deskgate}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-browser=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$browser" ]; then
-  echo "SKIPPED: chromium is not installed (apt-get install chromium; tests/scripts/install-deps.sh lists it)"
-  exit 77
-fi
 work=$(mktemp -d /tmp/deskgate-report-chromium.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -48,6 +45,30 @@ done
 printf 'From: anna@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#1001] Question 1\r\nMessage-ID: <a1@acme.test>\r\n\r\nAnswer\r\n' |
   "$deskgate" ingest --config "$work/deskgate.yaml" >/dev/null || fail "agent reply"
 "$deskgate" report --config "$work/deskgate.yaml" --format html -o "$work/report.html" --quiet --at-risk-hours 8760 || fail "deskgate report"
+
+# The command line: every format is written; bad input is a clear error with exit code 2.
+for format in text json csv; do
+  "$deskgate" report --config "$work/deskgate.yaml" --format "$format" -o "$work/report.$format" --quiet ||
+    fail "deskgate report --format $format"
+done
+grep -q '^  created 6, resolved 0' "$work/report.text" || fail "the text report does not count the 6 tickets"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["volumes"]["created"] == 6, d["volumes"]' \
+  "$work/report.json" || fail "the JSON report"
+head -1 "$work/report.csv" | grep -q '^section,dimension,key,metric,value' || fail "the CSV header"
+for bad in "--since 2026-13-01" "--until yesterday" "--format pdf" "--tz Mars/Base" "--at-risk-hours 0" \
+           "--since 2026-11-20 --until 2026-11-19"; do
+  # shellcheck disable=SC2086  # $bad is a list of arguments on purpose
+  "$deskgate" report --config "$work/deskgate.yaml" $bad -o /dev/null --quiet 2>"$work/err"
+  rc=$?
+  [ $rc = 2 ] || fail "deskgate report $bad: exit $rc, expected 2"
+  grep -q 'deskgate report: ' "$work/err" || fail "deskgate report $bad: no message"
+done
+
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$browser" ]; then
+  echo "SKIPPED: chromium is not installed (apt-get install chromium; tests/scripts/install-deps.sh lists it)"
+  exit 77
+fi
 
 # --dump-dom prints the DOM after loading; console messages and failed loads go to stderr.
 timeout 120 "$browser" --headless --disable-gpu --no-sandbox --enable-logging=stderr --v=0 \

@@ -1,8 +1,10 @@
-// The queries behind `deskgate report`: every section is computed by SQL aggregates in the
-// database (COUNT/SUM/GROUP BY, percentiles by ORDER BY ... LIMIT 1 OFFSET k), the same SQL
-// on SQLite and PostgreSQL. Only what SQL cannot do portably happens here in C++: business
-// time under each ticket's calendar (through ReportCalendars, so storage does not depend on
-// the rules library), the split of space-separated tags, and local hours of a time zone.
+// The queries behind `deskgate report`: counts are SQL aggregates in the database
+// (COUNT/SUM/GROUP BY), the same SQL on SQLite and PostgreSQL. Durations need the single
+// values: one typed pass reads the period's tickets (a few columns) and the percentiles
+// (nearest-rank), histogram, per-agent medians, business time under each ticket's calendar
+// (through ReportCalendars, so storage does not depend on the rules library) and the
+// first-response SLA are computed from it here; so are the split of space-separated tags and
+// the local hours of a time zone.
 #pragma once
 
 #include <functional>

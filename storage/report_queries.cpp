@@ -512,7 +512,8 @@ std::string quarantineReasonKind(std::string_view reason) {
     if (starts("own mail came back")) return "mail_loop";
     if (starts("no sender address")) return "no_sender";
     if (starts("held for review by rule")) return "held_by_rule";
-    if (starts("subject names ticket")) return "foreign_token";
+    if (starts("the mail names ticket") || starts("subject names ticket")) return "foreign_token";
+    if (starts("held: ")) return "too_many_recipients";
     if (starts("could not be handled")) return "error";
     if (auto pos = reason.find(" that matches no ticket"); pos != std::string_view::npos)
         return "unmatched_" + std::string(reason.substr(0, pos));

@@ -187,6 +187,8 @@ TEST_CASE("nearest-rank percentiles and quarantine reason kinds") {
     CHECK(quarantineReasonKind("bounce that matches no ticket: kept for review, not answered") == "unmatched_bounce");
     CHECK(quarantineReasonKind("held for review by rule 'spam'") == "held_by_rule");
     CHECK(quarantineReasonKind("subject names ticket 7 but the sender is not part of it") == "foreign_token");
+    CHECK(quarantineReasonKind("the mail names ticket 7 but the sender is not part of it") == "foreign_token");
+    CHECK(quarantineReasonKind("held: 40 recipients in To and Cc (limit 20)") == "too_many_recipients");
     CHECK(quarantineReasonKind("Something: else") == "other");
 }
 

@@ -96,7 +96,7 @@ struct ReportSla {
 struct ReportAgent {
     std::string name;
     std::int64_t handled = 0;         // tickets created in the period and assigned to the agent
-    std::int64_t replies = 0;         // relayed replies (outgoing agent_reply) in the period
+    std::int64_t replies = 0;         // mails to customers with the agent's words (relayed replies, notices) in the period
     std::optional<std::int64_t> median_first_response;  // wall seconds, of the handled tickets
     std::optional<double> average_rating;
     std::int64_t ratings = 0;

@@ -426,7 +426,9 @@ void queryAgents(Sql& sql, const AgentMedians& medians, std::vector<ReportAgent>
              });
     for (const auto& [name, median] : medians) byName[name].median_first_response = median;
     sql.each("SELECT m.author, COUNT(*)" + sql.fromWithTicket("messages", "m") +
-                 " WHERE m.direction = 'out' AND m.kind = 'agent_reply' AND " + sql.period("m.created_at") +
+                 // Mail to the customer written by an agent: a relayed reply, or the agent's words in a
+                 // closing notice or status update (author "agent:NAME"; system mail is "system").
+                 " WHERE m.direction = 'out' AND m.author LIKE 'agent:%' AND " + sql.period("m.created_at") +
                  sql.queue("t.") + " GROUP BY m.author",
              [&](const soci::row& r) {
                  std::string author = strAt(r, 0);

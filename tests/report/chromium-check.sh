@@ -44,6 +44,15 @@ for i in 1 2 3 4 5 6; do
 done
 printf 'From: anna@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#1001] Question 1\r\nMessage-ID: <a1@acme.test>\r\n\r\nAnswer\r\n' |
   "$deskgate" ingest --config "$work/deskgate.yaml" >/dev/null || fail "agent reply"
+# Agents resolve three tickets by mail; two customers answer the satisfaction question.
+for i in 2 3 4; do
+  printf 'From: ben@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#100%s]\r\nMessage-ID: <r%s@acme.test>\r\n\r\n#resolve\r\nDone.\r\n' \
+    "$i" "$i" | "$deskgate" ingest --config "$work/deskgate.yaml" >/dev/null || fail "resolve $i"
+done
+for i in 2 3; do
+  printf 'From: customer%s@example.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#100%s]\r\nMessage-ID: <rate%s@example.test>\r\n\r\n%s - thanks\r\n' \
+    "$i" "$i" "$i" "$((i + 2))" | "$deskgate" ingest --config "$work/deskgate.yaml" >/dev/null || fail "rating $i"
+done
 "$deskgate" report --config "$work/deskgate.yaml" --format html -o "$work/report.html" --quiet --at-risk-hours 8760 || fail "deskgate report"
 
 # The command line: every format is written; bad input is a clear error with exit code 2.
@@ -51,8 +60,8 @@ for format in text json csv; do
   "$deskgate" report --config "$work/deskgate.yaml" --format "$format" -o "$work/report.$format" --quiet ||
     fail "deskgate report --format $format"
 done
-grep -q '^  created 6, resolved 0' "$work/report.text" || fail "the text report does not count the 6 tickets"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["volumes"]["created"] == 6, d["volumes"]' \
+grep -q '^  created 6, resolved 3' "$work/report.text" || fail "the text report does not count the 6 tickets, 3 resolved"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["volumes"]["created"] == 6, d["volumes"]; s=d["satisfaction"]; assert s["rated"] == 2 and s["requested"] == 3 and s["average"] == 4.5, s; a={x["name"]: x["replies"] for x in d["agents"]}; assert a == {"anna": 1, "ben": 3}, a' \
   "$work/report.json" || fail "the JSON report"
 head -1 "$work/report.csv" | grep -q '^section,dimension,key,metric,value' || fail "the CSV header"
 for bad in "--since 2026-13-01" "--until yesterday" "--format pdf" "--tz Mars/Base" "--at-risk-hours 0" \

@@ -9,6 +9,7 @@
 
 #include "daemon/intake.hpp"
 #include "daemon/mail_composer.hpp"
+#include "daemon/sweep_loop.hpp"
 #include "daemon/text_format.hpp"
 #include "rules/escalation.hpp"
 
@@ -136,23 +137,7 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
 }
 
 asio::awaitable<void> EscalationScheduler::run() {
-    auto log = spdlog::get("deskgate");
-    while (!stopping_) {
-        std::optional<UnixTime> next;
-        try {
-            next = sweep();
-        } catch (const std::exception& e) {
-            log->error("escalation pass failed reason={}", e.what());
-            next = now_() + 10;
-        }
-        if (stopping_) break;
-        // Sleep until the next deadline (at most an hour, so a clock change is noticed).
-        auto wait = std::chrono::seconds(3600);
-        if (next) wait = std::chrono::seconds(std::clamp<long long>(*next - now_(), 0, 3600));
-        timer_.expires_after(wait);
-        boost::system::error_code ec;
-        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+    return sweepLoop(timer_, stopping_, [this] { return sweep(); }, now_, std::chrono::seconds(10), "escalation pass");
 }
 
 }  // namespace deskgate

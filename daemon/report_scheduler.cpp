@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/report_runner.hpp"
+#include "daemon/sweep_loop.hpp"
 #include "daemon/text_format.hpp"
 
 namespace deskgate {
@@ -53,23 +54,7 @@ std::optional<UnixTime> ReportScheduler::sweep(int* queuedOut) {
 }
 
 asio::awaitable<void> ReportScheduler::run() {
-    auto log = spdlog::get("deskgate");
-    while (!stopping_) {
-        std::optional<UnixTime> next;
-        try {
-            next = sweep();
-        } catch (const std::exception& e) {
-            log->error("scheduled report failed reason={}", e.what());
-            next = now_() + 60;
-        }
-        if (stopping_) break;
-        // Sleep until the next due time (at most an hour, so a clock change is noticed).
-        auto wait = std::chrono::seconds(3600);
-        if (next) wait = std::chrono::seconds(std::clamp<long long>(*next - now_(), 0, 3600));
-        timer_.expires_after(wait);
-        boost::system::error_code ec;
-        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+    return sweepLoop(timer_, stopping_, [this] { return sweep(); }, now_, std::chrono::seconds(60), "scheduled report");
 }
 
 }  // namespace deskgate

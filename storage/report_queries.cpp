@@ -7,37 +7,12 @@
 
 #include <soci/soci.h>
 
+#include "storage/soci_rows.hpp"
 #include "storage/ticket_store.hpp"
 
 namespace deskgate {
 
 namespace {
-
-// --- reading rows -------------------------------------------------------------------------
-// SQLite reports the types of expressions loosely, PostgreSQL exactly (bigint, numeric,
-// text): read integers and strings whatever the driver calls them.
-long long intAt(const soci::row& r, std::size_t i) {
-    if (r.get_indicator(i) == soci::i_null) return 0;
-    switch (r.get_properties(i).get_data_type()) {
-        case soci::dt_integer: return r.get<int>(i);
-        case soci::dt_long_long: return r.get<long long>(i);
-        case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
-        case soci::dt_double: return std::llround(r.get<double>(i));
-        case soci::dt_string: return std::stoll(r.get<std::string>(i));
-        default: throw StorageError("report: unexpected column type for an integer");
-    }
-}
-
-std::optional<long long> optIntAt(const soci::row& r, std::size_t i) {
-    if (r.get_indicator(i) == soci::i_null) return std::nullopt;
-    return intAt(r, i);
-}
-
-std::string strAt(const soci::row& r, std::size_t i) {
-    if (r.get_indicator(i) == soci::i_null) return {};
-    if (r.get_properties(i).get_data_type() == soci::dt_string) return r.get<std::string>(i);
-    return std::to_string(intAt(r, i));
-}
 
 // --- building SQL -------------------------------------------------------------------------
 // Filters are integers and one queue name: they are written into the SQL as literals (the

@@ -8,34 +8,11 @@
 #include <soci/soci.h>
 
 #include "storage/schema.hpp"
+#include "storage/soci_rows.hpp"
 
 namespace deskgate {
 
 namespace {
-
-// Tolerant column readers: SQLite reports declared types loosely, PostgreSQL exactly.
-long long getInt(const soci::row& r, std::size_t i) {
-    if (r.get_indicator(i) == soci::i_null) return 0;
-    switch (r.get_properties(i).get_data_type()) {
-        case soci::dt_integer: return r.get<int>(i);
-        case soci::dt_long_long: return r.get<long long>(i);
-        case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
-        case soci::dt_double: return static_cast<long long>(r.get<double>(i));
-        case soci::dt_string: return std::stoll(r.get<std::string>(i));
-        default: throw StorageError("unexpected column type for an integer");
-    }
-}
-
-std::optional<long long> getOptInt(const soci::row& r, std::size_t i) {
-    if (r.get_indicator(i) == soci::i_null) return std::nullopt;
-    return getInt(r, i);
-}
-
-std::string getStr(const soci::row& r, std::size_t i) {
-    if (r.get_indicator(i) == soci::i_null) return {};
-    if (r.get_properties(i).get_data_type() == soci::dt_string) return r.get<std::string>(i);
-    return std::to_string(getInt(r, i));
-}
 
 std::vector<std::string> splitSpaces(const std::string& s) {
     std::vector<std::string> out;
@@ -58,35 +35,35 @@ const char* kTicketColumns =
 
 TicketRecord ticketFromRow(const soci::row& r) {
     TicketRecord t;
-    t.id = getInt(r, 0);
-    t.number = getInt(r, 1);
-    t.subject = getStr(r, 2);
-    t.status = getStr(r, 3);
-    t.priority = getStr(r, 4);
-    t.queue = getStr(r, 5);
-    t.team = getStr(r, 6);
-    t.category = getStr(r, 7);
-    t.tags = getStr(r, 8);
-    t.sla = getStr(r, 9);
-    t.customer_address = getStr(r, 10);
-    t.customer_name = getStr(r, 11);
-    t.assignee = getStr(r, 12);
-    t.language = getStr(r, 13);
-    t.mailbox = getStr(r, 14);
-    t.created_at = getInt(r, 15);
-    t.updated_at = getInt(r, 16);
-    t.first_response_at = getOptInt(r, 17);
-    t.resolved_at = getOptInt(r, 18);
-    t.closed_at = getOptInt(r, 19);
-    t.first_response_due = getOptInt(r, 20);
-    t.resolution_due = getOptInt(r, 21);
-    t.escalations = getStr(r, 22);
-    if (auto rating = getOptInt(r, 23)) t.rating = static_cast<int>(*rating);
-    t.rating_comment = getStr(r, 24);
-    t.rated_at = getOptInt(r, 25);
-    t.rating_requested_at = getOptInt(r, 26);
-    t.reopened_count = static_cast<int>(getInt(r, 27));
-    t.follows_number = getOptInt(r, 28);
+    t.id = intAt(r, 0);
+    t.number = intAt(r, 1);
+    t.subject = strAt(r, 2);
+    t.status = strAt(r, 3);
+    t.priority = strAt(r, 4);
+    t.queue = strAt(r, 5);
+    t.team = strAt(r, 6);
+    t.category = strAt(r, 7);
+    t.tags = strAt(r, 8);
+    t.sla = strAt(r, 9);
+    t.customer_address = strAt(r, 10);
+    t.customer_name = strAt(r, 11);
+    t.assignee = strAt(r, 12);
+    t.language = strAt(r, 13);
+    t.mailbox = strAt(r, 14);
+    t.created_at = intAt(r, 15);
+    t.updated_at = intAt(r, 16);
+    t.first_response_at = optIntAt(r, 17);
+    t.resolved_at = optIntAt(r, 18);
+    t.closed_at = optIntAt(r, 19);
+    t.first_response_due = optIntAt(r, 20);
+    t.resolution_due = optIntAt(r, 21);
+    t.escalations = strAt(r, 22);
+    if (auto rating = optIntAt(r, 23)) t.rating = static_cast<int>(*rating);
+    t.rating_comment = strAt(r, 24);
+    t.rated_at = optIntAt(r, 25);
+    t.rating_requested_at = optIntAt(r, 26);
+    t.reopened_count = static_cast<int>(intAt(r, 27));
+    t.follows_number = optIntAt(r, 28);
     return t;
 }
 
@@ -96,19 +73,19 @@ const char* kOutboxColumns =
 
 OutboxRecord outboxFromRow(const soci::row& r) {
     OutboxRecord o;
-    o.id = getInt(r, 0);
-    o.ticket_id = getOptInt(r, 1);
-    o.kind = getStr(r, 2);
-    o.mail_from = getStr(r, 3);
-    o.recipients = splitSpaces(getStr(r, 4));
-    o.message_id = getStr(r, 5);
-    o.raw = getStr(r, 6);
-    o.status = getStr(r, 7);
-    o.attempts = static_cast<int>(getInt(r, 8));
-    o.next_attempt_at = getInt(r, 9);
-    o.last_error = getStr(r, 10);
-    o.created_at = getInt(r, 11);
-    o.sent_at = getOptInt(r, 12);
+    o.id = intAt(r, 0);
+    o.ticket_id = optIntAt(r, 1);
+    o.kind = strAt(r, 2);
+    o.mail_from = strAt(r, 3);
+    o.recipients = splitSpaces(strAt(r, 4));
+    o.message_id = strAt(r, 5);
+    o.raw = strAt(r, 6);
+    o.status = strAt(r, 7);
+    o.attempts = static_cast<int>(intAt(r, 8));
+    o.next_attempt_at = intAt(r, 9);
+    o.last_error = strAt(r, 10);
+    o.created_at = intAt(r, 11);
+    o.sent_at = optIntAt(r, 12);
     return o;
 }
 
@@ -562,23 +539,23 @@ std::vector<MessageRecord> SociTicketStore::messagesOf(std::int64_t ticket_id, b
              soci::use(t));
         for (const auto& r : rows) {
             MessageRecord m;
-            m.id = getInt(r, 0);
-            m.ticket_id = getInt(r, 1);
-            m.direction = getStr(r, 2);
-            m.author = getStr(r, 3);
-            m.message_id = getStr(r, 4);
-            m.in_reply_to = getStr(r, 5);
-            m.references = getStr(r, 6);
-            m.from_address = getStr(r, 7);
-            m.from_name = getStr(r, 8);
-            m.to = getStr(r, 9);
-            m.cc = getStr(r, 10);
-            m.subject = getStr(r, 11);
-            m.text = getStr(r, 12);
-            if (with_raw) m.raw = decodeRaw(getStr(r, 13));
-            m.kind = getStr(r, 14);
-            m.mailbox = getStr(r, 15);
-            m.created_at = getInt(r, 16);
+            m.id = intAt(r, 0);
+            m.ticket_id = intAt(r, 1);
+            m.direction = strAt(r, 2);
+            m.author = strAt(r, 3);
+            m.message_id = strAt(r, 4);
+            m.in_reply_to = strAt(r, 5);
+            m.references = strAt(r, 6);
+            m.from_address = strAt(r, 7);
+            m.from_name = strAt(r, 8);
+            m.to = strAt(r, 9);
+            m.cc = strAt(r, 10);
+            m.subject = strAt(r, 11);
+            m.text = strAt(r, 12);
+            if (with_raw) m.raw = decodeRaw(strAt(r, 13));
+            m.kind = strAt(r, 14);
+            m.mailbox = strAt(r, 15);
+            m.created_at = intAt(r, 16);
             out.push_back(std::move(m));
         }
         return out;
@@ -594,7 +571,7 @@ std::vector<EventRecord> SociTicketStore::eventsOf(std::int64_t ticket_id) {
                               " ORDER BY id",
              soci::use(t));
         for (const auto& r : rows)
-            out.push_back({getInt(r, 0), getInt(r, 1), getInt(r, 2), getStr(r, 3), getStr(r, 4), getStr(r, 5)});
+            out.push_back({intAt(r, 0), intAt(r, 1), intAt(r, 2), strAt(r, 3), strAt(r, 4), strAt(r, 5)});
         return out;
     });
 }
@@ -608,14 +585,14 @@ std::vector<QuarantineRecord> SociTicketStore::listQuarantine(bool with_raw) {
                                  ", created_at FROM quarantine WHERE released_at IS NULL ORDER BY id";
         for (const auto& r : rows) {
             QuarantineRecord q;
-            q.id = getInt(r, 0);
-            q.mailbox = getStr(r, 1);
-            q.uidvalidity = getInt(r, 2);
-            q.uid = getInt(r, 3);
-            q.message_id = getStr(r, 4);
-            q.reason = getStr(r, 5);
-            if (with_raw) q.raw = decodeRaw(getStr(r, 6));
-            q.created_at = getInt(r, 7);
+            q.id = intAt(r, 0);
+            q.mailbox = strAt(r, 1);
+            q.uidvalidity = intAt(r, 2);
+            q.uid = intAt(r, 3);
+            q.message_id = strAt(r, 4);
+            q.reason = strAt(r, 5);
+            if (with_raw) q.raw = decodeRaw(strAt(r, 6));
+            q.created_at = intAt(r, 7);
             out.push_back(std::move(q));
         }
         return out;
@@ -645,7 +622,7 @@ std::map<std::string, std::int64_t, std::less<>> SociTicketStore::openTicketsByA
         std::map<std::string, std::int64_t, std::less<>> out;
         soci::rowset<soci::row> rows = sql_->prepare << "SELECT assignee, COUNT(*) FROM tickets WHERE assignee <> ''"
                                                          " AND status IN ('new', 'open', 'pending') GROUP BY assignee";
-        for (const auto& r : rows) out[getStr(r, 0)] = getInt(r, 1);
+        for (const auto& r : rows) out[strAt(r, 0)] = intAt(r, 1);
         return out;
     });
 }
@@ -663,7 +640,7 @@ std::vector<std::pair<std::string, std::int64_t>> SociTicketStore::ruleHits() {
     return guarded("reading rule hits", [&] {
         std::vector<std::pair<std::string, std::int64_t>> out;
         soci::rowset<soci::row> rows = sql_->prepare << "SELECT rule, hits FROM rule_hits ORDER BY rule";
-        for (const auto& r : rows) out.emplace_back(getStr(r, 0), getInt(r, 1));
+        for (const auto& r : rows) out.emplace_back(strAt(r, 0), intAt(r, 1));
         return out;
     });
 }

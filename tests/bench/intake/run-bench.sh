@@ -6,6 +6,7 @@
 # the last ticket is committed. Once on SQLite, once on PostgreSQL.
 #
 #   tests/bench/intake/run-bench.sh [N]        (default 500; needs a built build/daemon/deskgate)
+#   BENCH_SEND=0 tests/bench/intake/run-bench.sh [N]   the same with SMTP unreachable (intake alone)
 #
 # Uses its own server ports (13xxx; BENCH_IMAP_PORT, BENCH_PG_PORT ... override them) and base
 # dir, so it can run next to the test suite.
@@ -43,6 +44,10 @@ count() {
   esac
 }
 
+# BENCH_SEND=0: SMTP unreachable, the answers stay queued — intake alone, without the outbox
+# worker, Postfix and Dovecot delivering 2N mails on the same cores at the same time.
+if [ "${BENCH_SEND:-1}" = 0 ]; then smtp_url=smtp://127.0.0.1:1; else smtp_url=$HD_SMTP_URL/helpdesk.test; fi
+
 run_one() {
   local label=$1 db=$2
   fill_inbox
@@ -53,7 +58,7 @@ identity: { name: Bench, address: support@helpdesk.test }
 mailboxes:
   - { name: support, url: $HD_IMAP_URL, username: support@helpdesk.test, password_file: $work/pw,
       address: support@helpdesk.test, poll_interval: 1s, batch_size: 100 }
-smtp: { url: $HD_SMTP_URL/helpdesk.test }
+smtp: { url: "$smtp_url" }
 agents:
   - { name: agent1, address: agent1@helpdesk.test }
   - { name: agent2, address: agent2@helpdesk.test }
@@ -70,7 +75,8 @@ YAML
     'BEGIN { printf "%-11s %d mails -> %d tickets in %.2f s = %.0f mails/s (incl. daemon start)\n", l, n, n, e - s, n / (e - s) }'
 }
 
-echo "deskgate intake benchmark: $n mails, IMAP (Dovecot) -> tickets + queued acknowledgements + agent notifications"
+echo "deskgate intake benchmark: $n mails, IMAP (Dovecot) -> tickets + queued acknowledgements + agent notifications" \
+  "($([ "${BENCH_SEND:-1}" = 0 ] && echo 'SMTP unreachable: nothing sent meanwhile' || echo 'the outbox sends them meanwhile'))"
 run_one SQLite "sqlite:$work/bench.db"
 psql "$HD_PG_CONNINFO" -qc 'CREATE DATABASE bench' >/dev/null
 run_one PostgreSQL "postgresql://deskgate:deskgate@127.0.0.1:$HD_PG_PORT/bench"

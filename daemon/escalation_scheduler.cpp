@@ -109,10 +109,16 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                     for (const auto& a : runtime->config.agents)
                         if (a.name == name) to.push_back({a.name, a.address});
                 for (const auto& addr : effect.notify_addresses) to.push_back({"", addr});
+                // Moved to another team or agent: the newly responsible agents get it too.
+                if (ticket.team != before.team.value_or("") || ticket.assignee != before.agent.value_or(""))
+                    for (const auto& a : composer.agentRecipients(ticket))
+                        if (std::none_of(to.begin(), to.end(), [&](const Address& x) { return x.address == a.address; }))
+                            to.push_back(a);
                 if (!to.empty()) {
                     ComposedMail notice;
                     notice.template_name = "escalation";
                     notice.to = to;
+                    notice.reply_to_support = true;  // a reply reaches the customer like any agent reply
                     notice.auto_submitted = "auto-generated";
                     notice.values.set("escalation.step", step.name);
                     UnixTime deadline = step.target == SlaTarget::first_response

@@ -160,7 +160,8 @@ TEST_CASE("escalation: each step fires once, in order, at its time, with an inje
     CHECK(t->first_response_due == created + 300);  // urgent has its own, shorter target: the deadline moved
     CHECK(outboxOfKind(*w.store, "escalation") == 2);
     auto queued = w.store->listOutbox("queued");
-    CHECK(queued.back().recipients == std::vector<std::string>{"supervisor@acme.test"});
+    // The supervisor the step names, and carla: the ticket moved to her team.
+    CHECK(queued.back().recipients == std::vector<std::string>{"supervisor@acme.test", "carla@acme.test"});
 
     w.now = created + 5000;
     scheduler.sweep();

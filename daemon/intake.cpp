@@ -255,10 +255,7 @@ void Intake::setStatus(TicketRecord& ticket, const std::string& status, const st
         ticket.closed_at.reset();
     }
     if (status == "resolved") ticket.resolved_at = now;
-    if (status == "closed") {
-        ticket.closed_at = now;
-        if (!ticket.resolved_at) ticket.resolved_at = now;
-    }
+    if (status == "closed") ticket.closed_at = now;  // closed without resolving keeps resolved_at empty
     ticket.status = status;
     applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // pauses and deadlines move
 }

@@ -1,9 +1,6 @@
-// A desk with known history for the report tests, built through the real code paths: mails
-// (customers' and agents', relayed by intake) go through Intake::process with an injected
-// clock. Status changes and ratings are written through SociTicketStore in exactly the format
-// the daemon uses (a "status" event "OLD -> NEW (why)" plus the ticket row), at the exact
-// times the hand-computed figures need; the mail paths for them (#resolve, a rating answer)
-// are tested in tests/daemon/agent_mail_test.cpp and tests/integration/agent_mail_test.cpp.
+// A desk with known history for the report tests, built only through the real code path:
+// raw mails through Intake::process with an injected clock — customers write, agents answer
+// and command by mail (#resolve, #close, #pending), customers answer the rating question.
 #pragma once
 
 #include <fstream>
@@ -99,31 +96,30 @@ reopen: { within: 7d }
         REQUIRE(relayed);
     }
 
-    // What `#resolve` / `#close` / `#pending` do: a status event and the ticket row.
-    void setStatus(UnixTime at, std::int64_t number, const std::string& status, bool ask_rating = false) {
-        now = at;
+    // The assigned agent sends "#resolve" / "#close" / "#pending" from their mail client;
+    // #resolve and #close ask the customer for a rating.
+    void setStatus(UnixTime at, std::int64_t number, const std::string& status) {
         auto t = store->ticketByNumber(number);
         REQUIRE(t);
-        store->transaction([&] {
-            store->addEvent({0, t->id, at, "agent:" + t->assignee, "status", t->status + " -> " + status + " (agent)"});
-            t->status = status;
-            if (status == "resolved") t->resolved_at = at;
-            if (status == "closed") t->closed_at = at;
-            if (ask_rating) t->rating_requested_at = at;
-            t->updated_at = at;
-            store->updateTicket(*t);
-        });
+        const std::string command = status == "resolved" ? "#resolve" : status == "closed" ? "#close" : "#" + status;
+        auto r = mail(at, "From: " + t->assignee + "@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
+                              std::to_string(number) + "] question\r\nMessage-ID: <" + std::to_string(at) + "." +
+                              std::to_string(number) + "@status.test>\r\n",
+                      command + "\r\n");
+        REQUIRE(r.outcome == "agent_reply");
+        REQUIRE(store->ticketByNumber(number)->status == status);
     }
 
+    // The customer answers the satisfaction question with a number.
     void rate(UnixTime at, std::int64_t number, int rating) {
         auto t = store->ticketByNumber(number);
         REQUIRE(t);
-        store->transaction([&] {
-            t->rating = rating;
-            t->rated_at = at;
-            store->addEvent({0, t->id, at, "customer:" + t->customer_address, "rating", std::to_string(rating)});
-            store->updateTicket(*t);
-        });
+        auto r = mail(at, "From: " + t->customer_address + "\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
+                              std::to_string(number) + "] Resolved\r\nMessage-ID: <" + std::to_string(at) + "." +
+                              std::to_string(number) + "@rating.test>\r\n",
+                      std::to_string(rating) + " - thanks\r\n");
+        REQUIRE(r.outcome == "rating");
+        REQUIRE(store->ticketByNumber(number)->rating == rating);
     }
 
     // The whole history; see report_test.cpp for the figures it must give.
@@ -136,7 +132,7 @@ reopen: { within: 7d }
         // reopened by the customer on Tuesday, resolved again Tuesday 11:00Z.
         auto a = newTicket(T + 8 * kHour, "alice@customer.test", "Invoice 1 is wrong");
         agentAnswers(T + 8 * kHour + 1800, "ben", a);
-        setStatus(T + 12 * kHour, a, "resolved", true);
+        setStatus(T + 12 * kHour, a, "resolved");
         rate(T + 13 * kHour, a, 5);
         reply(T + kDay + 9 * kHour, "alice@customer.test", a);  // reopens
         setStatus(T + kDay + 11 * kHour, a, "resolved");
@@ -148,7 +144,7 @@ reopen: { within: 7d }
         // #1004 Tue 10:00Z: answered after 5 h (late for std's 4 h), closed Wed 10:00Z, rated 2.
         auto c = newTicket(T + kDay + 10 * kHour, "carol@customer.test", "Login fails");
         agentAnswers(T + kDay + 15 * kHour, "ben", c);
-        setStatus(T + 2 * kDay + 10 * kHour, c, "closed", true);
+        setStatus(T + 2 * kDay + 10 * kHour, c, "closed");
         rate(T + 2 * kDay + 11 * kHour, c, 2);
         // A bounce of carol's first mail (threaded by In-Reply-To).
         mail(T + kDay + 16 * kHour,

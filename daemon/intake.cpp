@@ -32,36 +32,6 @@ UnixTime unix(SysSeconds t) { return t.time_since_epoch().count(); }
 // RFC 3834 §2 and DESIGN §6: never answer automatic mail, lists, or mail that is ours.
 bool isAutomatic(const ParsedMail& mail) { return mail.kind != MailKind::normal; }
 
-bool isClosed(const std::string& status) { return status == "resolved" || status == "closed"; }
-
-std::string domainOf(const std::string& address) {
-    auto at = address.rfind('@');
-    return at == std::string::npos ? "" : address.substr(at + 1);
-}
-
-std::string humanSize(std::size_t bytes) {
-    char buf[32];
-    if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
-    else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.0f KB", static_cast<double>(bytes) / 1024);
-    else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
-    return buf;
-}
-
-// `text` with every occurrence of `address` (any case) replaced by `replacement`.
-std::string withoutAddress(const std::string& text, const std::string& address, const std::string& replacement) {
-    if (address.empty()) return text;
-    const std::string needle = normalizeAddress(address), haystack = normalizeAddress(text);
-    std::string out;
-    std::size_t from = 0;
-    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, from)) {
-        out.append(text, from, at - from);
-        out += replacement;
-        from = at + needle.size();
-    }
-    out.append(text, from, std::string::npos);
-    return out;
-}
-
 }  // namespace
 
 std::string describe(const IntakeResult& result) {
@@ -181,16 +151,6 @@ MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw
     return m;
 }
 
-const AgentConfig* Intake::agentOf(const ParsedMail& mail, const std::string& from, std::string& why) const {
-    const AgentConfig* agent = config_.agentByAddress(from);
-    if (!agent || !config_.agent_mail.require_authenticated) return agent;
-    if (authenticatedFor(mail, domainOf(normalizeAddress(agent->address)), config_.agent_mail.trusted_servers))
-        return agent;
-    why = "From names agent " + agent->name + " but no trusted Authentication-Results shows DKIM or SPF pass for " +
-          domainOf(normalizeAddress(agent->address));
-    return nullptr;
-}
-
 bool Intake::allowAutomaticAnswer(const TicketRecord& ticket, const std::string& address) {
     const auto& limits = runtime_.rules->limits;
     const UnixTime hour = now_() / 3600 * 3600;
@@ -210,46 +170,12 @@ bool Intake::allowAutomaticAnswer(const TicketRecord& ticket, const std::string&
     return true;
 }
 
-int Intake::notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, const std::string& raw,
-                         const std::string& event, const std::string& cause, const std::string& except) {
-    auto to = composer_.agentRecipients(ticket, except);
-    if (to.empty()) return 0;
-
-    ComposedMail n;
-    n.template_name = "agent_notification";
-    n.kind = "agent_notification";
-    n.to = to;
-    n.reply_to_support = true;
-    n.auto_submitted = "auto-generated";
-    n.language = config_.language;
-    n.cause = cause;
-    n.in_reply_to = mail.message_id;
-    n.values.set("event." + event, "1");
-    n.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
-    n.values.set("quoted", sanitizeUtf8(mail.quoted));
-    if (ticket.follows_number) {
-        n.values.set("link.number", std::to_string(*ticket.follows_number));
-        n.values.set("link.token", composer_.tokenFor(*ticket.follows_number));
-    }
-    for (const auto& a : mail.attachments) {
-        TemplateValues item;
-        item.set("name", a.filename.empty() ? "(no name)" : a.filename);
-        item.set("type", a.content_type);
-        item.set("size", humanSize(a.size));
-        n.values.add("attachments", item);
-    }
-    if (config_.agent_mail.attach_original)
-        n.attachments.push_back({"ticket-" + std::to_string(ticket.number) + ".eml", "message/rfc822", raw});
-    composer_.queue(ticket, n);
-    return 1;
-}
-
 void Intake::setStatus(TicketRecord& ticket, const std::string& status, const std::string& actor,
                        const std::string& why) {
     if (ticket.status == status) return;
     const UnixTime now = now_();
     store_.addEvent({0, ticket.id, now, actor, "status", ticket.status + " -> " + status + " (" + why + ")"});
-    if (isClosed(ticket.status) && !isClosed(status)) {
+    if (isClosedStatus(ticket.status) && !isClosedStatus(status)) {
         ++ticket.reopened_count;
         ticket.resolved_at.reset();
         ticket.closed_at.reset();
@@ -354,7 +280,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
 std::optional<IntakeResult> Intake::rating(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
                                            const ParsedMail& mail, const std::string& messageId,
                                            const std::string& senderAddr) {
-    if (!ticket.rating_requested_at || !isClosed(ticket.status) || mail.kind != MailKind::normal) return std::nullopt;
+    if (!ticket.rating_requested_at || !isClosedStatus(ticket.status) || mail.kind != MailKind::normal) return std::nullopt;
     auto answer = parseRating(mail.reply_text.empty() ? mail.text : mail.reply_text);
     if (!answer) return std::nullopt;
     const UnixTime now = now_();
@@ -389,149 +315,6 @@ std::optional<IntakeResult> Intake::rating(TicketRecord& ticket, const MailOrigi
     return result;
 }
 
-IntakeResult Intake::refuseCommands(const TicketRecord& ticket, const MailOrigin& origin, MessageRecord& msg,
-                                    const ParsedMail& mail, const AgentCommands& commands, const AgentConfig& agent) {
-    const UnixTime now = now_();
-    msg.kind = "command_error";
-    store_.addMessage(msg);
-    std::string reasons;
-    for (const auto& e : commands.errors) reasons += (reasons.empty() ? "" : "; ") + e.line + ": " + e.reason;
-    store_.addEvent({0, ticket.id, now, "agent:" + agent.name, "command_error", reasons});
-    ComposedMail answer;
-    answer.template_name = "command_error";
-    answer.to = {Address{agent.signature(), agent.address}};
-    answer.language = config_.language;
-    answer.cause = msg.message_id;
-    answer.in_reply_to = mail.message_id;
-    answer.values.set("error.line", commands.errors.front().line);
-    answer.values.set("error.reason", commands.errors.front().reason);
-    answer.values.set("text", commands.text);
-    composer_.queue(ticket, answer);
-    store_.recordIntake(origin, msg.message_id, "command_error", ticket.id, now);
-    return {"command_error", ticket.number, 1, reasons};
-}
-
-Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentCommands& commands,
-                                              const AgentConfig& agent) {
-    const UnixTime now = now_();
-    const std::string actor = "agent:" + agent.name;
-    AppliedCommands applied;
-    for (const auto& c : commands.commands) {
-        if (c.name == "resolve" || c.name == "close" || c.name == "pending" || c.name == "open") {
-            std::string status = c.name == "resolve" ? "resolved" : c.name == "close" ? "closed" : c.name;
-            if (isClosed(status) && !isClosed(ticket.status)) applied.closing = status;
-            setStatus(ticket, status, actor, "by " + agent.name);
-        } else if (c.name == "assign") {
-            std::string name = c.argument == "me" ? agent.name : c.argument;
-            if (name == ticket.assignee) continue;
-            store_.addEvent({0, ticket.id, now, actor, "assigned",
-                             name + " (by " + agent.name + (ticket.assignee.empty() ? "" : ", was " + ticket.assignee) + ")"});
-            ticket.assignee = name;
-            applied.new_assignee = name;
-        } else if (c.name == "priority") {
-            if (c.argument == ticket.priority) continue;
-            store_.addEvent({0, ticket.id, now, actor, "priority", ticket.priority + " -> " + c.argument});
-            ticket.priority = c.argument;
-            applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // deadlines depend on it
-        } else if (c.name == "queue") {
-            if (c.argument == ticket.queue) continue;
-            store_.addEvent({0, ticket.id, now, actor, "queue", ticket.queue + " -> " + c.argument});
-            ticket.queue = c.argument;
-        } else if (c.name == "tag") {
-            auto tags = splitWords(ticket.tags);
-            if (std::find(tags.begin(), tags.end(), c.argument) != tags.end()) continue;
-            tags.push_back(c.argument);
-            ticket.tags = joinWords(tags);
-            store_.addEvent({0, ticket.id, now, actor, "tag", "+" + c.argument});
-        }
-    }
-    return applied;
-}
-
-IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                               const ParsedMail& mail, const std::string& messageId, const AgentConfig& agent) {
-    const UnixTime now = now_();
-    const std::string actor = "agent:" + agent.name;
-    auto msg = messageFrom(mail, raw, origin, ticket.id, messageId, &agent);
-    IntakeResult result{"agent_reply", ticket.number, 0, ""};
-    if (mail.kind != MailKind::normal) {  // an agent's out-of-office: kept, never acted on
-        store_.addMessage(msg);
-        store_.addEvent({0, ticket.id, now, actor, std::string(toString(mail.kind)), "mail " + messageId});
-        store_.recordIntake(origin, messageId, "reply", ticket.id, now);
-        return {"reply", ticket.number, 0, ""};
-    }
-
-    auto commands = parseAgentCommands(mail.reply_text.empty() ? mail.text : mail.reply_text);
-    // Names must exist: an #assign to nobody would leave the ticket with no one.
-    for (const auto& c : commands.commands)
-        if (c.name == "assign" && c.argument != "me" && !config_.agentByName(c.argument))
-            commands.errors.push_back({c.line, "no agent is called '" + c.argument + "'"});
-    if (!commands.errors.empty()) return refuseCommands(ticket, origin, msg, mail, commands, agent);
-
-    msg.kind = commands.note ? "note" : "normal";
-    store_.addMessage(msg);
-    const std::string previousStatus = ticket.status;
-    const auto applied = applyCommands(ticket, commands, agent);
-
-    const bool relayText = !commands.note && !commands.text.empty();
-    // The agent's address never reaches the customer, not even through a signature.
-    const std::string relayed = withoutAddress(commands.text, agent.address, config_.identity.address);
-    if (commands.note) {
-        store_.addEvent({0, ticket.id, now, actor, "note", "mail " + messageId});
-        result.outcome = "note";
-    } else if (!applied.closing.empty()) {
-        ComposedMail notice;
-        notice.template_name = "resolved";
-        notice.kind = "resolved";
-        notice.cause = messageId;
-        notice.author = relayText ? actor : "system";
-        notice.auto_submitted = "auto-generated";
-        notice.values.set("agent.name", agent.signature());
-        if (relayText) notice.values.set("text", relayed);
-        notice.values.set("rating_question", "1");
-        composer_.queueToCustomer(ticket, notice);
-        ticket.rating_requested_at = now;
-        ++result.queued_mails;
-    } else if (ticket.status != previousStatus) {
-        // #pending / #open: the customer hears of it, with the agent's words if any.
-        ComposedMail update;
-        update.template_name = "status_changed";
-        update.kind = "status_changed";
-        update.cause = messageId;
-        update.author = relayText ? actor : "system";
-        update.auto_submitted = relayText ? "" : "auto-generated";
-        update.values.set("agent.name", agent.signature());
-        update.values.set("previous_status", previousStatus);
-        if (relayText) update.values.set("text", relayed);
-        composer_.queueToCustomer(ticket, update);
-        ++result.queued_mails;
-    } else if (relayText) {
-        ComposedMail reply;
-        reply.template_name = "agent_reply";
-        reply.kind = "agent_reply";
-        reply.author = actor;
-        reply.cause = messageId;
-        reply.auto_submitted = "";  // a person's answer: the customer's auto-responder may answer it
-        reply.values.set("agent.name", agent.signature());
-        reply.values.set("text", relayed);
-        composer_.queueToCustomer(ticket, reply);
-        ++result.queued_mails;
-    } else {
-        store_.addEvent({0, ticket.id, now, actor, "message", "commands only: nothing sent to the customer"});
-    }
-    if (relayText && !ticket.first_response_at) {
-        ticket.first_response_at = now;
-        ticket.first_response_due.reset();
-        store_.addEvent({0, ticket.id, now, actor, "first_response", ""});
-    }
-    if (!applied.new_assignee.empty() && applied.new_assignee != agent.name)
-        result.queued_mails += notifyAgents(ticket, mail, raw, "assigned", messageId, agent.name);
-    ticket.updated_at = now;
-    store_.updateTicket(ticket);
-    store_.recordIntake(origin, messageId, "reply", ticket.id, now);
-    return result;
-}
-
 IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
                                  const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr,
                                  const AgentConfig* agent) {
@@ -545,7 +328,7 @@ IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin,
                      mail.kind == MailKind::normal ? "message" : std::string(toString(mail.kind)), "mail " + messageId});
     IntakeResult result{"reply", ticket.number, 0, ""};
     if (mail.kind == MailKind::normal) {
-        if (isClosed(ticket.status) || ticket.status == "pending")
+        if (isClosedStatus(ticket.status) || ticket.status == "pending")
             setStatus(ticket, "open", actor, "customer wrote");  // the SLA clock runs again
         result.queued_mails += notifyAgents(ticket, mail, raw, "customer_reply", messageId);
     }
@@ -629,7 +412,7 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
         // A customer writing to a closed ticket after the reopen window gets a new, linked ticket.
         const auto& within = runtime_.rules->reopen.within;
         UnixTime closedAt = ticket->closed_at.value_or(ticket->resolved_at.value_or(ticket->updated_at));
-        if (!agent && mail.kind == MailKind::normal && isClosed(ticket->status) && within &&
+        if (!agent && mail.kind == MailKind::normal && isClosedStatus(ticket->status) && within &&
             now_() - closedAt > within->count()) {
             // ...unless it is the answer to the satisfaction question.
             if (auto rated = rating(*ticket, origin, raw, mail, messageId, senderAddr)) return *rated;

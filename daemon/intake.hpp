@@ -91,6 +91,9 @@ private:
     MailComposer composer_;
 };
 
+// Resolved or closed: the customer's question is answered.
+inline bool isClosedStatus(const std::string& status) { return status == "resolved" || status == "closed"; }
+
 // One line for people: "new_ticket ticket 1001", "quarantined: too_deep: ...".
 std::string describe(const IntakeResult& result);
 

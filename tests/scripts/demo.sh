@@ -197,8 +197,27 @@ if [ "$mode" = --smoke ]; then
     kill -0 "$(cat "$demo/deskgate.pid")" 2>/dev/null || { echo "demo: deskgate exited:" >&2; cat "$demo/deskgate.log" >&2; break; }
     sleep 1
   done
+  # The assigned agent's notification (Reply-To: support@) in agent1's or agent2's INBOX.
+  notified=0
+  if [ "$ok" = 1 ]; then
+    for _ in $(seq 30); do
+      for agent in agent1@helpdesk.test agent2@helpdesk.test; do
+        for uid in $(curl -sS --url "$imap/INBOX" -u "$agent:$HD_PASSWORD" -X 'UID SEARCH ALL' |
+                       sed -n 's/^\* SEARCH//p' | tr -d '\r'); do
+          if curl -sS --url "$imap/INBOX;UID=$uid;SECTION=HEADER.FIELDS%20(REPLY-TO)" -u "$agent:$HD_PASSWORD" |
+               grep -q 'support@helpdesk.test'; then
+            notified=1
+            echo "agent notification in $agent's INBOX (UID $uid), Reply-To support@helpdesk.test"
+            break 3
+          fi
+        done
+      done
+      sleep 1
+    done
+  fi
   "$deskgate" tickets list --config "$cfg" || true
-  if [ "$ok" = 1 ]; then say "smoke run PASSED"; exit 0; fi
+  if [ "$ok" = 1 ] && [ "$notified" = 1 ]; then say "smoke run PASSED"; exit 0; fi
+  [ "$ok" = 1 ] && { echo "demo: the acknowledgement came, but no agent notification within 30 s" >&2; exit 1; }
   echo "demo: no acknowledgement within 60 s; deskgate log:" >&2
   tail -n 40 "$demo/deskgate.log" >&2
   exit 1

@@ -231,6 +231,9 @@ const MailboxConfig* Config::mailbox(std::string_view name) const {
 const AgentConfig* Config::agentByName(std::string_view name) const {
     for (const auto& a : agents)
         if (a.name == name) return &a;
+    // "#assign Ben" for ben: names are compared without case when nothing matches exactly.
+    for (const auto& a : agents)
+        if (normalizeAddress(a.name) == normalizeAddress(name)) return &a;
     return nullptr;
 }
 

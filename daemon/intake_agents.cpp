@@ -121,7 +121,8 @@ Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentC
             if (isClosedStatus(status) && !isClosedStatus(ticket.status)) applied.closing = status;
             setStatus(ticket, status, actor, "by " + agent.name);
         } else if (c.name == "assign") {
-            std::string name = c.argument == "me" ? agent.name : c.argument;
+            const AgentConfig* target = c.argument == "me" ? &agent : config_.agentByName(c.argument);
+            const std::string name = target->name;  // as configured (checked to exist before)
             if (name == ticket.assignee) continue;
             store_.addEvent({0, ticket.id, now, actor, "assigned",
                              name + " (by " + agent.name + (ticket.assignee.empty() ? "" : ", was " + ticket.assignee) + ")"});

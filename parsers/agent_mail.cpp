@@ -60,7 +60,7 @@ std::optional<CommandError> readCommand(std::string_view line, AgentCommand& out
         if (argument.empty()) return error("#" + name + " needs " + (name == "tag" ? "a word" : "a name"));
         if (!std::all_of(argument.begin(), argument.end(), isWordChar))
             return error("#" + name + " takes one word, not '" + std::string(argument) + "'");
-        if (name != "tag") out.argument = lower(argument);
+        if (name == "assign" && lower(argument) == "me") out.argument = "me";
         return std::nullopt;
     }
     return error("unknown command '#" + name + "'");

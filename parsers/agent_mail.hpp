@@ -15,6 +15,7 @@ namespace deskgate {
 
 // One "#word argument" line. Arguments are checked for form here (a priority must be one of
 // the four, #assign needs a name); whether a name or queue exists is the caller's business.
+// Names, queues and tags keep their case ("me" is lower-cased).
 struct AgentCommand {
     std::string name;  // close, resolve, pending, open, assign, priority, queue, tag, note
     std::string argument;

@@ -439,3 +439,14 @@ TEST_CASE("rate limits: the overall cap on automatic answers per hour") {
         suppressed |= e.find("limit of 3 automatic answers per hour reached") != std::string::npos;
     CHECK(suppressed);
 }
+
+TEST_CASE("#assign matches agent names without case; queues keep the case they are written in") {
+    Desk d;
+    d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign BEN\r\n#queue Network-DE\r\n");
+    auto t = d.ticket(1001);
+    CHECK(t.assignee == "ben");
+    CHECK(t.queue == "Network-DE");
+    d.mail("ben@acme.test", "Re: [Ticket#1001] VPN down", "#assign Me\r\n#assign Anna\r\n");
+    CHECK(d.ticket(1001).assignee == "anna");
+}

@@ -11,9 +11,11 @@ TEST_CASE("agent commands: lines at the top, text after them") {
     CHECK(c.commands[0].name == "priority");
     CHECK(c.commands[0].argument == "high");
     CHECK(c.commands[1].name == "assign");
-    CHECK(c.commands[1].argument == "ben");
+    CHECK(c.commands[1].argument == "Ben");  // matched against agent names by the daemon
     CHECK(c.commands[2].name == "tag");
     CHECK(c.commands[2].argument == "VPN");  // tags keep their case
+    CHECK(parseAgentCommands("#assign ME").commands.at(0).argument == "me");
+    CHECK(parseAgentCommands("#queue Billing-DE").commands.at(0).argument == "Billing-DE");
     CHECK(c.text == "Hello Alice,\n\n#not a command here");
     CHECK_FALSE(c.note);
 }

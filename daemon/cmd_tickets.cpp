@@ -127,8 +127,10 @@ void addTicketsCommand(CLI::App& app) {
                           << (t->rating_comment.empty() ? "" : ": " + t->rating_comment) << "\n";
             std::cout << "\nMessages:\n";
             for (const auto& m : messages)
-                std::cout << "  " << isoTime(m.created_at) << "  " << (m.direction == "in" ? "<- " : "-> ")
-                          << m.from_address << " (" << m.kind << "): " << clip(m.subject, 70) << "\n";
+                std::cout << "  " << isoTime(m.created_at) << "  "
+                          << (m.direction == "in" ? "<- " + m.from_address : "-> " + m.to) << " (" << m.kind
+                          << (m.author.rfind("agent:", 0) == 0 ? ", " + m.author : "") << "): " << clip(m.subject, 70)
+                          << "\n";
             std::cout << "\nEvents:\n";
             for (const auto& e : events)
                 std::cout << "  " << isoTime(e.at) << "  " << e.type << " by " << e.actor

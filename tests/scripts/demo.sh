@@ -155,7 +155,7 @@ over IMAPS.
    text from support@, signed "anna", without anna's address; the ticket's priority is high.
 
    printf 'From: Anna <agent1@helpdesk.test>\nTo: support@helpdesk.test\nSubject: Re: [Ticket#1001] My printer is on fire\n\n#priority high\n\nPlease unplug it and step back.\n' |
-     curl -sS --url $smtp/helpdesk.test --mail-from agent1@helpdesk.test \
+     curl -sS --url $smtp/helpdesk.test --mail-from agent1@helpdesk.test \\
           --mail-rcpt support@helpdesk.test --upload-file - --crlf
 
    Then '#resolve' the same way: alice gets the closing notice; her reply "5 - thanks" rates it.

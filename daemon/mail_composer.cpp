@@ -11,11 +11,9 @@ namespace deskgate {
 
 namespace {
 
-// Outgoing kinds the customer (and participants) receive; the rest goes to agents.
+// The customer's side of the conversation: the customer's mail and what went to the customer.
 bool isCustomerFacing(const MessageRecord& m) {
-    static const std::set<std::string, std::less<>> kinds = {"acknowledgement", "agent_reply", "resolved",
-                                                             "auto_closed", "rating_thanks", "status_changed"};
-    return m.direction == "out" ? kinds.contains(m.kind) : m.author == "customer";
+    return m.direction == "out" ? isCustomerFacingKind(m.kind) : m.author == "customer";
 }
 
 }  // namespace
@@ -24,10 +22,7 @@ MailComposer::MailComposer(const Runtime& runtime, SociTicketStore& store, Now n
     : runtime_(runtime), store_(store), now_(std::move(now)) {}
 
 std::string MailComposer::tokenFor(std::int64_t number) const {
-    std::string token = runtime_.config.identity.token_format;
-    auto pos = token.find("{number}");
-    if (pos != std::string::npos) token.replace(pos, 8, std::to_string(number));
-    return token;
+    return formatToken(runtime_.config.identity.token_format, static_cast<std::uint64_t>(number));
 }
 
 TemplateValues MailComposer::ticketValues(const TicketRecord& t) const {
@@ -184,10 +179,7 @@ std::vector<Address> MailComposer::agentRecipients(const TicketRecord& ticket, c
 
 bool MailComposer::queueDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed,
                                         const std::string& reason) {
-    MessageRecord probe;
-    probe.direction = "out";
-    probe.kind = failed.kind;
-    if (!isCustomerFacing(probe)) return false;
+    if (!isCustomerFacingKind(failed.kind)) return false;
     auto to = agentRecipients(ticket);
     if (to.empty()) return false;
     ComposedMail notice;
@@ -200,7 +192,11 @@ bool MailComposer::queueDeliveryFailure(const TicketRecord& ticket, const Outbox
     notice.values.set("delivery.kind", failed.kind);
     notice.values.set("delivery.recipients", joinWords(failed.recipients));
     notice.values.set("delivery.error", reason);
-    if (auto parsed = parseMail(failed.raw)) notice.values.set("delivery.subject", parsed->subject);
+    // Only the header is needed for the subject: the failed mail may carry a whole attached mail.
+    const auto headerEnd = failed.raw.find("\r\n\r\n");
+    const std::string_view header =
+        std::string_view(failed.raw).substr(0, headerEnd == std::string::npos ? headerEnd : headerEnd + 4);
+    if (auto parsed = parseMail(header)) notice.values.set("delivery.subject", parsed->subject);
     queue(ticket, notice);
     return true;
 }

@@ -1,9 +1,11 @@
 // Plain rows of the ticket database, as the rest of deskgate sees them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deskgate {
@@ -41,6 +43,17 @@ struct TicketRecord {
     int reopened_count = 0;
     std::optional<std::int64_t> follows_number;   // the older ticket this one follows (linked)
 };
+
+// Kinds of outgoing mail that go to the customer (and the participants in Cc); the others go
+// to agents. Threading for the customer and who counts as a participant both read this list.
+inline constexpr std::array<std::string_view, 6> kCustomerFacingKinds = {
+    "acknowledgement", "agent_reply", "resolved", "auto_closed", "rating_thanks", "status_changed"};
+
+inline bool isCustomerFacingKind(std::string_view kind) {
+    for (auto k : kCustomerFacingKinds)
+        if (k == kind) return true;
+    return false;
+}
 
 struct MessageRecord {
     std::int64_t id = 0;

@@ -232,9 +232,13 @@ bool SociTicketStore::isParticipant(std::int64_t ticket_id, const std::string& a
         std::string a = address, pat = "%," + address + ",%";
         // Only the customer's side of the conversation: mail deskgate sent to agents (notifications)
         // does not make the agent's address a participant.
+        static const std::string kinds = [] {
+            std::string list;
+            for (auto k : kCustomerFacingKinds) list += (list.empty() ? "'" : ", '") + std::string(k) + "'";
+            return list;
+        }();
         *sql_ << "SELECT COUNT(*) FROM messages WHERE ticket_id = :t AND ((direction = 'in' AND author = 'customer')"
-                 " OR (direction = 'out' AND kind IN ('acknowledgement', 'agent_reply', 'resolved', 'auto_closed',"
-                 " 'rating_thanks', 'status_changed'))) AND (from_address = :a"
+                 " OR (direction = 'out' AND kind IN (" + kinds + "))) AND (from_address = :a"
                  " OR ',' || to_addrs || ',' LIKE :p OR ',' || cc_addrs || ',' LIKE :p2)",
             soci::use(t), soci::use(a), soci::use(pat), soci::use(pat), soci::into(n);
         return n > 0;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <set>
+#include <span>
 
 #include "daemon/text_format.hpp"
 #include "parsers/agent_mail.hpp"
@@ -31,6 +31,9 @@ UnixTime unix(SysSeconds t) { return t.time_since_epoch().count(); }
 
 // RFC 3834 §2 and DESIGN §6: never answer automatic mail, lists, or mail that is ours.
 bool isAutomatic(const ParsedMail& mail) { return mail.kind != MailKind::normal; }
+
+// Written by a machine (bounces, out-of-office, feedback reports); list mail is people's.
+bool isMachineMail(const ParsedMail& mail) { return mail.kind != MailKind::normal && mail.kind != MailKind::list; }
 
 }  // namespace
 
@@ -98,9 +101,8 @@ std::optional<TicketRecord> Intake::findTicket(const ParsedMail& mail, const std
     // Only people who belong to a ticket write on it: its customer, a participant, an agent.
     // Automatic mail (bounces, out-of-office) comes from servers and robots: it attaches by
     // token or reference, and nothing it says is acted upon.
-    const bool automatic = mail.kind != MailKind::normal && mail.kind != MailKind::list;
     auto belongs = [&](const TicketRecord& t) {
-        return automatic || agent != nullptr || normalizeAddress(t.customer_address) == sender ||
+        return isMachineMail(mail) || agent != nullptr || normalizeAddress(t.customer_address) == sender ||
                store_.isParticipant(t.id, sender);
     };
     // 1. The token in the subject.
@@ -238,8 +240,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     }
     applySla(rules, t);
 
-    store_.upsertCustomer(senderAddr, t.customer_name, now);
-    if (!t.language.empty() && t.language != earlier) store_.setCustomerLanguage(senderAddr, t.language);
+    store_.upsertCustomer(senderAddr, t.customer_name, t.language, now);
     t = store_.createTicket(t);
     const std::string actor = "customer:" + senderAddr;
     store_.addEvent({0, t.id, now, actor, "created", "from mail " + messageId});
@@ -256,7 +257,8 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
                              (t.team.empty() ? "" : ", team " + t.team) + (t.sla.empty() ? "" : ", sla " + t.sla)});
     }
     if (!t.assignee.empty()) store_.addEvent({0, t.id, now, "rules", "assigned", t.assignee + " (" + assignReason + ")"});
-    store_.addMessage(messageFrom(mail, raw, origin, t.id, messageId, nullptr));
+    const auto message = messageFrom(mail, raw, origin, t.id, messageId, nullptr);
+    store_.addMessage(message);
 
     IntakeResult result{"new_ticket", t.number, 0, ""};
     if (!isAutomatic(mail) && !d.ignore && allowAutomaticAnswer(t, senderAddr)) {
@@ -266,7 +268,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
         ack.cause = messageId;
         ack.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
         ack.to = {Address{sender.name, sender.address}};
-        ack.cc = composer_.participantsOf(t, store_.messagesOf(t.id));
+        ack.cc = composer_.participantsOf(t, std::span(&message, 1));  // the ticket's only message so far
         ack.in_reply_to = mail.message_id;
         ack.references = mail.references;
         composer_.queue(t, ack);
@@ -316,11 +318,7 @@ std::optional<IntakeResult> Intake::rating(TicketRecord& ticket, const MailOrigi
 }
 
 IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                                 const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr,
-                                 const AgentConfig* agent) {
-    if (agent) return agentMail(ticket, origin, raw, mail, messageId, *agent);
-    if (auto rated = rating(ticket, origin, raw, mail, messageId, senderAddr)) return *rated;
-
+                                 const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr) {
     const UnixTime now = now_();
     store_.addMessage(messageFrom(mail, raw, origin, ticket.id, messageId, nullptr));
     const std::string actor = "customer:" + senderAddr;
@@ -398,7 +396,7 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     std::optional<std::int64_t> foreign;  // the ticket a stranger's mail names
     auto ticket = findTicket(mail, agent ? fromAddr : senderAddr, agent, foreign);
 
-    if (!ticket && mail.kind != MailKind::normal && mail.kind != MailKind::list) {
+    if (!ticket && isMachineMail(mail)) {
         // A bounce or out-of-office that belongs to nothing we know must not open a ticket.
         return quarantine(origin, raw, messageId,
                           std::string(toString(mail.kind)) + " that matches no ticket: kept for review, not answered");
@@ -409,17 +407,17 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
         return quarantine(origin, raw, messageId, "the mail names ticket " + std::to_string(*foreign) + " but " + strangerReason);
 
     if (ticket) {
+        if (agent) return agentMail(*ticket, origin, raw, mail, messageId, *agent);
+        // The answer to the satisfaction question reopens nothing, also after the reopen window.
+        if (auto rated = rating(*ticket, origin, raw, mail, messageId, senderAddr)) return *rated;
         // A customer writing to a closed ticket after the reopen window gets a new, linked ticket.
         const auto& within = runtime_.rules->reopen.within;
         UnixTime closedAt = ticket->closed_at.value_or(ticket->resolved_at.value_or(ticket->updated_at));
-        if (!agent && mail.kind == MailKind::normal && isClosedStatus(ticket->status) && within &&
-            now_() - closedAt > within->count()) {
-            // ...unless it is the answer to the satisfaction question.
-            if (auto rated = rating(*ticket, origin, raw, mail, messageId, senderAddr)) return *rated;
+        if (mail.kind == MailKind::normal && isClosedStatus(ticket->status) && within &&
+            now_() - closedAt > within->count())
             return openTicket(origin, raw, mail, messageId, sender, ticket->number,
                               "it was " + ticket->status + " longer than the reopen window");
-        }
-        return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr, agent);
+        return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr);
     }
     return openTicket(origin, raw, mail, messageId, sender, foreign, "the mail names it, but " + strangerReason);
 }

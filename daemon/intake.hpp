@@ -58,9 +58,9 @@ private:
     IntakeResult openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
                             const std::string& message_id, const Address& sender,
                             std::optional<std::int64_t> linked_from, const std::string& link_reason = "");
+    // A customer's (or participant's) mail on the ticket: stored, reopens, tells the agents.
     IntakeResult addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                             const ParsedMail& mail, const std::string& message_id, const std::string& sender,
-                             const AgentConfig* agent);
+                             const ParsedMail& mail, const std::string& message_id, const std::string& sender);
     IntakeResult agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
                            const ParsedMail& mail, const std::string& message_id, const AgentConfig& agent);
     // Any wrong command line: nothing is applied, the agent is told which line and why.

@@ -174,50 +174,34 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
     const auto applied = applyCommands(ticket, commands, agent);
 
     const bool relayText = !commands.note && !commands.text.empty();
+    // What goes to the customer: the closing notice, a status update, or the relayed reply —
+    // each carrying the agent's words when there are any.
+    ComposedMail toCustomer;
+    toCustomer.cause = messageId;
+    toCustomer.author = relayText ? actor : "system";
+    toCustomer.auto_submitted = relayText ? "" : "auto-generated";  // a person's answer is no automatic mail
+    toCustomer.values.set("agent.name", agent.signature());
     // The agent's address never reaches the customer, not even through a signature.
-    const std::string relayed = withoutAddress(commands.text, agent.address, config_.identity.address);
+    if (relayText) toCustomer.values.set("text", withoutAddress(commands.text, agent.address, config_.identity.address));
     if (commands.note) {
         store_.addEvent({0, ticket.id, now, actor, "note", "mail " + messageId});
         result.outcome = "note";
     } else if (!applied.closing.empty()) {
-        ComposedMail notice;
-        notice.template_name = "resolved";
-        notice.kind = "resolved";
-        notice.cause = messageId;
-        notice.author = relayText ? actor : "system";
-        notice.auto_submitted = "auto-generated";
-        notice.values.set("agent.name", agent.signature());
-        if (relayText) notice.values.set("text", relayed);
-        notice.values.set("rating_question", "1");
-        composer_.queueToCustomer(ticket, notice);
+        toCustomer.template_name = "resolved";
+        toCustomer.auto_submitted = "auto-generated";
+        toCustomer.values.set("rating_question", "1");
         ticket.rating_requested_at = now;
-        ++result.queued_mails;
-    } else if (ticket.status != previousStatus) {
-        // #pending / #open: the customer hears of it, with the agent's words if any.
-        ComposedMail update;
-        update.template_name = "status_changed";
-        update.kind = "status_changed";
-        update.cause = messageId;
-        update.author = relayText ? actor : "system";
-        update.auto_submitted = relayText ? "" : "auto-generated";
-        update.values.set("agent.name", agent.signature());
-        update.values.set("previous_status", previousStatus);
-        if (relayText) update.values.set("text", relayed);
-        composer_.queueToCustomer(ticket, update);
-        ++result.queued_mails;
+    } else if (ticket.status != previousStatus) {  // #pending, #open
+        toCustomer.template_name = "status_changed";
+        toCustomer.values.set("previous_status", previousStatus);
     } else if (relayText) {
-        ComposedMail reply;
-        reply.template_name = "agent_reply";
-        reply.kind = "agent_reply";
-        reply.author = actor;
-        reply.cause = messageId;
-        reply.auto_submitted = "";  // a person's answer: the customer's auto-responder may answer it
-        reply.values.set("agent.name", agent.signature());
-        reply.values.set("text", relayed);
-        composer_.queueToCustomer(ticket, reply);
-        ++result.queued_mails;
+        toCustomer.template_name = "agent_reply";
     } else {
         store_.addEvent({0, ticket.id, now, actor, "message", "commands only: nothing sent to the customer"});
+    }
+    if (!toCustomer.template_name.empty()) {
+        composer_.queueToCustomer(ticket, toCustomer);
+        ++result.queued_mails;
     }
     if (relayText && !ticket.first_response_at) {
         ticket.first_response_at = now;

@@ -109,7 +109,8 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     return out.message_id;
 }
 
-std::vector<Address> MailComposer::participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const {
+std::vector<Address> MailComposer::participantsOf(const TicketRecord& ticket,
+                                                  std::span<const MessageRecord> messages) const {
     std::vector<Address> out;
     if (!runtime_.config.notify_participants) return out;
     std::set<std::string> seen{normalizeAddress(ticket.customer_address)};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,7 @@ public:
     void queueToCustomer(const TicketRecord& ticket, ComposedMail mail);
     // Who besides the customer gets customer mail: addresses in To/Cc of the customer's mails,
     // not ours, not agents' (none when `participants: { notify: false }`).
-    std::vector<Address> participantsOf(const TicketRecord& ticket, const std::vector<MessageRecord>& messages) const;
+    std::vector<Address> participantsOf(const TicketRecord& ticket, std::span<const MessageRecord> messages) const;
     void threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const;
 
     // The agents who hear of a ticket: its assignee; with nobody assigned its team; with no

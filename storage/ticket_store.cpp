@@ -341,13 +341,15 @@ void SociTicketStore::addEvent(const EventRecord& e) {
     });
 }
 
-void SociTicketStore::upsertCustomer(const std::string& address, const std::string& name, UnixTime at) {
+void SociTicketStore::upsertCustomer(const std::string& address, const std::string& name, const std::string& language,
+                                     UnixTime at) {
     guarded("storing a customer", [&] {
         long long t = at;
-        *sql_ << "INSERT INTO customers (address, name, created_at) VALUES (:a, :n, :t)"
-                 " ON CONFLICT (address) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name"
-                 " ELSE customers.name END",
-            soci::use(address), soci::use(name), soci::use(t);
+        *sql_ << "INSERT INTO customers (address, name, language, created_at) VALUES (:a, :n, :l, :t)"
+                 " ON CONFLICT (address) DO UPDATE SET"
+                 " name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,"
+                 " language = CASE WHEN excluded.language <> '' THEN excluded.language ELSE customers.language END",
+            soci::use(address), soci::use(name), soci::use(language), soci::use(t);
         return 0;
     });
 }
@@ -358,13 +360,6 @@ std::string SociTicketStore::customerLanguage(const std::string& address) {
         soci::indicator ind = soci::i_ok;
         *sql_ << "SELECT language FROM customers WHERE address = :a", soci::use(address), soci::into(language, ind);
         return sql_->got_data() && ind == soci::i_ok ? language : std::string();
-    });
-}
-
-void SociTicketStore::setCustomerLanguage(const std::string& address, const std::string& language) {
-    guarded("storing a customer", [&] {
-        *sql_ << "UPDATE customers SET language = :l WHERE address = :a", soci::use(language), soci::use(address);
-        return 0;
     });
 }
 

@@ -51,10 +51,10 @@ public:
     void updateTicket(const TicketRecord& ticket);
     std::int64_t addMessage(const MessageRecord& message);
     void addEvent(const EventRecord& event);
-    void upsertCustomer(const std::string& address, const std::string& name, UnixTime at);
+    // Creates or updates the customer; an empty name or language keeps the stored one.
+    void upsertCustomer(const std::string& address, const std::string& name, const std::string& language, UnixTime at);
     // The language a customer's earlier tickets were answered in ("" if none yet).
     std::string customerLanguage(const std::string& address);
-    void setCustomerLanguage(const std::string& address, const std::string& language);
     // Per-address counters for rate limits: uses of `what` by `address` in the window that
     // starts at `window_start`; countUsage adds one and returns the new count.
     std::int64_t usage(const std::string& address, const std::string& what, UnixTime window_start);

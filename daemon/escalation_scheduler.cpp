@@ -19,8 +19,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-SysSeconds sys(UnixTime t) { return SysSeconds(std::chrono::seconds(t)); }
-
 std::vector<std::string> splitLines(const std::string& s) {
     std::vector<std::string> out;
     std::istringstream in(s);
@@ -81,10 +79,10 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
         if (ticket.sla.empty() || ticket.status == "pending") continue;
         TicketClock clock;
         clock.sla = ticket.sla;
-        if (!ticket.first_response_at && ticket.first_response_due) clock.first_response_due = sys(*ticket.first_response_due);
-        if (ticket.resolution_due) clock.resolution_due = sys(*ticket.resolution_due);
+        if (!ticket.first_response_at && ticket.first_response_due) clock.first_response_due = toSysSeconds(*ticket.first_response_due);
+        if (ticket.resolution_due) clock.resolution_due = toSysSeconds(*ticket.resolution_due);
         auto fired = splitLines(ticket.escalations);
-        auto plan = planEscalation(rules, clock, fired, sys(now));
+        auto plan = planEscalation(rules, clock, fired, toSysSeconds(now));
         if (plan.next_wakeup) earliest(next, plan.next_wakeup->time_since_epoch().count());
         if (plan.due.empty()) continue;
         store_.transaction([&] {

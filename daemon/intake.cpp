@@ -26,9 +26,6 @@ std::string joinAddresses(const std::vector<Address>& list) {
     return out;
 }
 
-SysSeconds sys(UnixTime t) { return SysSeconds(std::chrono::seconds(t)); }
-UnixTime unix(SysSeconds t) { return t.time_since_epoch().count(); }
-
 // RFC 3834 §2 and DESIGN §6: never answer automatic mail, lists, or mail that is ours.
 bool isAutomatic(const ParsedMail& mail) { return mail.kind != MailKind::normal; }
 
@@ -63,18 +60,18 @@ void applySla(const RuleSet& rules, TicketRecord& t, const std::vector<EventReco
     const SlaPolicy* policy = rules.slaPolicy(t.sla);
     if (!policy) return;
     // Status events read "old -> new (why)".
-    std::vector<StatusChange> history{{sys(t.created_at), "open"}};
+    std::vector<StatusChange> history{{toSysSeconds(t.created_at), "open"}};
     for (const auto& e : events) {
         if (e.type != "status") continue;
         auto arrow = e.detail.find("-> ");
         if (arrow == std::string::npos) continue;
         auto rest = e.detail.substr(arrow + 3);
-        history.push_back({sys(e.at), rest.substr(0, rest.find(' '))});
+        history.push_back({toSysSeconds(e.at), rest.substr(0, rest.find(' '))});
     }
     auto pauses = pausesFrom(*policy, history);
-    auto deadlines = slaDeadlines(*policy, sys(t.created_at), pauses, parsePriority(t.priority));
-    if (deadlines.first_response && !t.first_response_at) t.first_response_due = unix(*deadlines.first_response);
-    if (deadlines.resolution) t.resolution_due = unix(*deadlines.resolution);
+    auto deadlines = slaDeadlines(*policy, toSysSeconds(t.created_at), pauses, parsePriority(t.priority));
+    if (deadlines.first_response && !t.first_response_at) t.first_response_due = toUnixTime(*deadlines.first_response);
+    if (deadlines.resolution) t.resolution_due = toUnixTime(*deadlines.resolution);
 }
 
 Intake::Intake(const Runtime& runtime, SociTicketStore& store, Now now)
@@ -194,7 +191,7 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     const UnixTime now = now_();
     const RuleSet& rules = *runtime_.rules;
     const std::string senderAddr = normalizeAddress(sender.address);
-    Decision d = route(rules, mail, RouteContext{origin.mailbox, sys(now), ""}, RouteOptions{false, false, true});
+    Decision d = route(rules, mail, RouteContext{origin.mailbox, toSysSeconds(now), ""}, RouteOptions{false, false, true});
     std::vector<std::string> matched;
     for (auto i : d.matched) matched.push_back(rules.rules[i].name);
     if (d.hold) {

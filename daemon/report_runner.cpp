@@ -7,13 +7,12 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "daemon/text_format.hpp"
 #include "templates/message_builder.hpp"
 
 namespace deskgate {
 
 namespace {
-
-SysSeconds sys(std::int64_t t) { return SysSeconds(std::chrono::seconds(t)); }
 
 bool digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
@@ -33,7 +32,7 @@ ReportCalendars reportCalendars(std::shared_ptr<const RuleSet> rules, const std:
     c.business_seconds = [rules](const std::string& sla, std::int64_t from, std::int64_t to) -> std::optional<std::int64_t> {
         const SlaPolicy* policy = rules->slaPolicy(sla);
         if (!policy || !policy->calendar) return std::nullopt;
-        return businessTimeBetween(*policy->calendar, sys(from), sys(to)).count();
+        return businessTimeBetween(*policy->calendar, toSysSeconds(from), toSysSeconds(to)).count();
     };
     c.first_response_target = [rules](const std::string& sla,
                                       const std::string& priority) -> std::optional<std::int64_t> {
@@ -47,7 +46,7 @@ ReportCalendars reportCalendars(std::shared_ptr<const RuleSet> rules, const std:
     };
     const date::time_zone* zone = date::locate_zone(timezone);
     c.local_hour_weekday = [zone](std::int64_t utc) {
-        auto local = zone->to_local(sys(utc));
+        auto local = zone->to_local(toSysSeconds(utc));
         auto day = date::floor<date::days>(local);
         auto hour = static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(local - day).count());
         // date::weekday: 0 = Sunday; the report counts from Monday.

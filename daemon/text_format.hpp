@@ -15,6 +15,10 @@ inline UnixTime wallNow() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// Unix seconds as a point in time for the rules' calendars and back.
+inline std::chrono::sys_seconds toSysSeconds(UnixTime t) { return std::chrono::sys_seconds(std::chrono::seconds(t)); }
+inline UnixTime toUnixTime(std::chrono::sys_seconds t) { return t.time_since_epoch().count(); }
+
 // "2026-11-27T16:23:02Z"
 inline std::string isoTime(UnixTime t) {
     std::time_t tt = static_cast<std::time_t>(t);

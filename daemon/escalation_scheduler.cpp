@@ -3,13 +3,10 @@
 #include <algorithm>
 #include <sstream>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/intake.hpp"
 #include "daemon/mail_composer.hpp"
-#include "daemon/sweep_loop.hpp"
 #include "daemon/text_format.hpp"
 #include "rules/escalation.hpp"
 
@@ -33,17 +30,10 @@ void earliest(std::optional<UnixTime>& next, UnixTime t) {
 
 }  // namespace
 
-EscalationScheduler::EscalationScheduler(asio::io_context& io, std::function<std::shared_ptr<const Runtime>()> runtime,
-                                         SociTicketStore& store, Now now, std::function<void()> mail_queued)
-    : timer_(io), runtime_(std::move(runtime)), store_(store), now_(std::move(now)),
-      mail_queued_(std::move(mail_queued)) {}
-
-void EscalationScheduler::wake() { timer_.cancel(); }
-
-void EscalationScheduler::stop() {
-    stopping_ = true;
-    timer_.cancel();
-}
+EscalationScheduler::EscalationScheduler(asio::io_context& io, RuntimeSource runtime, SociTicketStore& store, Now now,
+                                          std::function<void()> mail_queued)
+    : Scheduler(io, std::move(runtime), store, std::move(now), std::move(mail_queued),
+                "escalation pass", std::chrono::seconds(10)) {}
 
 std::optional<UnixTime> EscalationScheduler::sweep() {
     auto runtime = runtime_();
@@ -138,10 +128,6 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
     }
     if (queued > 0 && mail_queued_) mail_queued_();
     return next;
-}
-
-asio::awaitable<void> EscalationScheduler::run() {
-    return sweepLoop(timer_, stopping_, [this] { return sweep(); }, now_, std::chrono::seconds(10), "escalation pass");
 }
 
 }  // namespace deskgate

@@ -4,40 +4,21 @@
 // across restarts.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <optional>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include "daemon/runtime.hpp"
-#include "storage/ticket_store.hpp"
+#include "daemon/scheduler.hpp"
 
 namespace deskgate {
 
-class EscalationScheduler {
+class EscalationScheduler : public Scheduler {
 public:
-    using Now = std::function<UnixTime()>;
-    EscalationScheduler(boost::asio::io_context& io, std::function<std::shared_ptr<const Runtime>()> runtime,
-                        SociTicketStore& store, Now now, std::function<void()> mail_queued);
-
-    boost::asio::awaitable<void> run();
-    void wake();  // something changed: look again now
-    void stop();
+    EscalationScheduler(boost::asio::io_context& io, RuntimeSource runtime, SociTicketStore& store, Now now,
+                        std::function<void()> mail_queued);
 
     // One pass over the active tickets: fires what is due, returns when to look next.
     // Used by run() and by tests with an injected clock.
     std::optional<UnixTime> sweep();
 
-private:
-    boost::asio::steady_timer timer_;
-    std::function<std::shared_ptr<const Runtime>()> runtime_;
-    SociTicketStore& store_;
-    Now now_;
-    std::function<void()> mail_queued_;
-    bool stopping_ = false;
+protected:
+    std::optional<UnixTime> pass() override { return sweep(); }
 };
 
 }  // namespace deskgate

@@ -2,29 +2,19 @@
 
 #include <algorithm>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/report_runner.hpp"
-#include "daemon/sweep_loop.hpp"
 #include "daemon/text_format.hpp"
 
 namespace deskgate {
 
 namespace asio = boost::asio;
 
-ReportScheduler::ReportScheduler(asio::io_context& io, std::function<std::shared_ptr<const Runtime>()> runtime,
-                                 SociTicketStore& store, Now now, std::function<void()> mail_queued)
-    : timer_(io), runtime_(std::move(runtime)), store_(store), now_(std::move(now)),
-      mail_queued_(std::move(mail_queued)) {}
-
-void ReportScheduler::wake() { timer_.cancel(); }
-
-void ReportScheduler::stop() {
-    stopping_ = true;
-    timer_.cancel();
-}
+ReportScheduler::ReportScheduler(asio::io_context& io, RuntimeSource runtime, SociTicketStore& store, Now now,
+                                  std::function<void()> mail_queued)
+    : Scheduler(io, std::move(runtime), store, std::move(now), std::move(mail_queued),
+                "scheduled report", std::chrono::seconds(60)) {}
 
 std::optional<UnixTime> ReportScheduler::sweep(int* queuedOut) {
     auto runtime = runtime_();
@@ -51,10 +41,6 @@ std::optional<UnixTime> ReportScheduler::sweep(int* queuedOut) {
     if (queued > 0 && mail_queued_) mail_queued_();
     if (queuedOut) *queuedOut = queued;
     return next;
-}
-
-asio::awaitable<void> ReportScheduler::run() {
-    return sweepLoop(timer_, stopping_, [this] { return sweep(); }, now_, std::chrono::seconds(60), "scheduled report");
 }
 
 }  // namespace deskgate

@@ -6,40 +6,21 @@
 // report starts with its next due time).
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <optional>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include "daemon/runtime.hpp"
-#include "storage/ticket_store.hpp"
+#include "daemon/scheduler.hpp"
 
 namespace deskgate {
 
-class ReportScheduler {
+class ReportScheduler : public Scheduler {
 public:
-    using Now = std::function<UnixTime()>;
-    ReportScheduler(boost::asio::io_context& io, std::function<std::shared_ptr<const Runtime>()> runtime,
-                    SociTicketStore& store, Now now, std::function<void()> mail_queued);
-
-    boost::asio::awaitable<void> run();
-    void wake();  // the configuration changed: look again now
-    void stop();
+    ReportScheduler(boost::asio::io_context& io, RuntimeSource runtime, SociTicketStore& store, Now now,
+                    std::function<void()> mail_queued);
 
     // Queues what is due; returns the next due time (none when no report is configured).
     // Used by run() and by tests with an injected clock. Returns how many were queued in `queued`.
     std::optional<UnixTime> sweep(int* queued = nullptr);
 
-private:
-    boost::asio::steady_timer timer_;
-    std::function<std::shared_ptr<const Runtime>()> runtime_;
-    SociTicketStore& store_;
-    Now now_;
-    std::function<void()> mail_queued_;
-    bool stopping_ = false;
+protected:
+    std::optional<UnixTime> pass() override { return sweep(); }
 };
 
 }  // namespace deskgate

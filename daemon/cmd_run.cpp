@@ -1,8 +1,8 @@
 // `deskgate run`: the daemon. One Asio event loop watches every mailbox; the outbox worker
 // sends on its own thread; SIGTERM finishes the mail in hand and exits; SIGHUP reloads.
+#include <atomic>
 #include <csignal>
 #include <iostream>
-#include <mutex>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -34,10 +34,13 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
         for (const auto& e : loaded.error()) std::cerr << e << "\n";
         return 1;
     }
-    std::shared_ptr<const Runtime> runtime = *loaded;
+    // Swapped whole on reload; read by the Asio loop and by the outbox thread (delivery_failed
+    // notices), so every reader takes its own reference.
+    std::atomic<std::shared_ptr<const Runtime>> runtime{*loaded};
+    auto currentRuntime = [&runtime] { return runtime.load(); };
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
-    const auto dbUrl = parseDatabaseUrl(runtime->config.database);
+    const auto dbUrl = parseDatabaseUrl((*loaded)->config.database);
     std::unique_ptr<SociTicketStore> store;
     try {
         store = std::make_unique<SociTicketStore>(dbUrl);
@@ -45,18 +48,11 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
         log->error("cannot open the database: {}", e.what());
         return 75;
     }
-    log->info("deskgate starting database={} mailboxes={}", dbUrl.redacted(), runtime->config.mailboxes.size());
+    log->info("deskgate starting database={} mailboxes={}", dbUrl.redacted(), (*loaded)->config.mailboxes.size());
 
-    // The outbox thread reads the runtime too (for delivery_failed notices): it is swapped
-    // under this lock on reload; the Asio thread's own reads need none.
-    std::mutex runtimeMutex;
-    auto sharedRuntime = [&] {
-        std::lock_guard lock(runtimeMutex);
-        return runtime;
-    };
-    OutboxWorker outbox(runtime->config.smtp, dbUrl, wallNow);
+    OutboxWorker outbox((*loaded)->config.smtp, dbUrl, wallNow);
     outbox.onFailure([&](SociTicketStore& outboxStore, const OutboxRecord& failed, const std::string& reason) {
-        auto current = sharedRuntime();
+        auto current = currentRuntime();
         auto ticket = outboxStore.ticketById(*failed.ticket_id);
         if (!ticket) return;
         MailComposer composer(*current, outboxStore, wallNow);
@@ -66,12 +62,12 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     outbox.start();
 
     boost::asio::io_context io;
-    EscalationScheduler escalation(io, [&runtime] { return runtime; }, *store, wallNow, [&outbox] { outbox.notify(); });
+    EscalationScheduler escalation(io, currentRuntime, *store, wallNow, [&outbox] { outbox.notify(); });
     boost::asio::co_spawn(io, escalation.run(), boost::asio::detached);
-    ReportScheduler reports(io, [&runtime] { return runtime; }, *store, wallNow, [&outbox] { outbox.notify(); });
+    ReportScheduler reports(io, currentRuntime, *store, wallNow, [&outbox] { outbox.notify(); });
     boost::asio::co_spawn(io, reports.run(), boost::asio::detached);
     WatcherDeps deps;
-    deps.runtime = [&runtime] { return runtime; };
+    deps.runtime = currentRuntime;
     deps.store = store.get();
     deps.mail_queued = [&outbox, &escalation] {
         outbox.notify();
@@ -79,28 +75,25 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     };
     deps.now = wallNow;
     std::vector<std::unique_ptr<MailboxWatcher>> watchers;
-    for (const auto& mb : runtime->config.mailboxes) {
+    for (const auto& mb : (*loaded)->config.mailboxes) {
         watchers.push_back(std::make_unique<MailboxWatcher>(io, mb, deps));
         boost::asio::co_spawn(io, watchers.back()->run(), boost::asio::detached);
     }
 
     // Reload: build and validate a whole new Runtime; an invalid one is rejected, the old stays.
-    auto stamp = configurationStamp(runtime->config);
+    auto stamp = configurationStamp((*loaded)->config);
     auto reload = [&](const char* why) {
-        stamp = configurationStamp(runtime->config);
+        stamp = configurationStamp(currentRuntime()->config);
         auto fresh = loadRuntime(configPath);
         if (!fresh) {
             log->error("reload ({}) rejected, the running configuration stays; errors={}", why, fresh.error().size());
             for (const auto& e : fresh.error()) log->error("  {}", e);
             return;
         }
-        {
-            std::lock_guard lock(runtimeMutex);
-            runtime = *fresh;
-        }
-        stamp = configurationStamp(runtime->config);
+        runtime.store(*fresh);
+        stamp = configurationStamp((*fresh)->config);
         log->info("configuration reloaded ({}); rules: {} (mailbox and database changes take effect at restart)", why,
-                  runtime->rules->rules.size());
+                  (*fresh)->rules->rules.size());
         escalation.wake();
         reports.wake();
     };
@@ -108,7 +101,7 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     boost::asio::steady_timer fileWatch(io);
     std::function<void(const boost::system::error_code&)> onFileWatch = [&](const boost::system::error_code& ec) {
         if (ec || stopping) return;
-        if (configurationStamp(runtime->config) != stamp) reload("files changed");
+        if (configurationStamp(currentRuntime()->config) != stamp) reload("files changed");
         fileWatch.expires_after(std::chrono::seconds(2));
         fileWatch.async_wait(onFileWatch);
     };

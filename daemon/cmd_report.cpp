@@ -27,21 +27,21 @@ struct ReportOptions {
     throw CLI::RuntimeError(2);
 }
 
+std::int64_t timeOption(const char* option, const std::string& value, bool end_of_day = false) {
+    auto t = parseReportTime(value, end_of_day);
+    if (!t)
+        usageError(std::string(option) + " '" + value +
+                   "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])");
+    return *t;
+}
+
 ReportRequest requestFrom(const ReportOptions& o, std::int64_t now) {
     ReportRequest r;
     r.now = now;
     r.filter.until = now + 1;  // up to and including the current second
-    if (!o.until.empty()) {
-        auto t = parseReportTime(o.until, true);
-        if (!t) usageError("--until '" + o.until + "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])");
-        r.filter.until = *t;
-    }
-    r.filter.since = r.filter.until - 30 * 86400;  // default: the last 30 days
-    if (!o.since.empty()) {
-        auto t = parseReportTime(o.since);
-        if (!t) usageError("--since '" + o.since + "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])");
-        r.filter.since = *t;
-    }
+    if (!o.until.empty()) r.filter.until = timeOption("--until", o.until, true);
+    r.filter.since = o.since.empty() ? r.filter.until - 30 * 86400  // default: the last 30 days
+                                     : timeOption("--since", o.since);
     if (r.filter.since >= r.filter.until) usageError("--since must be before --until");
     if (o.at_risk_hours < 1 || o.at_risk_hours > 24 * 365) usageError("--at-risk-hours must be between 1 and 8760");
     r.filter.queue = o.queue;
@@ -52,13 +52,7 @@ ReportRequest requestFrom(const ReportOptions& o, std::int64_t now) {
 int runReport(const ReportOptions& o) {
     auto format = parseReportFormat(o.format);
     if (!format) usageError("--format must be text, json, csv or html, not '" + o.format + "'");
-    std::int64_t now = wallNow();
-    if (!o.now.empty()) {
-        auto t = parseReportTime(o.now);
-        if (!t) usageError("--now '" + o.now + "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])");
-        now = *t;
-    }
-    ReportRequest request = requestFrom(o, now);
+    ReportRequest request = requestFrom(o, o.now.empty() ? wallNow() : timeOption("--now", o.now));
     if (!o.tz.empty()) {
         try {
             date::locate_zone(o.tz);

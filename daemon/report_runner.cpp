@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <sstream>
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -16,12 +17,6 @@ namespace {
 
 bool digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-}
-
-int number(std::string_view s) {
-    int v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
 }
 
 }  // namespace
@@ -68,32 +63,18 @@ std::optional<std::int64_t> parseReportTime(std::string_view text, bool end_of_d
         std::from_chars(text.data(), text.data() + text.size(), v);
         return v;
     }
-    if (text.size() < 10 || text[4] != '-' || text[7] != '-' || !digits(text.substr(0, 4)) ||
-        !digits(text.substr(5, 2)) || !digits(text.substr(8, 2)))
-        return std::nullopt;
-    date::year_month_day ymd{date::year(number(text.substr(0, 4))), date::month(static_cast<unsigned>(number(text.substr(5, 2)))),
-                             date::day(static_cast<unsigned>(number(text.substr(8, 2))))};
-    if (!ymd.ok()) return std::nullopt;
-    std::int64_t t = date::sys_days(ymd).time_since_epoch().count() * 86400;
-    auto rest = text.substr(10);
-    if (rest.empty()) return end_of_day ? t + 86400 : t;
-    // THH:MM[:SS] then Z, +HH:MM or -HH:MM (none = UTC)
-    if ((rest[0] != 'T' && rest[0] != ' ') || rest.size() < 6 || rest[3] != ':' || !digits(rest.substr(1, 2)) ||
-        !digits(rest.substr(4, 2)))
-        return std::nullopt;
-    int hour = number(rest.substr(1, 2)), minute = number(rest.substr(4, 2)), second = 0;
-    rest = rest.substr(6);
-    if (rest.size() >= 3 && rest[0] == ':' && digits(rest.substr(1, 2))) {
-        second = number(rest.substr(1, 2));
-        rest = rest.substr(3);
-    }
-    if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    t += hour * 3600 + minute * 60 + second;
-    if (rest.empty() || rest == "Z") return t;
-    if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' && digits(rest.substr(1, 2)) &&
-        digits(rest.substr(4, 2))) {
-        int offset = number(rest.substr(1, 2)) * 3600 + number(rest.substr(4, 2)) * 60;
-        return rest[0] == '+' ? t - offset : t + offset;
+    // The whole text must match one format: date::parse reads a prefix and stops.
+    auto parses = [&](const char* format, auto& into) {
+        std::istringstream in{std::string(text)};
+        in >> date::parse(format, into);
+        return !in.fail() && in.peek() == std::char_traits<char>::eof();
+    };
+    date::sys_days day;
+    if (parses("%F", day)) return day.time_since_epoch().count() * 86400 + (end_of_day ? 86400 : 0);
+    for (const char* format : {"%FT%T%Ez", "%FT%R%Ez", "%FT%TZ", "%FT%RZ", "%FT%T", "%FT%R", "%F %T%Ez", "%F %R%Ez",
+                               "%F %TZ", "%F %RZ", "%F %T", "%F %R"}) {
+        std::chrono::sys_seconds t;
+        if (parses(format, t)) return toUnixTime(t);  // %Ez: the offset is taken off, giving UTC
     }
     return std::nullopt;
 }

@@ -182,7 +182,6 @@ void Intake::setStatus(TicketRecord& ticket, const std::string& status, const st
     if (status == "resolved") ticket.resolved_at = now;
     if (status == "closed") ticket.closed_at = now;  // closed without resolving keeps resolved_at empty
     ticket.status = status;
-    applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // pauses and deadlines move
 }
 
 IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
@@ -323,8 +322,10 @@ IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin,
                      mail.kind == MailKind::normal ? "message" : std::string(toString(mail.kind)), "mail " + messageId});
     IntakeResult result{"reply", ticket.number, 0, ""};
     if (mail.kind == MailKind::normal) {
-        if (isClosedStatus(ticket.status) || ticket.status == "pending")
-            setStatus(ticket, "open", actor, "customer wrote");  // the SLA clock runs again
+        if (isClosedStatus(ticket.status) || ticket.status == "pending") {
+            setStatus(ticket, "open", actor, "customer wrote");
+            applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // the SLA clock runs again
+        }
         result.queued_mails += notifyAgents(ticket, mail, raw, "customer_reply", messageId);
     }
     ticket.updated_at = now;

@@ -82,6 +82,7 @@ private:
                      const std::string& event, const std::string& cause, const std::string& except = "");
     // Per-address and overall caps on automatic answers (rules `limits`); counts when allowed.
     bool allowAutomaticAnswer(const TicketRecord& ticket, const std::string& address);
+    // Records the change as an event and sets the status times; the caller recomputes the SLA.
     void setStatus(TicketRecord& ticket, const std::string& status, const std::string& actor, const std::string& why);
 
     const Runtime& runtime_;

@@ -115,6 +115,7 @@ Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentC
     const UnixTime now = now_();
     const std::string actor = "agent:" + agent.name;
     AppliedCommands applied;
+    const std::string statusBefore = ticket.status, priorityBefore = ticket.priority;
     for (const auto& c : commands.commands) {
         if (c.name == "resolve" || c.name == "close" || c.name == "pending" || c.name == "open") {
             std::string status = c.name == "resolve" ? "resolved" : c.name == "close" ? "closed" : c.name;
@@ -132,7 +133,6 @@ Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentC
             if (c.argument == ticket.priority) continue;
             store_.addEvent({0, ticket.id, now, actor, "priority", ticket.priority + " -> " + c.argument});
             ticket.priority = c.argument;
-            applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));  // deadlines depend on it
         } else if (c.name == "queue") {
             if (c.argument == ticket.queue) continue;
             store_.addEvent({0, ticket.id, now, actor, "queue", ticket.queue + " -> " + c.argument});
@@ -145,6 +145,9 @@ Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentC
             store_.addEvent({0, ticket.id, now, actor, "tag", "+" + c.argument});
         }
     }
+    // Status (pauses) and priority (targets) move the SLA deadlines: computed once, after all commands.
+    if (ticket.status != statusBefore || ticket.priority != priorityBefore)
+        applySla(*runtime_.rules, ticket, store_.eventsOf(ticket.id));
     return applied;
 }
 

@@ -11,13 +11,9 @@
 #include "tests/support/backends.hpp"
 
 using namespace deskgate;
+using test::writeFile;
 
 namespace {
-
-void writeFile(const std::filesystem::path& p, const std::string& text) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-}
 
 struct Desk {
     std::filesystem::path dir = test::freshDirectory("agent-mail");

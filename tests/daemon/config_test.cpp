@@ -8,14 +8,9 @@
 #include "tests/support/backends.hpp"
 
 using namespace deskgate;
+using test::writeFile;
 
 namespace {
-
-std::filesystem::path writeFile(const std::filesystem::path& p, const std::string& text) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p;
-}
 
 const std::string kTemplates = std::string("templates: ") + DESKGATE_SOURCE_DIR + "/etc/templates\n";
 

@@ -12,13 +12,9 @@
 #include "tests/support/backends.hpp"
 
 using namespace deskgate;
+using test::writeFile;
 
 namespace {
-
-void writeFile(const std::filesystem::path& p, const std::string& text) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-}
 
 struct World {
     std::filesystem::path dir = test::freshDirectory("rules-wiring");

@@ -15,12 +15,6 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::string kAlice = "alice@customer.test";
-const std::string kBob = "bob@customer.test";
-const std::string kCarol = "carol@customer.test";
-const std::string kAgent = "agent1@helpdesk.test";
-const std::string kSupport = "support@helpdesk.test";
-
 const char* kRules = R"(
 teams:
   desk: { agents: [agent1], assign: round_robin }

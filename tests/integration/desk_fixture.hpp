@@ -16,6 +16,13 @@ namespace deskgate::test {
 
 enum class Db { sqlite, postgresql };
 
+// Accounts on the test servers (tests/scripts/start-servers.sh).
+inline const std::string kSupport = "support@helpdesk.test";
+inline const std::string kAgent = "agent1@helpdesk.test";
+inline const std::string kAlice = "alice@customer.test";
+inline const std::string kBob = "bob@customer.test";
+inline const std::string kCarol = "carol@customer.test";
+
 struct DeskOptions {
     Db db = Db::sqlite;
     std::string imap_url;          // default: plain IMAP of the test servers

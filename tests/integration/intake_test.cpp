@@ -21,9 +21,6 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::string kAlice = "alice@customer.test";
-const std::string kSupport = "support@helpdesk.test";
-
 json showTicket(Desk& desk, std::int64_t number) {
     auto r = desk.cli({"tickets", "show", std::to_string(number), "--json"});
     REQUIRE_MESSAGE(r.status.exited, r.err);

@@ -18,11 +18,6 @@ inline constexpr UnixTime kMonday = 1'794'787'200;
 inline constexpr UnixTime kHour = 3600;
 inline constexpr UnixTime kDay = 86400;
 
-inline void writeFile(const std::filesystem::path& p, const std::string& text) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-}
-
 struct SeededDesk {
     std::filesystem::path dir = freshDirectory("report");
     UnixTime now = kMonday;

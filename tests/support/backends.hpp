@@ -43,6 +43,13 @@ inline std::filesystem::path freshDirectory(const std::string& name) {
     return dir;
 }
 
+// Writes `text` to `p`, creating its folders; returns `p`.
+inline std::filesystem::path writeFile(const std::filesystem::path& p, const std::string& text) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p;
+}
+
 // A new, empty PostgreSQL database on the test server; its URL. When the servers were
 // started (HD_BASE set, as ctest does) PostgreSQL is required: a failure fails the test.
 // Without HD_BASE (a developer running the binary by hand) the test is skipped with a message.

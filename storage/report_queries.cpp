@@ -1,6 +1,7 @@
 #include "storage/report_queries.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -152,21 +153,12 @@ DurationStats statsOf(std::vector<std::int64_t> values) {
 
 constexpr std::int64_t kDay = 86400;
 
+// "2026-11-16" for a day counted from 1970-01-01.
 std::string dayString(std::int64_t day) {
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    std::int64_t z = day + 719468;
-    std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    std::int64_t doe = z - era * 146097;
-    std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    std::int64_t y = yoe + era * 400;
-    std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    std::int64_t mp = (5 * doy + 2) / 153;
-    std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2) ++y;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
-                  static_cast<long long>(d));
+    const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()));
     return buf;
 }
 
@@ -406,9 +398,7 @@ void queryAgents(Sql& sql, const AgentMedians& medians, std::vector<ReportAgent>
                  " WHERE m.direction = 'out' AND m.author LIKE 'agent:%' AND " + sql.period("m.created_at") +
                  sql.queue("t.") + " GROUP BY m.author",
              [&](const soci::row& r) {
-                 std::string author = strAt(r, 0);
-                 if (author.rfind("agent:", 0) == 0) author = author.substr(6);
-                 byName[author].replies += intAt(r, 1);
+                 byName[strAt(r, 0).substr(6)].replies += intAt(r, 1);  // "agent:NAME"
              });
     sql.each("SELECT assignee, COUNT(*), CAST(SUM(rating) AS BIGINT) FROM tickets WHERE " +
                  sql.period("rating_requested_at") + sql.queue() +

@@ -11,25 +11,13 @@ namespace deskgate {
 
 namespace {
 
-const char* const kWeekdayNames[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
 // Colour-blind-safe pair (Okabe-Ito blue / orange) plus greys.
 constexpr const char* kBlue = "#0072b2";
 constexpr const char* kOrange = "#e69f00";
 constexpr const char* kGreen = "#009e73";
 constexpr const char* kRed = "#d55e00";
 
-std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    return buf;
-}
-
-std::string pct(std::int64_t part, std::int64_t whole) {
-    return whole == 0 ? "–" : num(100.0 * static_cast<double>(part) / static_cast<double>(whole)) + "%";
-}
-
-std::string esc(std::string_view s) { return htmlEscape(s); }
+std::string pct(std::int64_t part, std::int64_t whole) { return percent(part, whole, "–"); }
 
 // A "nice" axis maximum (1, 2, 5 × 10^n) at or above v.
 std::int64_t niceMax(std::int64_t v) {
@@ -50,7 +38,7 @@ struct Series {
 std::string svgOpen(const std::string& id, int w, int h, const std::string& title) {
     return "<svg id=\"" + id + "\" class=\"chart\" viewBox=\"0 0 " +
            std::to_string(w) + " " + std::to_string(h) + "\" width=\"" + std::to_string(w) + "\" height=\"" +
-           std::to_string(h) + "\" role=\"img\" aria-label=\"" + esc(title) + "\"><title>" + esc(title) + "</title>";
+           std::to_string(h) + "\" role=\"img\" aria-label=\"" + htmlEscape(title) + "\"><title>" + htmlEscape(title) + "</title>";
 }
 
 std::string legend(const std::vector<Series>& series, int x, int y) {
@@ -58,7 +46,7 @@ std::string legend(const std::vector<Series>& series, int x, int y) {
     for (const auto& s : series) {
         out += "<rect x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(y - 9) +
                "\" width=\"10\" height=\"10\" rx=\"2\" fill=\"" + s.color + "\"/><text x=\"" + std::to_string(x + 14) +
-               "\" y=\"" + std::to_string(y) + "\" class=\"lg\">" + esc(s.name) + "</text>";
+               "\" y=\"" + std::to_string(y) + "\" class=\"lg\">" + htmlEscape(s.name) + "</text>";
         x += 24 + static_cast<int>(s.name.size()) * 7;
     }
     return out;
@@ -76,9 +64,9 @@ std::string barChart(const std::string& id, const std::string& title, const std:
     std::string out = svgOpen(id, w, h, title);
     for (int i = 0; i <= 5; ++i) {
         double y = top + plotH - plotH * i / 5.0;
-        out += "<line x1=\"" + std::to_string(left) + "\" x2=\"" + std::to_string(w - right) + "\" y1=\"" + num(y) +
-               "\" y2=\"" + num(y) + "\" class=\"grid\"/><text x=\"" + std::to_string(left - 6) + "\" y=\"" +
-               num(y + 4) + "\" class=\"ax\" text-anchor=\"end\">" + std::to_string(axisMax * i / 5) + "</text>";
+        out += "<line x1=\"" + std::to_string(left) + "\" x2=\"" + std::to_string(w - right) + "\" y1=\"" + oneDecimal(y) +
+               "\" y2=\"" + oneDecimal(y) + "\" class=\"grid\"/><text x=\"" + std::to_string(left - 6) + "\" y=\"" +
+               oneDecimal(y + 4) + "\" class=\"ax\" text-anchor=\"end\">" + std::to_string(axisMax * i / 5) + "</text>";
     }
     const std::size_t groups = std::max<std::size_t>(labels.size(), 1);
     const double groupW = plotW / static_cast<double>(groups);
@@ -93,18 +81,18 @@ std::string barChart(const std::string& id, const std::string& title, const std:
         for (std::size_t s = 0; s < series.size(); ++s) {
             const auto v = g < series[s].values.size() ? series[s].values[g] : 0;
             const double bh = axisMax == 0 ? 0 : plotH * static_cast<double>(v) / static_cast<double>(axisMax);
-            out += "<rect x=\"" + num(x0 + barW * static_cast<double>(s)) + "\" y=\"" + num(top + plotH - bh) +
-                   "\" width=\"" + num(std::max(barW - 1.0, 1.0)) + "\" height=\"" + num(bh) + "\" fill=\"" +
-                   series[s].color + "\"><title>" + esc(labels[g] + " · " + series[s].name + ": " + std::to_string(v)) +
+            out += "<rect x=\"" + oneDecimal(x0 + barW * static_cast<double>(s)) + "\" y=\"" + oneDecimal(top + plotH - bh) +
+                   "\" width=\"" + oneDecimal(std::max(barW - 1.0, 1.0)) + "\" height=\"" + oneDecimal(bh) + "\" fill=\"" +
+                   series[s].color + "\"><title>" + htmlEscape(labels[g] + " · " + series[s].name + ": " + std::to_string(v)) +
                    "</title></rect>";
         }
         if (g % every == 0)
-            out += "<text x=\"" + num(left + groupW * (static_cast<double>(g) + 0.5)) + "\" y=\"" +
-                   std::to_string(h - bottom + 16) + "\" class=\"ax\" text-anchor=\"middle\">" + esc(labels[g]) +
+            out += "<text x=\"" + oneDecimal(left + groupW * (static_cast<double>(g) + 0.5)) + "\" y=\"" +
+                   std::to_string(h - bottom + 16) + "\" class=\"ax\" text-anchor=\"middle\">" + htmlEscape(labels[g]) +
                    "</text>";
     }
     out += "<line x1=\"" + std::to_string(left) + "\" x2=\"" + std::to_string(w - right) + "\" y1=\"" +
-           num(top + plotH) + "\" y2=\"" + num(top + plotH) + "\" class=\"base\"/>";
+           oneDecimal(top + plotH) + "\" y2=\"" + oneDecimal(top + plotH) + "\" class=\"base\"/>";
     out += legend(series, left, 16);
     return out + "</svg>";
 }
@@ -123,10 +111,10 @@ std::string hbarChart(const std::string& id, const std::string& title, const std
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const double y = top + rowH * static_cast<double>(i);
         const double bw = plotW * static_cast<double>(rows[i].count) / static_cast<double>(maxValue);
-        out += "<text x=\"" + std::to_string(left - 8) + "\" y=\"" + num(y + 17) + "\" class=\"lb\" text-anchor=\"end\">" +
-               esc(rows[i].key) + "</text><rect x=\"" + std::to_string(left) + "\" y=\"" + num(y + 5) + "\" width=\"" +
-               num(std::max(bw, 1.0)) + "\" height=\"16\" rx=\"3\" fill=\"" + color + "\"/><text x=\"" +
-               num(left + std::max(bw, 1.0) + 6) + "\" y=\"" + num(y + 17) + "\" class=\"lb\">" +
+        out += "<text x=\"" + std::to_string(left - 8) + "\" y=\"" + oneDecimal(y + 17) + "\" class=\"lb\" text-anchor=\"end\">" +
+               htmlEscape(rows[i].key) + "</text><rect x=\"" + std::to_string(left) + "\" y=\"" + oneDecimal(y + 5) + "\" width=\"" +
+               oneDecimal(std::max(bw, 1.0)) + "\" height=\"16\" rx=\"3\" fill=\"" + color + "\"/><text x=\"" +
+               oneDecimal(left + std::max(bw, 1.0) + 6) + "\" y=\"" + oneDecimal(y + 17) + "\" class=\"lb\">" +
                std::to_string(rows[i].count) + "</text>";
     }
     return out + "</svg>";
@@ -149,7 +137,7 @@ std::string slaChart(const ReportSla& s) {
         out += "<rect x=\"" + std::to_string(left) + "\" y=\"" + std::to_string(y) + "\" width=\"" +
                std::to_string(plotW) + "\" height=\"20\" rx=\"3\" fill=\"" + kRed + "\"><title>breached: " +
                std::to_string(total - met) + "</title></rect><rect x=\"" + std::to_string(left) + "\" y=\"" +
-               std::to_string(y) + "\" width=\"" + num(metW) + "\" height=\"20\" rx=\"3\" fill=\"" + kGreen +
+               std::to_string(y) + "\" width=\"" + oneDecimal(metW) + "\" height=\"20\" rx=\"3\" fill=\"" + kGreen +
                "\"><title>met: " + std::to_string(met) + "</title></rect><text x=\"" + std::to_string(left + plotW + 6) +
                "\" y=\"" + std::to_string(y + 14) + "\" class=\"lb\">" + pct(met, total) + "</text>";
     };
@@ -160,8 +148,8 @@ std::string slaChart(const ReportSla& s) {
 }
 
 std::string card(const std::string& label, const std::string& value, const std::string& note = "") {
-    return "<div class=\"card\"><div class=\"v\">" + esc(value) + "</div><div class=\"l\">" + esc(label) + "</div>" +
-           (note.empty() ? "" : "<div class=\"n\">" + esc(note) + "</div>") + "</div>";
+    return "<div class=\"card\"><div class=\"v\">" + htmlEscape(value) + "</div><div class=\"l\">" + htmlEscape(label) + "</div>" +
+           (note.empty() ? "" : "<div class=\"n\">" + htmlEscape(note) + "</div>") + "</div>";
 }
 
 // A column holds figures when every cell starts with a digit or is a dash: right-aligned.
@@ -180,12 +168,12 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
     for (std::size_t i = 0; i < header.size(); ++i) right.push_back(figures(rows, i));
     std::string out = "<table><thead><tr>";
     for (std::size_t i = 0; i < header.size(); ++i)
-        out += (right[i] ? "<th class=\"n\">" : "<th>") + esc(header[i]) + "</th>";
+        out += (right[i] ? "<th class=\"n\">" : "<th>") + htmlEscape(header[i]) + "</th>";
     out += "</tr></thead><tbody>";
     for (const auto& row : rows) {
         out += "<tr>";
         for (std::size_t i = 0; i < row.size(); ++i)
-            out += (i < right.size() && right[i] ? "<td class=\"n\">" : "<td>") + esc(row[i]) + "</td>";
+            out += (i < right.size() && right[i] ? "<td class=\"n\">" : "<td>") + htmlEscape(row[i]) + "</td>";
         out += "</tr>";
     }
     if (rows.empty()) out += "<tr><td colspan=\"" + std::to_string(header.size()) + "\" class=\"none\">none</td></tr>";
@@ -196,7 +184,7 @@ std::string countsTable(const std::string& title, const std::vector<ReportCount>
                         const char* unit = "tickets") {
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : counts) rows.push_back({c.key, std::to_string(c.count)});
-    return "<div class=\"tbl\"><h3>" + esc(title) + "</h3>" + table({"", unit}, rows) + "</div>";
+    return "<div class=\"tbl\"><h3>" + htmlEscape(title) + "</h3>" + table({"", unit}, rows) + "</div>";
 }
 
 const char* kStyle = R"css(
@@ -262,7 +250,7 @@ std::string backlogSection(const ReportData& r) {
     out += countsTable("by priority", b.by_priority) + countsTable("by queue", b.by_queue) +
            countsTable("by assignee", b.by_assignee) + "</div>";
     if (b.oldest_number)
-        out += "<p>Oldest: #" + std::to_string(*b.oldest_number) + ", " + esc(formatDuration(b.oldest_age_seconds)) +
+        out += "<p>Oldest: #" + std::to_string(*b.oldest_number) + ", " + htmlEscape(formatDuration(b.oldest_age_seconds)) +
                " old.</p>";
     return out + "</section>";
 }
@@ -314,7 +302,7 @@ std::string agentsAndSatisfaction(const ReportData& r) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& a : r.agents)
         rows.push_back({a.name, std::to_string(a.handled), std::to_string(a.replies),
-                        formatDuration(a.median_first_response), a.average_rating ? num(*a.average_rating) : "–",
+                        formatDuration(a.median_first_response), a.average_rating ? oneDecimal(*a.average_rating) : "–",
                         std::to_string(a.ratings)});
     const auto& s = r.satisfaction;
     std::vector<std::string> labels;
@@ -328,7 +316,7 @@ std::string agentsAndSatisfaction(const ReportData& r) {
                       "</section>";
     out += "<section id=\"satisfaction\"><h2>Satisfaction</h2><div class=\"row\"><div>" +
            barChart("chart-ratings", "Ratings", labels, {ratings}, 420, 220) + "</div><div class=\"tbl\">" +
-           table({"", ""}, {{"average", s.average ? num(*s.average) + " of 5" : "–"},
+           table({"", ""}, {{"average", s.average ? oneDecimal(*s.average) + " of 5" : "–"},
                             {"ratings", std::to_string(s.rated)},
                             {"questions asked", std::to_string(s.requested)},
                             {"response rate", pct(s.rated, s.requested)}}) +
@@ -347,10 +335,10 @@ std::string trafficAndHygiene(const ReportData& r) {
         byHour.values.push_back(t.by_hour[i]);
     }
     for (std::size_t i = 0; i < 7; ++i) {
-        days.push_back(kWeekdayNames[i]);
+        days.push_back(kReportWeekdays[i]);
         byDay.values.push_back(t.by_weekday[i]);
     }
-    std::string out = "<section id=\"traffic\"><h2>Incoming customer mail by hour and weekday (" + esc(t.timezone) +
+    std::string out = "<section id=\"traffic\"><h2>Incoming customer mail by hour and weekday (" + htmlEscape(t.timezone) +
                       ")</h2><div class=\"row\"><div>" +
                       barChart("chart-hours", "Incoming mail by hour", hours, {byHour}, 620, 200) + "</div><div>" +
                       barChart("chart-weekdays", "Incoming mail by weekday", days, {byDay}, 320, 200) +
@@ -371,16 +359,16 @@ std::string renderReportHtml(const ReportData& r) {
                                (r.filter.queue.empty() ? "" : " · queue " + r.filter.queue);
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                      "<title>deskgate report " + esc(period) + "</title><style>" + kStyle + "</style></head><body>";
-    out += "<header><h1>Help desk report</h1><p>" + esc(period) + " · generated " +
-           esc(reportDate(r.generated_at, true)) + " UTC</p></header><main>";
+                      "<title>deskgate report " + htmlEscape(period) + "</title><style>" + kStyle + "</style></head><body>";
+    out += "<header><h1>Help desk report</h1><p>" + htmlEscape(period) + " · generated " +
+           htmlEscape(reportDate(r.generated_at, true)) + " UTC</p></header><main>";
     const auto& s = r.sla;
     out += "<div class=\"cards\">" + card("created", std::to_string(r.volumes.created)) +
            card("resolved", std::to_string(r.volumes.resolved)) + card("backlog now", std::to_string(r.backlog.total)) +
            card("median first response", formatDuration(r.times.first_response_wall.median), "wall time") +
            card("first response SLA met", pct(s.first_response_met, s.first_response_total)) +
            card("resolution SLA met", pct(s.resolution_met, s.resolution_total)) +
-           card("average rating", r.satisfaction.average ? num(*r.satisfaction.average) : "–",
+           card("average rating", r.satisfaction.average ? oneDecimal(*r.satisfaction.average) : "–",
                 std::to_string(r.satisfaction.rated) + " ratings") +
            "</div>";
     out += volumeSection(r) + backlogSection(r) + timesSection(r) + slaSection(r) + agentsAndSatisfaction(r) +

@@ -15,20 +15,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-const char* const kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-std::string fixed1(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    return buf;
-}
-
-std::string percent(std::int64_t part, std::int64_t whole) {
-    if (whole == 0) return "-";
-    return fixed1(100.0 * static_cast<double>(part) / static_cast<double>(whole)) + "%";
-}
-
-std::string optNumber(const std::optional<double>& v) { return v ? fixed1(*v) : "-"; }
+std::string optNumber(const std::optional<double>& v) { return v ? oneDecimal(*v) : "-"; }
 
 // Display width of UTF-8 text: code points (continuation bytes do not count).
 std::size_t width(std::string_view s) {
@@ -199,7 +186,7 @@ std::string textTraffic(const ReportData& r) {
     const auto& t = r.traffic;
     std::string out = heading("Incoming customer mail (" + t.timezone + ")");
     Table w({"weekday", "mails"});
-    for (std::size_t i = 0; i < 7; ++i) w.add({kWeekdays[i], std::to_string(t.by_weekday[i])});
+    for (std::size_t i = 0; i < 7; ++i) w.add({kReportWeekdays[i], std::to_string(t.by_weekday[i])});
     out += w.str() + "\n";
     Table h({"hour", "mails"});
     for (std::size_t i = 0; i < 24; ++i) {
@@ -298,6 +285,17 @@ std::optional<ReportFormat> parseReportFormat(std::string_view name) {
     if (name == "csv") return ReportFormat::csv;
     if (name == "html") return ReportFormat::html;
     return std::nullopt;
+}
+
+std::string oneDecimal(double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", value);
+    return buf;
+}
+
+std::string percent(std::int64_t part, std::int64_t whole, std::string_view none) {
+    if (whole == 0) return std::string(none);
+    return oneDecimal(100.0 * static_cast<double>(part) / static_cast<double>(whole)) + "%";
 }
 
 std::string csvField(std::string_view value) {
@@ -425,7 +423,7 @@ std::string renderReportJson(const ReportData& r) {
     out["satisfaction"] = {{"distribution", dist}, {"rated", sat.rated}, {"requested", sat.requested},
                            {"average", optJson(sat.average)}};
     json weekdays = json::object();
-    for (std::size_t i = 0; i < 7; ++i) weekdays[kWeekdays[i]] = r.traffic.by_weekday[i];
+    for (std::size_t i = 0; i < 7; ++i) weekdays[kReportWeekdays[i]] = r.traffic.by_weekday[i];
     out["traffic"] = {{"timezone", r.traffic.timezone}, {"by_hour", r.traffic.by_hour}, {"by_weekday", weekdays}};
     const auto& h = r.hygiene;
     out["hygiene"] = {{"bounces", h.bounces}, {"auto_replies", h.auto_replies}, {"quarantined", h.quarantined},
@@ -487,7 +485,7 @@ std::string renderReportCsv(const ReportData& r) {
         csv.add("agents", "agent", a.name, "handled", a.handled);
         csv.add("agents", "agent", a.name, "replies", a.replies);
         csv.add("agents", "agent", a.name, "median_first_response_seconds", a.median_first_response);
-        csv.add("agents", "agent", a.name, "average_rating", a.average_rating ? fixed1(*a.average_rating) : "");
+        csv.add("agents", "agent", a.name, "average_rating", a.average_rating ? oneDecimal(*a.average_rating) : "");
         csv.add("agents", "agent", a.name, "ratings", a.ratings);
     }
     const auto& sat = r.satisfaction;
@@ -495,13 +493,13 @@ std::string renderReportCsv(const ReportData& r) {
         csv.add("satisfaction", "rating", std::to_string(i + 1), "tickets", sat.distribution[i]);
     csv.add("satisfaction", "total", "", "rated", sat.rated);
     csv.add("satisfaction", "total", "", "requested", sat.requested);
-    csv.add("satisfaction", "total", "", "average", sat.average ? fixed1(*sat.average) : "");
+    csv.add("satisfaction", "total", "", "average", sat.average ? oneDecimal(*sat.average) : "");
     for (std::size_t i = 0; i < 24; ++i) {
         char hour[8];
         std::snprintf(hour, sizeof hour, "%02zu", i);
         csv.add("traffic", "hour", hour, "mails", r.traffic.by_hour[i]);
     }
-    for (std::size_t i = 0; i < 7; ++i) csv.add("traffic", "weekday", kWeekdays[i], "mails", r.traffic.by_weekday[i]);
+    for (std::size_t i = 0; i < 7; ++i) csv.add("traffic", "weekday", kReportWeekdays[i], "mails", r.traffic.by_weekday[i]);
     const auto& h = r.hygiene;
     csv.add("hygiene", "total", "", "bounces", h.bounces);
     csv.add("hygiene", "total", "", "auto_replies", h.auto_replies);

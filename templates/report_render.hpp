@@ -3,6 +3,8 @@
 // self-contained HTML page with inline SVG charts (no scripts, fonts or outside URLs).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,7 +22,10 @@ std::string renderReportCsv(const ReportData& report);
 std::string renderReportHtml(const ReportData& report);
 std::string renderReport(const ReportData& report, ReportFormat format);
 
-// Pieces, exported for tests and reuse.
+// Pieces, exported for tests and shared by the text and HTML renderers.
+inline constexpr std::array<const char*, 7> kReportWeekdays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+std::string oneDecimal(double value);                                   // "4.5"
+std::string percent(std::int64_t part, std::int64_t whole, std::string_view none = "-");  // "66.7%"; `none` of 0
 std::string csvField(std::string_view value);        // RFC 4180 §2: quoted when needed, quotes doubled
 std::string htmlEscape(std::string_view text);        // & < > " '
 std::string formatDuration(std::optional<std::int64_t> seconds);  // "2d 3h", "1h 05m", "4m 10s", "-"

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "parsers/ascii.hpp"
+
 namespace deskgate {
 
 namespace {
@@ -216,11 +218,7 @@ void loadLimits(YamlChecker& check, const YAML::Node& node, Limits& limits) {
 
 }  // namespace
 
-std::string normalizeAddress(std::string_view address) {
-    std::string out(address);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
+std::string normalizeAddress(std::string_view address) { return lower(address); }
 
 const MailboxConfig* Config::mailbox(std::string_view name) const {
     for (const auto& mb : mailboxes)
@@ -233,7 +231,7 @@ const AgentConfig* Config::agentByName(std::string_view name) const {
         if (a.name == name) return &a;
     // "#assign Ben" for ben: names are compared without case when nothing matches exactly.
     for (const auto& a : agents)
-        if (normalizeAddress(a.name) == normalizeAddress(name)) return &a;
+        if (lower(a.name) == lower(name)) return &a;
     return nullptr;
 }
 

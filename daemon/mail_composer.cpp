@@ -100,8 +100,7 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     for (const auto& a : mail.to) m.to += (m.to.empty() ? "" : ",") + normalizeAddress(a.address);
     for (const auto& a : mail.cc) m.cc += (m.cc.empty() ? "" : ",") + normalizeAddress(a.address);
     m.subject = out.subject;
-    m.text = out.text;
-    m.raw = raw;
+    m.text = out.text;  // the bytes are the outbox row's (same Message-ID): not stored twice
     m.kind = o.kind;
     m.mailbox = ticket.mailbox;
     m.created_at = now;

@@ -69,7 +69,8 @@ struct MessageRecord {
     std::string cc;
     std::string subject;
     std::string text;
-    std::string raw;                  // exact bytes as received / sent
+    std::string raw;                  // exact bytes as received; empty for sent mail, whose
+                                      // bytes are in its outbox row (same Message-ID)
     std::string kind = "normal";
     std::string mailbox;
     UnixTime created_at = 0;

@@ -1,7 +1,5 @@
 #include "daemon/config.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>

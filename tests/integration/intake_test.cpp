@@ -295,13 +295,6 @@ TEST_CASE("SIGHUP with a broken configuration keeps the running one; SIGTERM sto
 
 TEST_CASE("UIDVALIDITY change: the folder is read again, nothing is lost and nothing duplicated") {
     clearAllMailboxes();
-    const auto& s = servers();
-    auto doveadm = [&](std::vector<std::string> args) {
-        std::vector<std::string> cmd = s.doveadm;
-        cmd.insert(cmd.end(), args.begin(), args.end());
-        auto r = runCommand(cmd);
-        REQUIRE_MESSAGE(r.status.code == 0, r.err);
-    };
     createFolder(kSupport, "Tickets");
     doveadm({"mailbox", "delete", "-u", kSupport, "Tickets"});
     createFolder(kSupport, "Tickets");
@@ -341,17 +334,11 @@ TEST_CASE("after_ingest: move puts handled mail into another folder") {
 
 TEST_CASE("folders with non-ASCII names are watched and moved to (modified UTF-7 on the wire)") {
     clearAllMailboxes();
-    const auto& s = servers();
-    auto doveadm = [&](std::vector<std::string> args) {
-        std::vector<std::string> cmd = s.doveadm;
-        cmd.insert(cmd.end(), args.begin(), args.end());
-        return runCommand(cmd);
-    };
     // doveadm speaks UTF-8; IMAP clients must send "Eing&AOQ-nge".
     const std::string inbox = "Eingänge", done = "Erledigt & geprüft";
     for (const auto& folder : {inbox, done}) {
         createFolder(kSupport, folder);
-        doveadm({"expunge", "-u", kSupport, "mailbox", folder, "all"});
+        clearMailbox(kSupport, folder);
     }
     auto countIn = [&](const std::string& folder) {
         auto r = doveadm({"search", "-u", kSupport, "mailbox", folder, "all"});

@@ -40,7 +40,6 @@ using namespace detail;
 
 namespace {
 
-
 std::vector<std::string> splitWords(std::string_view s) {
   std::vector<std::string> out;
   std::istringstream in{std::string(s)};
@@ -210,19 +209,6 @@ bool iequals(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-
-// Runs doveadm ARGS... with optional stdin; throws with its output on failure.
-void doveadm(std::vector<std::string> args, const std::optional<std::string>& stdinData = {}) {
-  std::vector<std::string> argv = servers().doveadm;
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r = runCommand(argv, stdinData, {}, 60s);
-  if (!r.status.exited || r.status.code != 0) {
-    std::string cmd;
-    for (const auto& a : argv) cmd += a + " ";
-    fail(cmd + "failed: " + r.status.describe() + "\n" + r.out + r.err);
-  }
 }
 
 }  // namespace
@@ -399,6 +385,18 @@ ImapProbe probeImap(const std::string& url, const std::string& user, const std::
 
 // ---- doveadm ------------------------------------------------------------------------------------
 
+CommandResult doveadm(std::vector<std::string> args, const std::optional<std::string>& stdinData) {
+  std::vector<std::string> argv = servers().doveadm;
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = runCommand(argv, stdinData, {}, 60s);
+  if (!r.status.exited || r.status.code != 0) {
+    std::string cmd;
+    for (const auto& a : argv) cmd += a + " ";
+    fail(cmd + "failed: " + r.status.describe() + "\n" + r.out + r.err);
+  }
+  return r;
+}
+
 void deliverDirect(const std::string& user, const std::string& folder, std::string_view raw) {
   doveadm({"save", "-u", user, "-m", folder}, std::string(raw));
 }
@@ -556,7 +554,6 @@ std::string uniqueMessageId(std::string_view domain) {
   return "<test-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" +
          std::to_string(salt % 100000) + "@" + std::string(domain) + ">";
 }
-
 
 std::string pgQueryValue(const std::string& conninfo, const std::string& sql) {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(conninfo.c_str()), &PQfinish);

@@ -218,6 +218,10 @@ CommandResult runDeskgate(const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env = {},
                           std::chrono::milliseconds timeout = 60s);
 
+// Runs `doveadm ARGS...` against the test Dovecot (folder names in UTF-8); fails the test with
+// its output when it fails.
+CommandResult doveadm(std::vector<std::string> args, const std::optional<std::string>& stdinData = {});
+
 // ---- isolation: a directory and a database of one's own ----------------------------------------
 
 // A fresh directory under $TMPDIR (deskgate-<prefix>-XXXXXX), removed by the destructor unless

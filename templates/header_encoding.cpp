@@ -1,15 +1,17 @@
 #include "templates/header_encoding.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
+
+#include <mimetic/codec/base64.h>
+#include <mimetic/codec/code.h>
 
 #include "templates/utf8.hpp"
 
 namespace deskgate {
 
 namespace {
-
-const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // "=?UTF-8?B?" + "?=": the fixed part of every encoded word.
 constexpr std::size_t kWordOverhead = 12;
@@ -57,24 +59,8 @@ std::vector<std::string_view> splitWords(std::string_view s) {
 std::string base64(std::string_view in) {
     std::string out;
     out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned v = (static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16) |
-                     (static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8) |
-                     static_cast<unsigned char>(in[i + 2]);
-        out += kBase64[(v >> 18) & 63];
-        out += kBase64[(v >> 12) & 63];
-        out += kBase64[(v >> 6) & 63];
-        out += kBase64[v & 63];
-    }
-    if (i < in.size()) {
-        unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
-        if (i + 1 < in.size()) v |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
-        out += kBase64[(v >> 18) & 63];
-        out += kBase64[(v >> 12) & 63];
-        out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
-        out += '=';
-    }
+    mimetic::Base64::Encoder encoder(0);  // 0: one line, no breaks
+    mimetic::encode(in.begin(), in.end(), encoder, std::back_inserter(out));
     return out;
 }
 

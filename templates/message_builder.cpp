@@ -139,14 +139,16 @@ std::vector<std::string> referenceChain(const OutgoingMail& mail) {
     return ids;
 }
 
+// One line of the message: `text` and CRLF.
+void line(std::string& out, std::string_view text) {
+    out += text;
+    out += kCrlf;
+}
+
 void appendBodyPart(std::string& out, std::string_view subtype, std::string_view content) {
-    out += "Content-Type: text/";
-    out += subtype;
-    out += "; charset=utf-8";
-    out += kCrlf;
-    out += "Content-Transfer-Encoding: quoted-printable";
-    out += kCrlf;
-    out += kCrlf;
+    line(out, "Content-Type: text/" + std::string(subtype) + "; charset=utf-8");
+    line(out, "Content-Transfer-Encoding: quoted-printable");
+    line(out, "");
     out += encodeQuotedPrintable(toValidUtf8(content));
 }
 
@@ -160,17 +162,18 @@ void appendContent(std::string& out, const OutgoingMail& mail) {
     // quoted-printable output ('=' is always followed by hex digits or a line end).
     const std::string boundary =
         "=_deskgate_" + hex64(fnv1a(*mail.html, fnv1a(mail.text, fnv1a(mail.message_id))));
-    out += "Content-Type: multipart/alternative;" + std::string(kCrlf);
-    out += " boundary=\"" + boundary + "\"" + std::string(kCrlf) + std::string(kCrlf);
+    line(out, "Content-Type: multipart/alternative;");
+    line(out, " boundary=\"" + boundary + "\"");
+    line(out, "");
     // RFC 2046 §5.1.1: the CRLF before a boundary belongs to the boundary, so each part's
     // own last line break needs one more.
-    out += "--" + boundary + std::string(kCrlf);
+    line(out, "--" + boundary);
     appendBodyPart(out, "plain", mail.text);
-    out += kCrlf;
-    out += "--" + boundary + std::string(kCrlf);
+    line(out, "");
+    line(out, "--" + boundary);
     appendBodyPart(out, "html", *mail.html);
-    out += kCrlf;
-    out += "--" + boundary + "--" + std::string(kCrlf);
+    line(out, "");
+    line(out, "--" + boundary + "--");
 }
 
 // RFC 2231 §4 for a non-ASCII file name (filename*=UTF-8''...), quoted-string otherwise.
@@ -212,31 +215,31 @@ bool fitsAs8bit(std::string_view data) {
 }
 
 void appendAttachment(std::string& out, const OutgoingAttachment& a) {
-    const std::string crlf(kCrlf);
     std::string type = sanitizeHeaderValue(a.content_type.empty() ? "application/octet-stream" : a.content_type);
-    std::string data = a.data;
     if (type == "message/rfc822") {
         // Our own lines end in CRLF; a stored mail may use bare LF.
         std::string crlfData;
-        for (std::size_t i = 0; i < data.size(); ++i) {
-            if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) crlfData += '\r';
-            crlfData += data[i];
+        for (std::size_t i = 0; i < a.data.size(); ++i) {
+            if (a.data[i] == '\n' && (i == 0 || a.data[i - 1] != '\r')) crlfData += '\r';
+            crlfData += a.data[i];
         }
         if (!crlfData.empty() && !crlfData.ends_with("\r\n")) crlfData += "\r\n";
         if (fitsAs8bit(crlfData)) {
-            out += "Content-Type: message/rfc822" + crlf;
-            out += "Content-Disposition: attachment; " + filenameParameter(a.filename) + crlf;
-            out += "Content-Transfer-Encoding: 8bit" + crlf + crlf;
+            line(out, "Content-Type: message/rfc822");
+            line(out, "Content-Disposition: attachment; " + filenameParameter(a.filename));
+            line(out, "Content-Transfer-Encoding: 8bit");
+            line(out, "");
             out += crlfData;
             return;
         }
         type = "application/octet-stream";
     }
-    out += "Content-Type: " + type + crlf;
-    out += "Content-Disposition: attachment; " + filenameParameter(a.filename) + crlf;
-    out += "Content-Transfer-Encoding: base64" + crlf + crlf;
-    const std::string encoded = base64(data);
-    for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + crlf;
+    line(out, "Content-Type: " + type);
+    line(out, "Content-Disposition: attachment; " + filenameParameter(a.filename));
+    line(out, "Content-Transfer-Encoding: base64");
+    line(out, "");
+    const std::string encoded = base64(a.data);
+    for (std::size_t i = 0; i < encoded.size(); i += 76) line(out, std::string_view(encoded).substr(i, 76));
 }
 
 }  // namespace
@@ -328,10 +331,7 @@ std::string makeMessageId(std::string_view domain, std::string_view unique_seed)
 
 std::string buildMessage(const OutgoingMail& mail) {
     std::string out;
-    const auto field = [&out](const std::string& f) {
-        out += f;
-        out += kCrlf;
-    };
+    const auto field = [&out](std::string_view f) { line(out, f); };
     field("Date: " + formatDate(mail.date));
     field(formatAddressField("From", {mail.from}));
     if (mail.reply_to) field(formatAddressField("Reply-To", {*mail.reply_to}));
@@ -367,16 +367,16 @@ std::string buildMessage(const OutgoingMail& mail) {
     const std::string boundary = "=_deskgate_mixed_" + hex64(seed);
     field("Content-Type: multipart/mixed;");
     field(" boundary=\"" + boundary + "\"");
-    out += kCrlf;
+    field("");
     field("This is a multi-part message in MIME format.");
     field("--" + boundary);
     appendContent(out, mail);
     for (const auto& attachment : mail.attachments) {
-        out += kCrlf;
+        field("");
         field("--" + boundary);
         appendAttachment(out, attachment);
     }
-    out += kCrlf;
+    field("");
     field("--" + boundary + "--");
     return out;
 }

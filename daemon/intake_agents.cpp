@@ -14,11 +14,6 @@ namespace deskgate {
 
 namespace {
 
-std::string domainOf(const std::string& address) {
-    auto at = address.rfind('@');
-    return at == std::string::npos ? "" : address.substr(at + 1);
-}
-
 std::string humanSize(std::size_t bytes) {
     char buf[32];
     if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
@@ -47,10 +42,10 @@ std::string withoutAddress(const std::string& text, const std::string& address, 
 const AgentConfig* Intake::agentOf(const ParsedMail& mail, const std::string& from, std::string& why) const {
     const AgentConfig* agent = config_.agentByAddress(from);
     if (!agent || !config_.agent_mail.require_authenticated) return agent;
-    if (authenticatedFor(mail, domainOf(normalizeAddress(agent->address)), config_.agent_mail.trusted_servers))
-        return agent;
+    const std::string domain = addressDomain(agent->address);
+    if (authenticatedFor(mail, domain, config_.agent_mail.trusted_servers)) return agent;
     why = "From names agent " + agent->name + " but no trusted Authentication-Results shows DKIM or SPF pass for " +
-          domainOf(normalizeAddress(agent->address));
+          domain;
     return nullptr;
 }
 

@@ -8,13 +8,6 @@ namespace deskgate {
 
 namespace {
 
-constexpr std::string_view kHelp =
-    "  #resolve  #close  #pending  #open\n"
-    "  #assign NAME | #assign me\n"
-    "  #priority low|normal|high|urgent\n"
-    "  #queue NAME   #tag WORD\n"
-    "  #note         (the whole mail is an internal note, never sent)\n";
-
 // Splits at '\n' keeping empty lines; a trailing '\r' is dropped from each line.
 std::vector<std::string_view> lines(std::string_view text) {
     std::vector<std::string_view> out;
@@ -130,11 +123,6 @@ std::vector<std::string> words(std::string_view s) {
     return out;
 }
 
-std::string domainOf(std::string_view value) {
-    auto at = value.rfind('@');
-    return lower(at == std::string_view::npos ? value : value.substr(at + 1));
-}
-
 // The authenticated domain is the agent's, or one is a subdomain of the other (relaxed
 // alignment, as DMARC has it: mail.example.com signs for example.com).
 bool aligned(const std::string& identity_domain, const std::string& domain) {
@@ -145,7 +133,10 @@ bool aligned(const std::string& identity_domain, const std::string& domain) {
 
 }  // namespace
 
-std::string_view agentCommandHelp() { return kHelp; }
+std::string addressDomain(std::string_view address) {
+    auto at = address.rfind('@');
+    return lower(at == std::string_view::npos ? address : address.substr(at + 1));
+}
 
 AgentCommands parseAgentCommands(std::string_view text) {
     AgentCommands result;
@@ -225,7 +216,7 @@ bool authenticatedFor(const ParsedMail& mail, std::string_view domain_in, const 
                 auto peq = tokens[t].find('=');
                 if (peq == std::string::npos) continue;
                 const std::string property = lower(tokens[t].substr(0, peq));
-                const std::string identity = domainOf(tokens[t].substr(peq + 1));
+                const std::string identity = addressDomain(tokens[t].substr(peq + 1));
                 bool relevant = (method == "dkim" && (property == "header.d" || property == "header.i")) ||
                                 (method == "spf" && property == "smtp.mailfrom");
                 if (relevant && aligned(identity, domain)) return true;

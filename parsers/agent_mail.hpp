@@ -40,9 +40,6 @@ struct AgentCommands {
 // reaches the customer.
 AgentCommands parseAgentCommands(std::string_view text);
 
-// The command list as the agent sees it in help and error mails.
-std::string_view agentCommandHelp();
-
 struct Rating {
     int score = 0;        // 1..5
     std::string comment;  // the rest of the answer, trimmed ("danke")
@@ -51,6 +48,9 @@ struct Rating {
 // A rating answer: the first non-blank line starts with a digit 1..5 standing alone
 // ("5", "5 — danke", "4/5", "5!", "  3: ok") — not "10", "5.1", "2023 order".
 std::optional<Rating> parseRating(std::string_view text);
+
+// The domain of an address (or of a bare domain), lower-cased: "Anna@ACME.test" -> "acme.test".
+std::string addressDomain(std::string_view address);
 
 // Does one of the Authentication-Results fields written by a trusted server (authserv-id in
 // `trusted_servers`, case-insensitive) show dkim=pass for `domain` (header.d or header.i) or

@@ -216,29 +216,15 @@ void loadLimits(YamlChecker& check, const YAML::Node& node, Limits& limits) {
 
 }  // namespace
 
-std::string normalizeAddress(std::string_view address) { return lower(address); }
-
 const MailboxConfig* Config::mailbox(std::string_view name) const {
     for (const auto& mb : mailboxes)
         if (mb.name == name) return &mb;
     return nullptr;
 }
 
-const AgentConfig* Config::agentByName(std::string_view name) const {
-    for (const auto& a : agents)
-        if (a.name == name) return &a;
-    // "#assign Ben" for ben: names are compared without case when nothing matches exactly.
-    for (const auto& a : agents)
-        if (lower(a.name) == lower(name)) return &a;
-    return nullptr;
-}
+const AgentConfig* Config::agentByName(std::string_view name) const { return agentNamed(agents, name); }
 
-const AgentConfig* Config::agentByAddress(std::string_view address) const {
-    auto norm = normalizeAddress(address);
-    for (const auto& a : agents)
-        if (normalizeAddress(a.address) == norm) return &a;
-    return nullptr;
-}
+const AgentConfig* Config::agentByAddress(std::string_view address) const { return agentWithAddress(agents, address); }
 
 bool Config::isOwnAddress(std::string_view address) const {
     auto norm = normalizeAddress(address);

@@ -11,6 +11,7 @@
 
 #include "parsers/parsed_mail.hpp"
 #include "daemon/report_schedule.hpp"
+#include "rules/desk/desk_facts.hpp"
 #include "rules/yaml_check.hpp"
 
 namespace deskgate {
@@ -43,14 +44,6 @@ struct SmtpConfig {
     std::chrono::seconds retry_initial{30};
     std::chrono::seconds retry_max{3600};
     std::chrono::seconds give_up_after{2 * 86400};
-};
-
-struct AgentConfig {
-    std::string name;
-    std::string address;
-    std::vector<std::string> teams;
-    std::string display_name;  // signs relayed replies; the name when empty
-    const std::string& signature() const { return display_name.empty() ? name : display_name; }
 };
 
 // How agents work by mail.
@@ -95,9 +88,5 @@ struct Config {
 
 // Reads and validates the file; every problem is returned, each with file:line:col.
 std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file);
-
-// Lower-cases an address for comparison (the local part is compared case-insensitively too,
-// as every real mail server does).
-std::string normalizeAddress(std::string_view address);
 
 }  // namespace deskgate

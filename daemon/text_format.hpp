@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/records.hpp"
+#include "rules/desk/desk_facts.hpp"
 
 namespace deskgate {
 
@@ -29,21 +29,25 @@ inline std::string isoTime(UnixTime t) {
     return buf;
 }
 
-// The words of a space-separated list (tags, References), empty ones dropped.
-inline std::vector<std::string> splitWords(const std::string& s) {
+// The items of a list separated by `sep` (tags and References by spaces, stored address lists
+// by commas), empty ones dropped.
+inline std::vector<std::string> splitList(const std::string& s, char sep) {
     std::vector<std::string> out;
-    std::string word;
+    std::string item;
     for (char c : s) {
-        if (c != ' ') {
-            word += c;
+        if (c != sep) {
+            item += c;
             continue;
         }
-        if (!word.empty()) out.push_back(word);
-        word.clear();
+        if (!item.empty()) out.push_back(item);
+        item.clear();
     }
-    if (!word.empty()) out.push_back(word);
+    if (!item.empty()) out.push_back(item);
     return out;
 }
+
+// The words of a space-separated list (tags, References), empty ones dropped.
+inline std::vector<std::string> splitWords(const std::string& s) { return splitList(s, ' '); }
 
 // Words joined by single spaces (References lists, tags).
 inline std::string joinWords(const std::vector<std::string>& words) {

@@ -1,12 +1,18 @@
 #include "storage/database.hpp"
 
 #include <chrono>
+#include <iterator>
 #include <regex>
 #include <thread>
 
+#include <mimetic/codec/base64.h>
+#include <mimetic/codec/code.h>
 #include <soci/soci.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+
+#include "storage/schema.hpp"
+#include "storage/soci_guard.hpp"
 
 namespace deskgate {
 
@@ -132,6 +138,86 @@ void beginWriteTransaction(soci::session& sql, Backend backend) {
         sql << "BEGIN IMMEDIATE";
     else
         sql.begin();
+}
+
+void throwStorageFailure(const char* what, const soci::soci_error& e) {
+    std::string message = std::string(what) + ": " + e.what();
+    bool transient = e.get_error_category() == soci::soci_error::connection_error ||
+                     message.find("database is locked") != std::string::npos ||
+                     message.find("server closed the connection") != std::string::npos ||
+                     message.find("no connection to the server") != std::string::npos;
+    if (transient) throw StorageUnavailable(message);
+    throw StorageError(message);
+}
+
+std::string encodeRaw(const std::string& bytes) {
+    std::string out;
+    out.reserve(bytes.size() * 4 / 3 + 4);
+    mimetic::Base64::Encoder enc(0);  // 0 = no line breaks
+    mimetic::encode(bytes.begin(), bytes.end(), enc, std::back_inserter(out));
+    return out;
+}
+
+std::string decodeRaw(const std::string& b64) {
+    std::string out;
+    out.reserve(b64.size() * 3 / 4);
+    mimetic::Base64::Decoder dec;
+    mimetic::decode(b64.begin(), b64.end(), dec, std::back_inserter(out));
+    return out;
+}
+
+SociDatabase::SociDatabase(const DatabaseUrl& url) : url_(url), sql_(openSession(url)) {
+    guarded("migrating the schema", [&] { return migrate(*sql_, url_.backend); });
+}
+
+SociDatabase::~SociDatabase() = default;
+
+void SociDatabase::transaction(const std::function<void()>& work) {
+    if (depth_ > 0) {  // nested: part of the caller's transaction
+        work();
+        return;
+    }
+    guarded("beginning a transaction", [&] {
+        beginWriteTransaction(*sql_, url_.backend);
+        return 0;
+    });
+    ++depth_;
+    try {
+        work();
+        --depth_;
+        guarded("committing", [&] {
+            sql_->commit();
+            return 0;
+        });
+    } catch (...) {
+        if (depth_ > 0) --depth_;
+        try {
+            sql_->rollback();
+        } catch (...) {  // the connection may be gone; the server rolls back on its own
+        }
+        throw;
+    }
+}
+
+void SociDatabase::savepoint(const std::string& name) {
+    guarded("setting a savepoint", [&] {
+        *sql_ << "SAVEPOINT " + name;
+        return 0;
+    });
+}
+
+void SociDatabase::releaseSavepoint(const std::string& name) {
+    guarded("releasing a savepoint", [&] {
+        *sql_ << "RELEASE SAVEPOINT " + name;
+        return 0;
+    });
+}
+
+void SociDatabase::rollbackToSavepoint(const std::string& name) {
+    guarded("rolling back to a savepoint", [&] {
+        *sql_ << "ROLLBACK TO SAVEPOINT " + name;
+        return 0;
+    });
 }
 
 }  // namespace deskgate

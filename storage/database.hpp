@@ -1,6 +1,7 @@
 // Connection to the ticket database: SQLite (embedded default) or PostgreSQL.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -40,5 +41,39 @@ std::unique_ptr<soci::session> openSession(const DatabaseUrl& url);
 // transaction that reads first and writes later fails at once with "database is locked"
 // (the busy timeout does not apply) when another process wrote in between.
 void beginWriteTransaction(soci::session& sql, Backend backend);
+
+// One session on the ticket database (opened and migrated on construction) with its
+// transactions. The stores (ticket_store.hpp, intake_store.hpp, outbox_store.hpp,
+// counter_store.hpp) work on it; one instance per thread.
+class SociDatabase {
+public:
+    explicit SociDatabase(const DatabaseUrl& url);
+    ~SociDatabase();
+    SociDatabase(const SociDatabase&) = delete;
+    SociDatabase& operator=(const SociDatabase&) = delete;
+
+    Backend backend() const { return url_.backend; }
+    const DatabaseUrl& url() const { return url_; }
+    soci::session& session() { return *sql_; }
+
+    // Runs `work` in one transaction: committed when it returns, rolled back when it throws.
+    // Nested calls are part of the outer transaction.
+    void transaction(const std::function<void()>& work);
+
+    // Savepoints inside transaction(): one mail's failure must not spoil its batch (on
+    // PostgreSQL any error aborts the whole transaction unless rolled back to a savepoint).
+    void savepoint(const std::string& name);
+    void releaseSavepoint(const std::string& name);
+    void rollbackToSavepoint(const std::string& name);
+
+private:
+    DatabaseUrl url_;
+    std::unique_ptr<soci::session> sql_;
+    int depth_ = 0;  // nesting of transaction()
+};
+
+// base64 for raw mail bytes in text columns.
+std::string encodeRaw(const std::string& bytes);
+std::string decodeRaw(const std::string& b64);
 
 }  // namespace deskgate

@@ -9,7 +9,7 @@
 #include <soci/soci.h>
 
 #include "storage/soci_rows.hpp"
-#include "storage/ticket_store.hpp"
+#include "storage/database.hpp"
 
 namespace deskgate {
 
@@ -37,7 +37,7 @@ struct TicketRow {
 
 class Sql {
 public:
-    Sql(SociTicketStore& store, const ReportFilter& filter) : sql_(store.session()), filter_(filter) {}
+    Sql(SociDatabase& store, const ReportFilter& filter) : sql_(store.session()), filter_(filter) {}
 
     // "<column> >= since AND <column> < until"
     std::string period(std::string_view column) const {
@@ -496,7 +496,7 @@ std::string quarantineReasonKind(std::string_view reason) {
     return "other";
 }
 
-ReportData queryReport(SociTicketStore& store, const ReportRequest& request, const ReportCalendars& calendars) {
+ReportData queryReport(SociDatabase& store, const ReportRequest& request, const ReportCalendars& calendars) {
     ReportData d;
     d.filter = request.filter;
     d.generated_at = request.now;
@@ -546,7 +546,7 @@ ReportData queryReport(SociTicketStore& store, const ReportRequest& request, con
 
 namespace deskgate {
 
-std::optional<std::int64_t> lastReportRun(SociTicketStore& store, const std::string& name) {
+std::optional<std::int64_t> lastReportRun(SociDatabase& store, const std::string& name) {
     long long last = 0;
     soci::indicator ind = soci::i_null;
     try {
@@ -558,7 +558,7 @@ std::optional<std::int64_t> lastReportRun(SociTicketStore& store, const std::str
     return last;
 }
 
-bool claimReportRun(SociTicketStore& store, const std::string& name, std::int64_t due, std::int64_t now) {
+bool claimReportRun(SociDatabase& store, const std::string& name, std::int64_t due, std::int64_t now) {
     try {
         auto& sql = store.session();
         long long d = due, n = now;

@@ -16,7 +16,7 @@
 
 namespace deskgate {
 
-class SociTicketStore;
+class SociDatabase;
 
 // What the queries need to know about SLA policies and calendars; the daemon implements it
 // over the RuleSet (daemon/report_runner.cpp), tests may implement it by hand.
@@ -43,7 +43,7 @@ struct ReportRequest {
 };
 
 // Runs every section. Throws StorageError / StorageUnavailable.
-ReportData queryReport(SociTicketStore& store, const ReportRequest& request, const ReportCalendars& calendars);
+ReportData queryReport(SociDatabase& store, const ReportRequest& request, const ReportCalendars& calendars);
 
 // The kind of a quarantine reason, for grouping: "mail_loop", "no_sender", "held_by_rule",
 // "foreign_token", "unmatched_bounce", "error", a parse error code ("too_deep"), or "other".
@@ -57,10 +57,10 @@ std::int64_t nearestRankIndex(std::int64_t n, double q);
 namespace deskgate {
 
 // Scheduled reports (table report_runs): the last due time each report was queued for.
-std::optional<std::int64_t> lastReportRun(SociTicketStore& store, const std::string& name);
+std::optional<std::int64_t> lastReportRun(SociDatabase& store, const std::string& name);
 // Records `due` as handled for `name` unless it (or a later one) already is; true when this
 // call recorded it — the caller then queues the mail in the same transaction, so a report is
 // queued once per due time even with restarts or several daemons on one database.
-bool claimReportRun(SociTicketStore& store, const std::string& name, std::int64_t due, std::int64_t now);
+bool claimReportRun(SociDatabase& store, const std::string& name, std::int64_t due, std::int64_t now);
 
 }  // namespace deskgate

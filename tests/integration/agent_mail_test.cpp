@@ -53,9 +53,9 @@ std::vector<ParsedMail> waitForMails(Desk& desk, const std::string& user, const 
 
 bool hasEvent(Desk& desk, std::int64_t number, const std::string& actor, const std::string& type,
               const std::string& detail_part = "") {
-    auto t = desk.store().ticketByNumber(number);
+    auto t = desk.store().tickets.ticketByNumber(number);
     if (!t) return false;
-    for (const auto& e : desk.store().eventsOf(t->id))
+    for (const auto& e : desk.store().tickets.eventsOf(t->id))
         if (e.actor == actor && e.type == type && e.detail.find(detail_part) != std::string::npos) return true;
     return false;
 }
@@ -70,7 +70,7 @@ void waitForEvent(Desk& desk, std::int64_t number, const std::string& actor, con
 std::size_t outboxKind(Desk& desk, const std::string& kind) {
     std::size_t n = 0;
     for (const std::string status : {"queued", "sent", "failed"})
-        for (const auto& o : desk.store().listOutbox(status))
+        for (const auto& o : desk.store().outbox.listOutbox(status))
             if (o.kind == kind) ++n;
     return n;
 }
@@ -121,7 +121,7 @@ void workingByMail(Db db) {
     CHECK("<" + relayed->references.front() + ">" == first);
     CHECK(relayed->header("Auto-Submitted") == nullptr);
     waitForEvent(desk, 1001, "agent:agent1", "priority", "normal -> high");
-    auto t = desk.store().ticketByNumber(1001);
+    auto t = desk.store().tickets.ticketByNumber(1001);
     CHECK(t->priority == "high");
     CHECK(t->first_response_at);
 
@@ -137,7 +137,7 @@ void workingByMail(Db db) {
     auto error = waitForMails(desk, kAgent, "Command not applied", 1).at(0);
     CHECK(error.text.find("#priority soon") != std::string::npos);
     CHECK(error.text.find("use low, normal, high or urgent") != std::string::npos);
-    t = desk.store().ticketByNumber(1001);
+    t = desk.store().tickets.ticketByNumber(1001);
     CHECK(t->priority == "high");
     CHECK(t->status == "open");
 
@@ -150,14 +150,14 @@ void workingByMail(Db db) {
              Desk::customerMail(kAlice, "Re: [Ticket#1001] Resolved: VPN down", "5 — danke", uniqueMessageId(),
                                 "In-Reply-To: <" + notice.message_id + ">\r\n"));
     waitForMails(desk, kAlice, "Thank you for your rating", 1);
-    t = desk.store().ticketByNumber(1001);
+    t = desk.store().tickets.ticketByNumber(1001);
     CHECK(t->rating == 5);
     CHECK(t->rating_comment == "danke");
     CHECK(t->status == "resolved");
     sendMail(kAlice, {kSupport}, Desk::customerMail(kAlice, "Re: [Ticket#1001] Resolved: VPN down", "5", uniqueMessageId()));
     waitForEvent(desk, 1001, "customer:" + kAlice, "rating", "repeated");
     CHECK(outboxKind(desk, "rating_thanks") == 1);
-    CHECK(desk.store().ticketByNumber(1001)->status == "resolved");
+    CHECK(desk.store().tickets.ticketByNumber(1001)->status == "resolved");
 
     // 6. A German customer (a rule says so) gets German mail; the umlauts decode as a client shows them.
     sendMail(kBob, {kSupport}, Desk::customerMail("Bob <bob@customer.test>", "Drucker", "Er druckt nicht.", uniqueMessageId()));
@@ -173,12 +173,12 @@ void workingByMail(Db db) {
     sendMail(kCarol, {kSupport},
              Desk::customerMail(kCarol, "Re: [Ticket#1001] VPN down", "Please close it, I am her boss.", uniqueMessageId()));
     waitForMails(desk, kCarol, "[Ticket#1003]", 1);
-    auto followed = desk.store().ticketByNumber(1003);
+    auto followed = desk.store().tickets.ticketByNumber(1003);
     REQUIRE(followed);
     CHECK(followed->follows_number == 1001);
     CHECK(followed->customer_address == kCarol);
-    CHECK(desk.store().ticketByNumber(1001)->status == "resolved");
-    for (const auto& m : desk.store().messagesOf(desk.store().ticketByNumber(1001)->id))
+    CHECK(desk.store().tickets.ticketByNumber(1001)->status == "resolved");
+    for (const auto& m : desk.store().tickets.messagesOf(desk.store().tickets.ticketByNumber(1001)->id))
         CHECK(m.from_address != kCarol);
 
     // The events say who changed what.
@@ -223,10 +223,10 @@ TEST_CASE("require_authenticated: a forged agent From over SMTP changes nothing"
     // Anyone can put agent1's address in From; the test MTA writes no Authentication-Results.
     sendMail(kCarol, {kSupport}, agentMail("Re: [Ticket#1001] VPN down", "#close\r\nClosed.", notification.message_id));
     REQUIRE_MESSAGE(waitFor([&] { return desk.ticketCount() == 2; }, 30s), desk.process().output());
-    auto original = desk.store().ticketByNumber(1001);
+    auto original = desk.store().tickets.ticketByNumber(1001);
     CHECK(original->status == "open");
     CHECK(outboxKind(desk, "resolved") == 0);
-    auto linked = desk.store().ticketByNumber(1002);
+    auto linked = desk.store().tickets.ticketByNumber(1002);
     CHECK(linked->follows_number == 1001);
     CHECK(hasEvent(desk, 1002, "system", "linked", "no trusted Authentication-Results"));
 

@@ -46,19 +46,19 @@ void killLoop(Db db) {
     REQUIRE_MESSAGE(waitFor([&] { return searchMailbox("support@helpdesk.test", "INBOX", "UNSEEN").empty(); }, 120s),
                     desk.process().output());
     // Each mail: one acknowledgement to the customer and one notification to the agents.
-    REQUIRE(waitFor([&] { return desk.store().listOutbox("sent").size() == 2 * kMails; }, 120s));
+    REQUIRE(waitFor([&] { return desk.store().outbox.listOutbox("sent").size() == 2 * kMails; }, 120s));
     desk.stop();
     MESSAGE("killed with SIGKILL " << kills << " times");
     CHECK(kills >= 3);
 
     auto& store = desk.store();
-    CHECK(store.countTickets() == kMails);
+    CHECK(store.tickets.countTickets() == kMails);
     std::set<std::string> subjects;
     std::set<std::int64_t> numbers;
-    for (const auto& t : store.listTickets("", 100000)) {
+    for (const auto& t : store.tickets.listTickets("", 100000)) {
         subjects.insert(t.subject);
         numbers.insert(t.number);
-        auto messages = store.messagesOf(t.id);
+        auto messages = store.tickets.messagesOf(t.id);
         REQUIRE(messages.size() == 3);  // the customer's mail, one acknowledgement, one notification
         CHECK(messages[1].kind == "acknowledgement");
         CHECK(messages[2].kind == "agent_notification");
@@ -67,10 +67,10 @@ void killLoop(Db db) {
     CHECK(*numbers.begin() == 1001);
     CHECK(*numbers.rbegin() == 1000 + kMails);  // gapless: no number was taken twice or lost
     std::set<std::int64_t> acked;
-    for (const auto& o : store.listOutbox("sent")) acked.insert(o.ticket_id.value_or(0));
+    for (const auto& o : store.outbox.listOutbox("sent")) acked.insert(o.ticket_id.value_or(0));
     CHECK(acked.size() == static_cast<std::size_t>(kMails));
-    CHECK(store.listOutbox("queued").empty());
-    CHECK(store.listQuarantine().empty());
+    CHECK(store.outbox.listOutbox("queued").empty());
+    CHECK(store.intake.listQuarantine().empty());
 }
 
 }  // namespace

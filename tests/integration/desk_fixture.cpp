@@ -42,8 +42,8 @@ Desk::~Desk() {
     store_.reset();
 }
 
-SociTicketStore& Desk::store() {
-    if (!store_) store_ = std::make_unique<SociTicketStore>(parseDatabaseUrl(db_url_));
+SociStore& Desk::store() {
+    if (!store_) store_ = std::make_unique<SociStore>(parseDatabaseUrl(db_url_));
     return *store_;
 }
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/ticket_store.hpp"
+#include "storage/store.hpp"
 #include "support/test_servers.hpp"
 
 namespace deskgate::test {
@@ -43,13 +43,13 @@ public:
 
     const std::string& configPath() const { return config_; }
     const std::string& dbUrl() const { return db_url_; }
-    SociTicketStore& store();  // opened lazily in the test process
+    SociStore& store();  // opened lazily in the test process
 
     void start(const std::vector<std::string>& extra_args = {});
     DeskgateProcess& process() { return *process_; }
     void stop();  // SIGTERM and wait
 
-    std::int64_t ticketCount() { return store().countTickets(); }
+    std::int64_t ticketCount() { return store().tickets.countTickets(); }
     CommandResult cli(const std::vector<std::string>& args, const std::optional<std::string>& stdinData = {});
 
     static std::string customerMail(const std::string& from, const std::string& subject, const std::string& body,
@@ -61,7 +61,7 @@ private:
     std::unique_ptr<PgDatabase> pg_;
     std::string config_;
     std::string db_url_;
-    std::unique_ptr<SociTicketStore> store_;
+    std::unique_ptr<SociStore> store_;
     std::unique_ptr<DeskgateProcess> process_;
 };
 

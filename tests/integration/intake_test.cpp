@@ -214,14 +214,14 @@ TEST_CASE("SMTP down: the acknowledgement waits in the outbox and goes out when 
     // Tried, failed temporarily, still queued with the reason.
     // (the acknowledgement and the agents' notification)
     REQUIRE(waitFor([&] {
-        auto q = desk.store().listOutbox("queued");
+        auto q = desk.store().outbox.listOutbox("queued");
         return q.size() == 2 && q[0].attempts >= 1 && q[1].attempts >= 1;
     }, 20s));
-    CHECK_FALSE(desk.store().listOutbox("queued")[0].last_error.empty());
-    CHECK(desk.store().listOutbox("failed").empty());
+    CHECK_FALSE(desk.store().outbox.listOutbox("queued")[0].last_error.empty());
+    CHECK(desk.store().outbox.listOutbox("failed").empty());
     startSmtpServer();
     REQUIRE_MESSAGE(waitFor([&] { return mailsFromSupport(kAlice).size() == 1; }, 30s), desk.process().output());
-    REQUIRE(waitFor([&] { return desk.store().listOutbox("sent").size() == 2; }, 30s));
+    REQUIRE(waitFor([&] { return desk.store().outbox.listOutbox("sent").size() == 2; }, 30s));
     desk.stop();
 }
 
@@ -234,13 +234,13 @@ TEST_CASE("a 5xx refusal fails the acknowledgement for good, with an event on th
     deliverDirect(kSupport, "INBOX", Desk::customerMail("Test Support <support@helpdesk.test>", "[Ticket#1001] loop",
                                                         "x", uniqueMessageId()));
     desk.start();
-    REQUIRE_MESSAGE(waitFor([&] { return desk.store().listOutbox("failed").size() == 1; }, 30s),
+    REQUIRE_MESSAGE(waitFor([&] { return desk.store().outbox.listOutbox("failed").size() == 1; }, 30s),
                     desk.process().output());
-    auto failed = desk.store().listOutbox("failed")[0];
+    auto failed = desk.store().outbox.listOutbox("failed")[0];
     CHECK(failed.last_error.find("550") != std::string::npos);
     CHECK(failed.attempts == 1);
     bool event = false;
-    for (const auto& e : desk.store().eventsOf(*failed.ticket_id))
+    for (const auto& e : desk.store().tickets.eventsOf(*failed.ticket_id))
         event = event || (e.type == "send_failed" && e.detail.find("550") != std::string::npos);
     CHECK(event);
     // The agents hear of it (nobody is assigned: the whole desk), in the ticket's thread.

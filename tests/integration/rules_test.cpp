@@ -39,7 +39,7 @@ escalation:
              Desk::customerMail("alice@customer.test", "Rechnung 2026-114 ist falsch", "Bitte korrigieren.",
                                 uniqueMessageId()));
     REQUIRE_MESSAGE(waitFor([&] { return desk.ticketCount() == 1; }, 20s), desk.process().output());
-    auto t = desk.store().ticketByNumber(1001);
+    auto t = desk.store().tickets.ticketByNumber(1001);
     REQUIRE(t);
     CHECK(t->queue == "billing");
     CHECK(t->tags == "invoice");
@@ -48,16 +48,16 @@ escalation:
     REQUIRE(t->first_response_due);
 
     // Nobody answers within 3 seconds: the escalation fires once.
-    REQUIRE_MESSAGE(waitFor([&] { return desk.store().ticketByNumber(1001)->priority == "urgent"; }, 30s),
+    REQUIRE_MESSAGE(waitFor([&] { return desk.store().tickets.ticketByNumber(1001)->priority == "urgent"; }, 30s),
                     desk.process().output());
-    t = desk.store().ticketByNumber(1001);
+    t = desk.store().tickets.ticketByNumber(1001);
     CHECK(t->team == "second-level");
     std::vector<Message> notices;
     REQUIRE(waitFor([&] { return !(notices = mailsFromSupport("supervisor@helpdesk.test")).empty(); }, 30s));
     CHECK(headerValue(notices[0].raw, "Subject")->find("[Ticket#1001]") != std::string::npos);
     CHECK(headerValue(notices[0].raw, "Auto-Submitted") == "auto-generated");
     int escalations = 0;
-    for (const auto& e : desk.store().eventsOf(t->id)) escalations += e.type == "escalation";
+    for (const auto& e : desk.store().tickets.eventsOf(t->id)) escalations += e.type == "escalation";
     CHECK(escalations == 1);
 
     auto stats = desk.cli({"rules", "stats"});

@@ -6,7 +6,7 @@
 #include <date/tz.h>
 
 #include "daemon/config.hpp"
-#include "daemon/report_scheduler.hpp"
+#include "daemon/schedule/report_scheduler.hpp"
 #include "report_seed.hpp"
 
 using namespace deskgate;
@@ -14,9 +14,9 @@ using namespace deskgate::test;
 
 namespace {
 
-std::vector<OutboxRecord> reportMails(SociTicketStore& store) {
+std::vector<OutboxRecord> reportMails(SociStore& store) {
     std::vector<OutboxRecord> out;
-    for (const auto& o : store.listOutbox("queued"))
+    for (const auto& o : store.outbox.listOutbox("queued"))
         if (o.kind == "report") out.push_back(o);
     return out;
 }
@@ -60,7 +60,7 @@ TEST_CASE("a weekly report is queued once per due time, Monday 08:00 Berlin, acr
     scheduler->sweep(&queued);
     CHECK(queued == 0);
     // A restart (a new scheduler, a new connection) does not send it again.
-    desk.store = std::make_unique<SociTicketStore>(parseDatabaseUrl(desk.runtime->config.database));
+    desk.store = std::make_unique<SociStore>(parseDatabaseUrl(desk.runtime->config.database));
     scheduler = std::make_unique<ReportScheduler>(io, [&] { return desk.runtime; }, *desk.store, [&] { return now; },
                                                   [&] { ++wakeups; });
     scheduler->sweep(&queued);

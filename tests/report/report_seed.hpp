@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/intake.hpp"
+#include "daemon/desk/intake.hpp"
 #include "daemon/runtime.hpp"
 #include "tests/support/backends.hpp"
 
@@ -22,7 +22,7 @@ struct SeededDesk {
     std::filesystem::path dir = freshDirectory("report");
     UnixTime now = kMonday;
     std::shared_ptr<const Runtime> runtime;
-    std::unique_ptr<SociTicketStore> store;
+    std::unique_ptr<SociStore> store;
 
     // database: "" = SQLite in the test directory, else a PostgreSQL URL.
     explicit SeededDesk(const std::string& database, const std::string& extra_config = "") {
@@ -53,7 +53,7 @@ reopen: { within: 7d }
         auto loaded = loadRuntime(dir / "deskgate.yaml");
         REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().front()));
         runtime = *loaded;
-        store = std::make_unique<SociTicketStore>(parseDatabaseUrl(runtime->config.database));
+        store = std::make_unique<SociStore>(parseDatabaseUrl(runtime->config.database));
     }
 
     IntakeResult mail(UnixTime at, const std::string& headers, const std::string& body = "Hello\r\n") {
@@ -84,9 +84,9 @@ reopen: { within: 7d }
     // An agent answers: intake relays the text to the customer as the agent's agent_reply.
     void agentAnswers(UnixTime at, const std::string& agent, std::int64_t number) {
         REQUIRE(reply(at, agent + "@acme.test", number).outcome == "agent_reply");
-        auto t = store->ticketByNumber(number);
+        auto t = store->tickets.ticketByNumber(number);
         bool relayed = false;
-        for (const auto& m : store->messagesOf(t->id))
+        for (const auto& m : store->tickets.messagesOf(t->id))
             relayed |= m.direction == "out" && m.kind == "agent_reply" && m.author == "agent:" + agent && m.created_at == at;
         REQUIRE(relayed);
     }
@@ -94,7 +94,7 @@ reopen: { within: 7d }
     // The assigned agent sends "#resolve" / "#close" / "#pending" from their mail client;
     // #resolve and #close ask the customer for a rating.
     void setStatus(UnixTime at, std::int64_t number, const std::string& status) {
-        auto t = store->ticketByNumber(number);
+        auto t = store->tickets.ticketByNumber(number);
         REQUIRE(t);
         const std::string command = status == "resolved" ? "#resolve" : status == "closed" ? "#close" : "#" + status;
         auto r = mail(at, "From: " + t->assignee + "@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
@@ -102,19 +102,19 @@ reopen: { within: 7d }
                               std::to_string(number) + "@status.test>\r\n",
                       command + "\r\n");
         REQUIRE(r.outcome == "agent_reply");
-        REQUIRE(store->ticketByNumber(number)->status == status);
+        REQUIRE(store->tickets.ticketByNumber(number)->status == status);
     }
 
     // The customer answers the satisfaction question with a number.
     void rate(UnixTime at, std::int64_t number, int rating) {
-        auto t = store->ticketByNumber(number);
+        auto t = store->tickets.ticketByNumber(number);
         REQUIRE(t);
         auto r = mail(at, "From: " + t->customer_address + "\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
                               std::to_string(number) + "] Resolved\r\nMessage-ID: <" + std::to_string(at) + "." +
                               std::to_string(number) + "@rating.test>\r\n",
                       std::to_string(rating) + " - thanks\r\n");
         REQUIRE(r.outcome == "rating");
-        REQUIRE(store->ticketByNumber(number)->rating == rating);
+        REQUIRE(store->tickets.ticketByNumber(number)->rating == rating);
     }
 
     // The whole history; see report_test.cpp for the figures it must give.

@@ -2,7 +2,7 @@
 // computed by hand, on SQLite and on PostgreSQL (the same suite twice).
 #include <doctest/doctest.h>
 
-#include "daemon/report_runner.hpp"
+#include "daemon/schedule/report_runner.hpp"
 #include "report_seed.hpp"
 
 using namespace deskgate;

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <soci/soci.h>
 
-#include "storage/ticket_store.hpp"
+#include "storage/store.hpp"
 #include "tests/support/backends.hpp"
 
 using namespace deskgate;
@@ -28,17 +28,17 @@ TicketRecord sampleTicket(const std::string& subject) {
 }
 
 void storageSuite(const std::string& url) {
-    SociTicketStore store(parseDatabaseUrl(url));
+    SociStore store(parseDatabaseUrl(url));
 
     SUBCASE("ticket numbers come from the database, gapless, starting at 1001") {
         TicketRecord a, b;
         store.transaction([&] {
-            a = store.createTicket(sampleTicket("first"));
-            b = store.createTicket(sampleTicket("second"));
+            a = store.tickets.createTicket(sampleTicket("first"));
+            b = store.tickets.createTicket(sampleTicket("second"));
         });
         CHECK(a.number == 1001);
         CHECK(b.number == 1002);
-        auto again = store.ticketByNumber(1002);
+        auto again = store.tickets.ticketByNumber(1002);
         REQUIRE(again);
         CHECK(again->subject == "second");
         CHECK(again->customer_name == "Alice Müller");
@@ -47,8 +47,8 @@ void storageSuite(const std::string& url) {
 
     SUBCASE("rating, reopen count and the followed ticket round-trip; absent values stay absent") {
         TicketRecord t;
-        store.transaction([&] { t = store.createTicket(sampleTicket("rated")); });
-        auto fresh = store.ticketById(t.id);
+        store.transaction([&] { t = store.tickets.createTicket(sampleTicket("rated")); });
+        auto fresh = store.tickets.ticketById(t.id);
         REQUIRE(fresh);
         CHECK_FALSE(fresh->rating);
         CHECK_FALSE(fresh->follows_number);
@@ -59,8 +59,8 @@ void storageSuite(const std::string& url) {
         t.rating_requested_at = 1'790'000'050;
         t.reopened_count = 2;
         t.follows_number = 1001;
-        store.transaction([&] { store.updateTicket(t); });
-        auto back = store.ticketById(t.id);
+        store.transaction([&] { store.tickets.updateTicket(t); });
+        auto back = store.tickets.ticketById(t.id);
         REQUIRE(back);
         CHECK(back->rating == 4);
         CHECK(back->rating_comment == "schnell, danke");
@@ -72,13 +72,13 @@ void storageSuite(const std::string& url) {
 
     SUBCASE("a rolled-back transaction leaves nothing, and its number is not consumed") {
         CHECK_THROWS_AS(store.transaction([&] {
-            store.createTicket(sampleTicket("doomed"));
+            store.tickets.createTicket(sampleTicket("doomed"));
             throw std::runtime_error("crash in the middle");
         }),
                         std::runtime_error);
-        CHECK(store.countTickets() == 0);
+        CHECK(store.tickets.countTickets() == 0);
         TicketRecord t;
-        store.transaction([&] { t = store.createTicket(sampleTicket("next")); });
+        store.transaction([&] { t = store.tickets.createTicket(sampleTicket("next")); });
         CHECK(t.number == 1001);
     }
 
@@ -86,7 +86,7 @@ void storageSuite(const std::string& url) {
         TicketRecord t;
         std::string raw = std::string("Subject: x\r\n\r\n\x00\xff\xfe binary \xc3\xa4", 31);
         store.transaction([&] {
-            t = store.createTicket(sampleTicket("raw"));
+            t = store.tickets.createTicket(sampleTicket("raw"));
             MessageRecord m;
             m.ticket_id = t.id;
             m.direction = "in";
@@ -95,12 +95,12 @@ void storageSuite(const std::string& url) {
             m.raw = raw;
             m.text = "Grüße";
             m.created_at = 1;
-            store.addMessage(m);
+            store.tickets.addMessage(m);
         });
-        CHECK(store.ticketIdByMessageId("abc@customer.test") == t.id);
-        CHECK_FALSE(store.ticketIdByMessageId("other@x"));
-        CHECK(store.hasMessageId("abc@customer.test"));
-        auto msgs = store.messagesOf(t.id, true);
+        CHECK(store.tickets.ticketIdByMessageId("abc@customer.test") == t.id);
+        CHECK_FALSE(store.tickets.ticketIdByMessageId("other@x"));
+        CHECK(store.intake.hasMessageId("abc@customer.test"));
+        auto msgs = store.tickets.messagesOf(t.id, true);
         REQUIRE(msgs.size() == 1);
         CHECK(msgs[0].raw == raw);
         CHECK(msgs[0].text == "Grüße");
@@ -108,38 +108,38 @@ void storageSuite(const std::string& url) {
 
     SUBCASE("the same Message-ID cannot be stored twice") {
         CHECK_THROWS_AS(store.transaction([&] {
-            auto t = store.createTicket(sampleTicket("dup"));
+            auto t = store.tickets.createTicket(sampleTicket("dup"));
             MessageRecord m;
             m.ticket_id = t.id;
             m.direction = "in";
             m.author = "customer";
             m.message_id = "same@x";
-            store.addMessage(m);
-            store.addMessage(m);
+            store.tickets.addMessage(m);
+            store.tickets.addMessage(m);
         }),
                         StorageError);
     }
 
     SUBCASE("intake log keys mailbox + UIDVALIDITY + UID") {
         MailOrigin o{"support", 42, 7};
-        CHECK_FALSE(store.intakeOutcome(o));
-        store.transaction([&] { store.recordIntake(o, "m@x", "ticket", std::nullopt, 5); });
-        CHECK(store.intakeOutcome(o) == "ticket");
-        CHECK_FALSE(store.intakeOutcome(MailOrigin{"support", 43, 7}));
-        CHECK_THROWS(store.transaction([&] { store.recordIntake(o, "m@x", "ticket", std::nullopt, 6); }));
+        CHECK_FALSE(store.intake.intakeOutcome(o));
+        store.transaction([&] { store.intake.recordIntake(o, "m@x", "ticket", std::nullopt, 5); });
+        CHECK(store.intake.intakeOutcome(o) == "ticket");
+        CHECK_FALSE(store.intake.intakeOutcome(MailOrigin{"support", 43, 7}));
+        CHECK_THROWS(store.transaction([&] { store.intake.recordIntake(o, "m@x", "ticket", std::nullopt, 6); }));
         // ingest (uid 0) may repeat: dedupe is by Message-ID there
         store.transaction([&] {
-            store.recordIntake(MailOrigin{"pipe", 0, 0}, "a@x", "ticket", std::nullopt, 5);
-            store.recordIntake(MailOrigin{"pipe", 0, 0}, "b@x", "ticket", std::nullopt, 5);
+            store.intake.recordIntake(MailOrigin{"pipe", 0, 0}, "a@x", "ticket", std::nullopt, 5);
+            store.intake.recordIntake(MailOrigin{"pipe", 0, 0}, "b@x", "ticket", std::nullopt, 5);
         });
-        CHECK(store.hasMessageId("a@x"));
+        CHECK(store.intake.hasMessageId("a@x"));
     }
 
     SUBCASE("checkpoints") {
-        CHECK_FALSE(store.checkpoint("support"));
-        store.saveCheckpoint({"support", 1, 10}, 1);
-        store.saveCheckpoint({"support", 1, 12}, 2);
-        auto c = store.checkpoint("support");
+        CHECK_FALSE(store.intake.checkpoint("support"));
+        store.intake.saveCheckpoint({"support", 1, 10}, 1);
+        store.intake.saveCheckpoint({"support", 1, 12}, 2);
+        auto c = store.intake.checkpoint("support");
         REQUIRE(c);
         CHECK(c->uidvalidity == 1);
         CHECK(c->last_uid == 12);
@@ -154,43 +154,43 @@ void storageSuite(const std::string& url) {
         m.raw = "Subject: hi\r\n\r\nbody\r\n";
         m.next_attempt_at = 100;
         m.created_at = 100;
-        store.queueMail(m);
-        CHECK(store.claimDueMail(99, 10).empty());
-        auto claimed = store.claimDueMail(100, 10);
+        store.outbox.queueMail(m);
+        CHECK(store.outbox.claimDueMail(99, 10).empty());
+        auto claimed = store.outbox.claimDueMail(100, 10);
         REQUIRE(claimed.size() == 1);
         CHECK(claimed[0].recipients == m.recipients);
         CHECK(claimed[0].raw == m.raw);
-        CHECK(store.claimDueMail(101, 10).empty());  // leased
-        store.markRetry(claimed[0].id, 1, 200, "421 try later");
-        CHECK(store.nextOutboxAttempt() == 200);
-        CHECK(store.claimDueMail(150, 10).empty());
-        claimed = store.claimDueMail(200, 10);
+        CHECK(store.outbox.claimDueMail(101, 10).empty());  // leased
+        store.outbox.markRetry(claimed[0].id, 1, 200, "421 try later");
+        CHECK(store.outbox.nextOutboxAttempt() == 200);
+        CHECK(store.outbox.claimDueMail(150, 10).empty());
+        claimed = store.outbox.claimDueMail(200, 10);
         REQUIRE(claimed.size() == 1);
         CHECK(claimed[0].attempts == 1);
         CHECK(claimed[0].last_error == "421 try later");
-        store.markSent(claimed[0].id, 201);
-        CHECK(store.listOutbox("sent").size() == 1);
-        CHECK_FALSE(store.nextOutboxAttempt());
-        store.queueMail(m);
-        auto second = store.claimDueMail(300, 10);
+        store.outbox.markSent(claimed[0].id, 201);
+        CHECK(store.outbox.listOutbox("sent").size() == 1);
+        CHECK_FALSE(store.outbox.nextOutboxAttempt());
+        store.outbox.queueMail(m);
+        auto second = store.outbox.claimDueMail(300, 10);
         REQUIRE(second.size() == 1);
-        store.markFailed(second[0].id, 1, "550 no such user");
-        CHECK(store.listOutbox("failed").at(0).last_error == "550 no such user");
+        store.outbox.markFailed(second[0].id, 1, "550 no such user");
+        CHECK(store.outbox.listOutbox("failed").at(0).last_error == "550 no such user");
     }
 
     SUBCASE("events and quarantine") {
         TicketRecord t;
         store.transaction([&] {
-            t = store.createTicket(sampleTicket("ev"));
-            store.addEvent({0, t.id, 10, "system", "created", "from mail"});
-            store.addEvent({0, t.id, 11, "agent:anna", "status", "open -> resolved"});
+            t = store.tickets.createTicket(sampleTicket("ev"));
+            store.tickets.addEvent({0, t.id, 10, "system", "created", "from mail"});
+            store.tickets.addEvent({0, t.id, 11, "agent:anna", "status", "open -> resolved"});
         });
-        auto events = store.eventsOf(t.id);
+        auto events = store.tickets.eventsOf(t.id);
         REQUIRE(events.size() == 2);
         CHECK(events[1].actor == "agent:anna");
         QuarantineRecord q{0, "support", 1, 9, "x@y", "too_deep: MIME nesting over 20", "raw\x01", 5};
-        store.quarantine(q);
-        auto list = store.listQuarantine(true);
+        store.intake.quarantine(q);
+        auto list = store.intake.listQuarantine(true);
         REQUIRE(list.size() == 1);
         CHECK(list[0].reason == q.reason);
         CHECK(list[0].raw == q.raw);
@@ -214,11 +214,11 @@ TEST_CASE("migrations are idempotent: opening twice keeps the data") {
     auto dir = test::freshDirectory("storage-migrate");
     auto url = parseDatabaseUrl("sqlite:" + (dir / "m.db").string());
     {
-        SociTicketStore store(url);
-        store.transaction([&] { store.createTicket(sampleTicket("kept")); });
+        SociStore store(url);
+        store.transaction([&] { store.tickets.createTicket(sampleTicket("kept")); });
     }
-    SociTicketStore again(url);
-    CHECK(again.countTickets() == 1);
+    SociStore again(url);
+    CHECK(again.tickets.countTickets() == 1);
 }
 
 TEST_CASE("SQLite: several connections opening and writing a fresh file at once do not fail with 'locked'") {
@@ -236,11 +236,11 @@ TEST_CASE("SQLite: several connections opening and writing a fresh file at once 
         for (int t = 0; t < kThreads; ++t)
             threads.emplace_back([&] {
                 try {
-                    SociTicketStore store(url);
+                    SociStore store(url);
                     for (int i = 0; i < kTicketsEach; ++i)
                         store.transaction([&] {
-                            (void)store.countTickets();  // read first, then write: the risky order
-                            store.createTicket(sampleTicket("concurrent"));
+                            (void)store.tickets.countTickets();  // read first, then write: the risky order
+                            store.tickets.createTicket(sampleTicket("concurrent"));
                         });
                 } catch (const std::exception& e) {
                     ++failures;
@@ -250,8 +250,8 @@ TEST_CASE("SQLite: several connections opening and writing a fresh file at once 
             });
         for (auto& th : threads) th.join();
         REQUIRE_MESSAGE(failures == 0, firstError);
-        SociTicketStore check(url);
-        CHECK(check.countTickets() == kThreads * kTicketsEach);
+        SociStore check(url);
+        CHECK(check.tickets.countTickets() == kThreads * kTicketsEach);
     }
 }
 
@@ -262,5 +262,5 @@ TEST_CASE("database URLs") {
     CHECK(pg.redacted().find("s3cret") == std::string::npos);
     CHECK(parseDatabaseUrl("sqlite:/var/lib/x.db").connect == "/var/lib/x.db");
     CHECK_THROWS_AS(parseDatabaseUrl("mysql://x"), StorageError);
-    CHECK_THROWS_AS(SociTicketStore(parseDatabaseUrl("postgresql://u:p@127.0.0.1:1/none")), StorageUnavailable);
+    CHECK_THROWS_AS(SociStore(parseDatabaseUrl("postgresql://u:p@127.0.0.1:1/none")), StorageUnavailable);
 }

@@ -1,0 +1,150 @@
+// `deskgate run`: the daemon. One Asio event loop watches every mailbox; the outbox worker
+// sends on its own thread; SIGTERM finishes the mail in hand and exits; SIGHUP reloads.
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/cli/commands.hpp"
+#include "daemon/schedule/escalation_scheduler.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/desk/mail_composer.hpp"
+#include "daemon/imap/mailbox_watcher.hpp"
+#include "daemon/smtp/outbox_worker.hpp"
+#include "daemon/schedule/report_scheduler.hpp"
+#include "daemon/runtime.hpp"
+#include "daemon/text_format.hpp"
+
+namespace deskgate {
+
+namespace {
+
+int runDaemon(const std::string& configPath, const std::string& logLevel) {
+    setupLogging(logLevel);
+    auto log = spdlog::get("deskgate");
+    auto loaded = loadRuntime(configPath);
+    if (!loaded) {
+        for (const auto& e : loaded.error()) std::cerr << e << "\n";
+        return 1;
+    }
+    // Swapped whole on reload; read by the Asio loop and by the outbox thread (delivery_failed
+    // notices), so every reader takes its own reference.
+    std::atomic<std::shared_ptr<const Runtime>> runtime{*loaded};
+    auto currentRuntime = [&runtime] { return runtime.load(); };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    const auto dbUrl = parseDatabaseUrl((*loaded)->config.database);
+    std::unique_ptr<SociStore> store;
+    try {
+        store = std::make_unique<SociStore>(dbUrl);
+    } catch (const std::exception& e) {
+        log->error("cannot open the database: {}", e.what());
+        return 75;
+    }
+    log->info("deskgate starting database={} mailboxes={}", dbUrl.redacted(), (*loaded)->config.mailboxes.size());
+
+    OutboxWorker outbox((*loaded)->config.smtp, dbUrl, wallNow);
+    outbox.onFailure([&](SociStore& outboxStore, const OutboxRecord& failed, const std::string& reason) {
+        auto current = currentRuntime();
+        auto ticket = outboxStore.tickets.ticketById(*failed.ticket_id);
+        if (!ticket) return;
+        MailComposer composer(*current, outboxStore, wallNow);
+        if (composer.queueDeliveryFailure(*ticket, failed, reason))
+            log->info("told the agents of ticket {} that {} failed", ticket->number, failed.kind);
+    });
+    outbox.start();
+
+    boost::asio::io_context io;
+    EscalationScheduler escalation(io, currentRuntime, *store, wallNow, [&outbox] { outbox.notify(); });
+    boost::asio::co_spawn(io, escalation.run(), boost::asio::detached);
+    ReportScheduler reports(io, currentRuntime, *store, wallNow, [&outbox] { outbox.notify(); });
+    boost::asio::co_spawn(io, reports.run(), boost::asio::detached);
+    WatcherDeps deps;
+    deps.runtime = currentRuntime;
+    deps.store = store.get();
+    deps.mail_queued = [&outbox, &escalation] {
+        outbox.notify();
+        escalation.wake();  // new tickets bring new deadlines
+    };
+    deps.now = wallNow;
+    std::vector<std::unique_ptr<MailboxWatcher>> watchers;
+    for (const auto& mb : (*loaded)->config.mailboxes) {
+        watchers.push_back(std::make_unique<MailboxWatcher>(io, mb, deps));
+        boost::asio::co_spawn(io, watchers.back()->run(), boost::asio::detached);
+    }
+
+    // Reload: build and validate a whole new Runtime; an invalid one is rejected, the old stays.
+    auto stamp = configurationStamp((*loaded)->config);
+    auto reload = [&](const char* why) {
+        stamp = configurationStamp(currentRuntime()->config);
+        auto fresh = loadRuntime(configPath);
+        if (!fresh) {
+            log->error("reload ({}) rejected, the running configuration stays; errors={}", why, fresh.error().size());
+            for (const auto& e : fresh.error()) log->error("  {}", e);
+            return;
+        }
+        runtime.store(*fresh);
+        stamp = configurationStamp((*fresh)->config);
+        log->info("configuration reloaded ({}); rules: {} (mailbox and database changes take effect at restart)", why,
+                  (*fresh)->rules->rules.size());
+        escalation.wake();
+        reports.wake();
+    };
+    bool stopping = false;
+    boost::asio::steady_timer fileWatch(io);
+    std::function<void(const boost::system::error_code&)> onFileWatch = [&](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        if (configurationStamp(currentRuntime()->config) != stamp) reload("files changed");
+        fileWatch.expires_after(std::chrono::seconds(2));
+        fileWatch.async_wait(onFileWatch);
+    };
+    fileWatch.expires_after(std::chrono::seconds(2));
+    fileWatch.async_wait(onFileWatch);
+
+    boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> onSignal =
+        [&](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            if (sig == SIGHUP) {
+                reload("SIGHUP");
+                signals.async_wait(onSignal);
+                return;
+            }
+            log->info("stopping on signal {}: finishing the mail in hand", sig);
+            stopping = true;
+            for (auto& w : watchers) w->stop();
+            escalation.stop();
+            reports.stop();
+            fileWatch.cancel();
+            signals.cancel();
+        };
+    signals.async_wait(onSignal);
+    io.run();
+    outbox.stop();
+    log->info("deskgate stopped");
+    curl_global_cleanup();
+    return 0;
+}
+
+}  // namespace
+
+void addRunCommand(CLI::App& app) {
+    auto* cmd = app.add_subcommand("run", "Run the daemon: watch the mailboxes, answer, escalate");
+    auto config = std::make_shared<std::string>(kDefaultConfig);
+    auto level = std::make_shared<std::string>("info");
+    cmd->add_option("-c,--config", *config, "Configuration file")->capture_default_str();
+    cmd->add_option("--log-level", *level, "trace, debug, info, warn, error")->capture_default_str();
+    cmd->callback([config, level] {
+        int rc = runDaemon(*config, *level);
+        throw CLI::RuntimeError(rc);
+    });
+}
+
+}  // namespace deskgate

@@ -1,0 +1,165 @@
+#include "daemon/imap/mailbox_watcher.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/desk/intake.hpp"
+
+namespace deskgate {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> imapLog() {
+    auto l = spdlog::get("imap");
+    return l ? l : spdlog::default_logger();
+}
+
+ImapSettings settingsFor(const MailboxConfig& mb) {
+    ImapSettings s;
+    s.url = mb.url;
+    s.username = mb.username;
+    s.password = mb.password;
+    s.ca_file = mb.ca_file;
+    s.starttls = mb.starttls;
+    return s;
+}
+
+}  // namespace
+
+MailboxWatcher::MailboxWatcher(asio::io_context& io, MailboxConfig mailbox, WatcherDeps deps)
+    : io_(io), mailbox_(std::move(mailbox)), deps_(std::move(deps)), client_(io, settingsFor(mailbox_)), timer_(io) {}
+
+void MailboxWatcher::stop() {
+    stopping_ = true;
+    timer_.cancel();
+    client_.wake();
+}
+
+asio::awaitable<bool> MailboxWatcher::sleepFor(std::chrono::milliseconds d) {
+    timer_.expires_after(d);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return !stopping_;
+}
+
+asio::awaitable<void> MailboxWatcher::run() {
+    auto backoff = std::chrono::milliseconds(1000);
+    while (!stopping_) {
+        try {
+            co_await session();
+            backoff = std::chrono::milliseconds(1000);
+        } catch (const StorageUnavailable& e) {
+            imapLog()->error("database unavailable mailbox={} reason={}", mailbox_.name, e.what());
+        } catch (const std::exception& e) {
+            if (!stopping_) imapLog()->error("mailbox session failed mailbox={} reason={}", mailbox_.name, e.what());
+        }
+        client_.disconnect();
+        if (stopping_) break;
+        // One failing mailbox is retried with growing waits; it never stops the others.
+        imapLog()->info("reconnecting mailbox={} in_ms={}", mailbox_.name, backoff.count());
+        if (!co_await sleepFor(backoff)) break;
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(60000));
+    }
+    client_.disconnect();
+}
+
+asio::awaitable<void> MailboxWatcher::afterIngest(const std::vector<std::uint64_t>& uids) {
+    if (uids.empty()) co_return;
+    if (mailbox_.after_ingest == MailboxConfig::After::move)
+        co_await client_.move(uids, mailbox_.move_to);
+    else
+        co_await client_.addFlags(uids, "\\Seen");
+}
+
+// After a crash between commit and flagging, mail up to the checkpoint may still look new
+// on the server: it is in the database already, so only the flag/move is repeated.
+asio::awaitable<void> MailboxWatcher::finishHandled(std::uint64_t uidvalidity, std::uint64_t last_uid) {
+    if (last_uid == 0) co_return;
+    std::vector<std::uint64_t> pending;
+    if (mailbox_.after_ingest == MailboxConfig::After::move) {
+        auto all = co_await client_.searchUidsFrom(1);
+        for (auto uid : all)
+            if (uid <= last_uid) pending.push_back(uid);
+    } else {
+        auto unseen = co_await client_.searchUnseen();
+        for (auto uid : unseen)
+            if (uid <= last_uid) pending.push_back(uid);
+    }
+    (void)uidvalidity;
+    for (std::size_t i = 0; i < pending.size(); i += 100) {
+        std::vector<std::uint64_t> chunk(pending.begin() + static_cast<long>(i),
+                                         pending.begin() + static_cast<long>(std::min(pending.size(), i + 100)));
+        co_await afterIngest(chunk);
+    }
+    if (!pending.empty())
+        imapLog()->info("finished handling mail taken in before a restart mailbox={} count={}", mailbox_.name,
+                        pending.size());
+}
+
+asio::awaitable<void> MailboxWatcher::session() {
+    auto log = imapLog();
+    client_.connect();
+    if (mailbox_.after_ingest == MailboxConfig::After::move) co_await client_.createFolder(mailbox_.move_to);
+    SelectInfo info = co_await client_.select(mailbox_.folder);
+    auto& store = *deps_.store;
+    auto cp = store.intake.checkpoint(mailbox_.name);
+    std::uint64_t last = 0;
+    if (cp && static_cast<std::uint64_t>(cp->uidvalidity) == info.uidvalidity) {
+        last = static_cast<std::uint64_t>(cp->last_uid);
+    } else {
+        if (cp)
+            log->warn("UIDVALIDITY changed mailbox={} old={} new={}: reading the folder again; mail already taken in "
+                      "is recognised by its Message-ID",
+                      mailbox_.name, cp->uidvalidity, info.uidvalidity);
+        store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(info.uidvalidity), 0}, deps_.now());
+    }
+    log->info("watching mailbox={} folder={} uidvalidity={} last_uid={} idle={}", mailbox_.name, mailbox_.folder,
+              info.uidvalidity, last, client_.hasCapability("IDLE") && mailbox_.idle);
+    co_await finishHandled(info.uidvalidity, last);
+
+    while (!stopping_) {
+        auto uids = co_await client_.searchUidsFrom(last + 1);
+        for (std::size_t i = 0; i < uids.size() && !stopping_; i += mailbox_.batch_size) {
+            std::vector<std::uint64_t> chunk(
+                uids.begin() + static_cast<long>(i),
+                uids.begin() + static_cast<long>(std::min(uids.size(), i + mailbox_.batch_size)));
+            auto fetched = co_await client_.fetchBodies(chunk);
+            auto runtime = deps_.runtime();
+            Intake intake(*runtime, store, deps_.now);
+            int queued = 0;
+            std::vector<std::uint64_t> handled;
+            store.transaction([&] {
+                for (const auto& f : fetched) {
+                    MailOrigin origin{mailbox_.name, static_cast<std::int64_t>(info.uidvalidity),
+                                      static_cast<std::int64_t>(f.uid)};
+                    auto r = intake.processIsolated(origin, *f.body);
+                    queued += r.queued_mails;
+                    handled.push_back(f.uid);
+                    log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", mailbox_.name, f.uid,
+                              r.outcome, r.ticket_number.value_or(0), r.reason.empty() ? "" : " reason=" + r.reason);
+                }
+                store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(info.uidvalidity),
+                                      static_cast<std::int64_t>(chunk.back())},
+                                     deps_.now());
+            });
+            // Committed: now, and only now, the server may be told.
+            last = chunk.back();
+            taken_in_ += handled.size();
+            if (queued > 0 && deps_.mail_queued) deps_.mail_queued();
+            co_await afterIngest(handled);
+        }
+        if (stopping_) break;
+        if (mailbox_.idle && client_.hasCapability("IDLE")) {
+            co_await client_.idle(std::max(mailbox_.poll_interval, std::chrono::seconds(1)));
+        } else if (!co_await sleepFor(mailbox_.poll_interval)) {
+            break;
+        }
+    }
+}
+
+}  // namespace deskgate

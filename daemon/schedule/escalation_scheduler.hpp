@@ -1,0 +1,24 @@
+// Fires SLA escalation steps and auto-closes tickets pending on the customer. It sleeps on an
+// Asio timer until the next deadline any ticket has (not a polling sweep); new tickets and
+// changes wake it. Each fired step is recorded on the ticket, so it fires exactly once even
+// across restarts.
+#pragma once
+
+#include "daemon/schedule/scheduler.hpp"
+
+namespace deskgate {
+
+class EscalationScheduler : public Scheduler {
+public:
+    EscalationScheduler(boost::asio::io_context& io, RuntimeSource runtime, SociStore& store, Now now,
+                        std::function<void()> mail_queued);
+
+    // One pass over the active tickets: fires what is due, returns when to look next.
+    // Used by run() and by tests with an injected clock.
+    std::optional<UnixTime> sweep();
+
+protected:
+    std::optional<UnixTime> pass() override { return sweep(); }
+};
+
+}  // namespace deskgate

@@ -1,0 +1,107 @@
+#include "daemon/smtp/curl_smtp_sender.hpp"
+
+#include <cstring>
+
+#include <curl/curl.h>
+
+namespace deskgate {
+
+namespace {
+
+struct Upload {
+    const std::string* data;
+    std::size_t pos = 0;
+};
+
+std::size_t readCallback(char* buffer, std::size_t size, std::size_t items, void* userp) {
+    auto* up = static_cast<Upload*>(userp);
+    std::size_t n = std::min(size * items, up->data->size() - up->pos);
+    std::memcpy(buffer, up->data->data() + up->pos, n);
+    up->pos += n;
+    return n;
+}
+
+// Keeps the first refusal (4xx/5xx) the server gave, for error messages
+// ("550 5.1.1 <x>: Recipient address rejected"); curl's QUIT answer must not hide it.
+std::size_t headerCallback(char* buffer, std::size_t size, std::size_t items, void* userp) {
+    auto* refusal = static_cast<std::string*>(userp);
+    std::string line(buffer, size * items);
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+    if (refusal->empty() && line.size() >= 3 && (line[0] == '4' || line[0] == '5')) *refusal = line;
+    return size * items;
+}
+
+// Messages must have CRLF line ends on the wire (RFC 5321 §2.3.8).
+std::string toCrlf(const std::string& in) {
+    if (in.find('\n') == std::string::npos || in.find("\r\n") != std::string::npos) return in;
+    std::string out;
+    out.reserve(in.size() + in.size() / 40);
+    for (char c : in) {
+        if (c == '\n') out += '\r';
+        out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+SendResult::Status classifySmtpFailure(int curl_code, long response_code) {
+    if (response_code >= 500 && response_code < 600) {
+        // A rejected login is the admin's configuration, not the recipient: keep the mail and retry.
+        if (curl_code == CURLE_LOGIN_DENIED) return SendResult::Status::temporary;
+        return SendResult::Status::permanent;
+    }
+    return SendResult::Status::temporary;
+}
+
+CurlSmtpSender::CurlSmtpSender(SmtpConfig config) : config_(std::move(config)) {}
+
+CurlSmtpSender::~CurlSmtpSender() {
+    if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<std::string>& recipients,
+                                const std::string& raw) {
+    if (!curl_) curl_ = curl_easy_init();
+    CURL* c = static_cast<CURL*>(curl_);
+    if (!c) return {SendResult::Status::temporary, "curl_easy_init failed"};
+    curl_easy_reset(c);  // keeps the connection cache: the next mail reuses the connection
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    std::string refusal;
+    std::string data = toCrlf(raw);
+    Upload upload{&data};
+    std::string from = "<" + mail_from + ">";
+    curl_slist* rcpts = nullptr;
+    for (const auto& r : recipients) rcpts = curl_slist_append(rcpts, ("<" + r + ">").c_str());
+    curl_easy_setopt(c, CURLOPT_URL, config_.url.c_str());
+    if (!config_.username.empty()) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, config_.username.c_str());
+        curl_easy_setopt(c, CURLOPT_PASSWORD, config_.password.c_str());
+    }
+    if (!config_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, config_.ca_file.c_str());
+    if (config_.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, readCallback);
+    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, headerCallback);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &refusal);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout.count()));
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(rcpts);
+    if (rc == CURLE_OK) return {SendResult::Status::sent, "accepted"};
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (code >= 400 && !refusal.empty()) reason = refusal;
+    return {classifySmtpFailure(static_cast<int>(rc), code), reason};
+}
+
+}  // namespace deskgate

@@ -1,0 +1,55 @@
+// Sends what intake queued in the outbox table, on its own thread with its own database
+// session, so a slow SMTP server never stalls intake. Retries temporary failures with
+// doubling waits; a permanent failure (5xx) or giving up is recorded as a ticket event.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "daemon/config.hpp"
+#include "storage/store.hpp"
+
+namespace deskgate {
+
+class CurlSmtpSender;
+
+class OutboxWorker {
+public:
+    using Now = std::function<UnixTime()>;
+    OutboxWorker(SmtpConfig smtp, DatabaseUrl database, Now now);
+    ~OutboxWorker();
+
+    void start();
+    // Finishes the mail in hand, then returns.
+    void stop();
+    // Something was queued: look now rather than at the next timer.
+    void notify();
+
+    // Called in the transaction that records a mail as failed for good (with a ticket), on the
+    // worker's thread: the daemon tells the agents (delivery_failed).
+    using FailureHook = std::function<void(SociStore&, const OutboxRecord&, const std::string& reason)>;
+    void onFailure(FailureHook hook) { on_failure_ = std::move(hook); }
+
+    // One pass: sends every due mail; returns how many were handled. Used by the thread and by tests.
+    int runOnce(SociStore& store);
+
+private:
+    void loop();
+
+    SmtpConfig smtp_;
+    DatabaseUrl database_;
+    Now now_;
+    FailureHook on_failure_;
+    std::unique_ptr<CurlSmtpSender> sender_;  // used by one thread at a time
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    bool poke_ = false;
+};
+
+}  // namespace deskgate

@@ -1,0 +1,80 @@
+#include "storage/counter_store.hpp"
+
+#include <soci/soci.h>
+
+#include "storage/soci_guard.hpp"
+#include "storage/soci_rows.hpp"
+
+namespace deskgate {
+
+std::optional<std::string> CounterStore::lastAssigned(const std::string& team) {
+    return guarded("reading the round-robin position", [&]() -> std::optional<std::string> {
+        std::string agent;
+        sql() << "SELECT last_agent FROM assignment_state WHERE team = :t", soci::use(team), soci::into(agent);
+        if (!sql().got_data()) return std::nullopt;
+        return agent;
+    });
+}
+
+void CounterStore::saveLastAssigned(const std::string& team, const std::string& agent) {
+    guarded("saving the round-robin position", [&] {
+        sql() << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, :a)"
+                 " ON CONFLICT (team) DO UPDATE SET last_agent = excluded.last_agent",
+            soci::use(team), soci::use(agent);
+        return 0;
+    });
+}
+
+std::map<std::string, std::int64_t, std::less<>> CounterStore::openTicketsByAssignee() {
+    return guarded("counting open tickets", [&] {
+        std::map<std::string, std::int64_t, std::less<>> out;
+        soci::rowset<soci::row> rows = sql().prepare << "SELECT assignee, COUNT(*) FROM tickets WHERE assignee <> ''"
+                                                         " AND status IN ('new', 'open', 'pending') GROUP BY assignee";
+        for (const auto& r : rows) out[strAt(r, 0)] = intAt(r, 1);
+        return out;
+    });
+}
+
+void CounterStore::addRuleHit(const std::string& rule) {
+    guarded("counting a rule hit", [&] {
+        sql() << "INSERT INTO rule_hits (rule, hits) VALUES (:r, 1)"
+                 " ON CONFLICT (rule) DO UPDATE SET hits = rule_hits.hits + 1",
+            soci::use(rule);
+        return 0;
+    });
+}
+
+std::vector<std::pair<std::string, std::int64_t>> CounterStore::ruleHits() {
+    return guarded("reading rule hits", [&] {
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        soci::rowset<soci::row> rows = sql().prepare << "SELECT rule, hits FROM rule_hits ORDER BY rule";
+        for (const auto& r : rows) out.emplace_back(strAt(r, 0), intAt(r, 1));
+        return out;
+    });
+}
+
+std::int64_t CounterStore::usage(const std::string& address, const std::string& what, UnixTime window_start) {
+    return guarded("reading rate-limit counters", [&] {
+        long long w = window_start, n = 0;
+        soci::indicator ind = soci::i_ok;
+        sql() << "SELECT uses FROM address_usage WHERE address = :a AND what = :w AND window_start = :s",
+            soci::use(address), soci::use(what), soci::use(w), soci::into(n, ind);
+        return static_cast<std::int64_t>(sql().got_data() && ind == soci::i_ok ? n : 0);
+    });
+}
+
+std::int64_t CounterStore::countUsage(const std::string& address, const std::string& what, UnixTime window_start) {
+    return guarded("counting for rate limits", [&] {
+        long long w = window_start, n = 0;
+        // Old windows are of no use any more: keep the table small.
+        sql() << "DELETE FROM address_usage WHERE address = :a AND what = :w AND window_start < :s",
+            soci::use(address), soci::use(what), soci::use(w);
+        sql() << "INSERT INTO address_usage (address, what, window_start, uses) VALUES (:a, :w, :s, 1)"
+                 " ON CONFLICT (address, what, window_start) DO UPDATE SET uses = address_usage.uses + 1"
+                 " RETURNING uses",
+            soci::use(address), soci::use(what), soci::use(w), soci::into(n);
+        return static_cast<std::int64_t>(n);
+    });
+}
+
+}  // namespace deskgate

@@ -1,0 +1,38 @@
+// Small shared state: the round-robin position per team, open tickets per agent, rule hit
+// counts, and per-address usage counters for rate limits.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/database.hpp"
+#include "storage/records.hpp"
+
+namespace deskgate {
+
+class CounterStore {
+public:
+    explicit CounterStore(SociDatabase& db) : db_(db) {}
+
+    std::optional<std::string> lastAssigned(const std::string& team);
+    void saveLastAssigned(const std::string& team, const std::string& agent);
+    std::map<std::string, std::int64_t, std::less<>> openTicketsByAssignee();
+
+    void addRuleHit(const std::string& rule);
+    std::vector<std::pair<std::string, std::int64_t>> ruleHits();
+
+    // Per-address counters for rate limits: uses of `what` by `address` in the window that
+    // starts at `window_start`; countUsage adds one and returns the new count.
+    std::int64_t usage(const std::string& address, const std::string& what, UnixTime window_start);
+    std::int64_t countUsage(const std::string& address, const std::string& what, UnixTime window_start);
+
+private:
+    soci::session& sql() { return db_.session(); }
+    SociDatabase& db_;
+};
+
+}  // namespace deskgate

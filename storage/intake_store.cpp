@@ -1,0 +1,118 @@
+#include "storage/intake_store.hpp"
+
+#include <soci/soci.h>
+
+#include "storage/soci_guard.hpp"
+#include "storage/soci_rows.hpp"
+
+namespace deskgate {
+
+std::optional<std::string> IntakeStore::intakeOutcome(const MailOrigin& o) {
+    return guarded("reading the intake log", [&]() -> std::optional<std::string> {
+        std::string outcome;
+        long long uidvalidity = o.uidvalidity, uid = o.uid;
+        sql() << "SELECT outcome FROM intake_log WHERE mailbox = :m AND uidvalidity = :v AND uid = :u AND uid > 0",
+            soci::use(o.mailbox), soci::use(uidvalidity), soci::use(uid), soci::into(outcome);
+        if (!sql().got_data()) return std::nullopt;
+        return outcome;
+    });
+}
+
+void IntakeStore::recordIntake(const MailOrigin& o, const std::string& message_id, const std::string& outcome,
+                                   std::optional<std::int64_t> ticket_id, UnixTime at) {
+    guarded("writing the intake log", [&] {
+        long long uidvalidity = o.uidvalidity, uid = o.uid, t = at;
+        long long tid = ticket_id.value_or(0);
+        soci::indicator ind = ticket_id ? soci::i_ok : soci::i_null;
+        sql() << "INSERT INTO intake_log (mailbox, uidvalidity, uid, message_id, outcome, ticket_id, at)"
+                 " VALUES (:m, :v, :u, :id, :o, :t, :at)",
+            soci::use(o.mailbox), soci::use(uidvalidity), soci::use(uid), soci::use(message_id), soci::use(outcome),
+            soci::use(tid, ind), soci::use(t);
+        return 0;
+    });
+}
+
+bool IntakeStore::hasMessageId(const std::string& message_id) {
+    if (message_id.empty()) return false;
+    return guarded("looking up a Message-ID", [&] {
+        int n = 0;
+        sql() << "SELECT COUNT(*) FROM messages WHERE message_id = :id", soci::use(message_id), soci::into(n);
+        if (n > 0) return true;
+        // A quarantined mail may come again (or be replayed): it was not taken in.
+        sql() << "SELECT COUNT(*) FROM intake_log WHERE message_id = :id AND outcome <> 'quarantined'",
+            soci::use(message_id), soci::into(n);
+        return n > 0;
+    });
+}
+
+std::optional<Checkpoint> IntakeStore::checkpoint(const std::string& mailbox) {
+    return guarded("reading a mailbox checkpoint", [&]() -> std::optional<Checkpoint> {
+        long long v = 0, last = 0;
+        sql() << "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = :m", soci::use(mailbox),
+            soci::into(v), soci::into(last);
+        if (!sql().got_data()) return std::nullopt;
+        return Checkpoint{mailbox, v, last};
+    });
+}
+
+void IntakeStore::saveCheckpoint(const Checkpoint& c, UnixTime at) {
+    guarded("saving a mailbox checkpoint", [&] {
+        long long v = c.uidvalidity, last = c.last_uid, t = at;
+        sql() << "INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, updated_at) VALUES (:m, :v, :l, :t)"
+                 " ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+                 " last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            soci::use(c.mailbox), soci::use(v), soci::use(last), soci::use(t);
+        return 0;
+    });
+}
+
+std::int64_t IntakeStore::quarantine(const QuarantineRecord& q) {
+    return guarded("quarantining a mail", [&] {
+        long long v = q.uidvalidity, u = q.uid, at = q.created_at, id = 0;
+        std::string raw = encodeRaw(q.raw);
+        sql() << "INSERT INTO quarantine (mailbox, uidvalidity, uid, message_id, reason, raw_b64, created_at)"
+                 " VALUES (:m, :v, :u, :mid, :r, :raw, :at) RETURNING id",
+            soci::use(q.mailbox), soci::use(v), soci::use(u), soci::use(q.message_id), soci::use(q.reason),
+            soci::use(raw), soci::use(at), soci::into(id);
+        return static_cast<std::int64_t>(id);
+    });
+}
+
+std::vector<QuarantineRecord> IntakeStore::listQuarantine(bool with_raw) {
+    return guarded("reading the quarantine", [&] {
+        std::vector<QuarantineRecord> out;
+        std::string raw = with_raw ? "raw_b64" : "''";
+        soci::rowset<soci::row> rows =
+            sql().prepare << "SELECT id, mailbox, uidvalidity, uid, message_id, reason, " + raw +
+                                 ", created_at FROM quarantine WHERE released_at IS NULL ORDER BY id";
+        for (const auto& r : rows) {
+            QuarantineRecord q;
+            q.id = intAt(r, 0);
+            q.mailbox = strAt(r, 1);
+            q.uidvalidity = intAt(r, 2);
+            q.uid = intAt(r, 3);
+            q.message_id = strAt(r, 4);
+            q.reason = strAt(r, 5);
+            if (with_raw) q.raw = decodeRaw(strAt(r, 6));
+            q.created_at = intAt(r, 7);
+            out.push_back(std::move(q));
+        }
+        return out;
+    });
+}
+
+std::optional<QuarantineRecord> IntakeStore::quarantined(std::int64_t id) {
+    for (auto& q : listQuarantine(true))
+        if (q.id == id) return std::move(q);
+    return std::nullopt;
+}
+
+void IntakeStore::releaseQuarantine(std::int64_t id, UnixTime at) {
+    guarded("releasing a quarantined mail", [&] {
+        long long i = id, t = at;
+        sql() << "UPDATE quarantine SET released_at = :t WHERE id = :id", soci::use(t), soci::use(i);
+        return 0;
+    });
+}
+
+}  // namespace deskgate

@@ -1,0 +1,39 @@
+// What intake records besides tickets: the intake log (one row per mail taken in, the key of
+// exactly-once intake), mailbox checkpoints, and the quarantine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/database.hpp"
+#include "storage/records.hpp"
+
+namespace deskgate {
+
+class IntakeStore {
+public:
+    explicit IntakeStore(SociDatabase& db) : db_(db) {}
+
+    // The outcome recorded for a mail already taken in from this mailbox/UID, if any.
+    std::optional<std::string> intakeOutcome(const MailOrigin& origin);
+    void recordIntake(const MailOrigin& origin, const std::string& message_id, const std::string& outcome,
+                      std::optional<std::int64_t> ticket_id, UnixTime at);
+    // Was a mail with this Message-ID taken in before (stored, or logged other than quarantined)?
+    bool hasMessageId(const std::string& message_id);
+
+    std::optional<Checkpoint> checkpoint(const std::string& mailbox);
+    void saveCheckpoint(const Checkpoint& checkpoint, UnixTime at);
+
+    std::int64_t quarantine(const QuarantineRecord& record);
+    std::vector<QuarantineRecord> listQuarantine(bool with_raw = false);  // not yet released
+    std::optional<QuarantineRecord> quarantined(std::int64_t id);          // with raw bytes
+    void releaseQuarantine(std::int64_t id, UnixTime at);
+
+private:
+    soci::session& sql() { return db_.session(); }
+    SociDatabase& db_;
+};
+
+}  // namespace deskgate

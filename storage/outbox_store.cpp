@@ -1,0 +1,140 @@
+#include "storage/outbox_store.hpp"
+
+#include <sstream>
+
+#include <soci/soci.h>
+
+#include "storage/soci_guard.hpp"
+#include "storage/soci_rows.hpp"
+
+namespace deskgate {
+
+namespace {
+
+std::vector<std::string> splitSpaces(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+std::string joinSpaces(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
+    return out;
+}
+
+const char* kOutboxColumns =
+    "id, ticket_id, kind, mail_from, recipients, message_id, raw, status, attempts, next_attempt_at, last_error,"
+    " created_at, sent_at";
+
+OutboxRecord outboxFromRow(const soci::row& r) {
+    OutboxRecord o;
+    o.id = intAt(r, 0);
+    o.ticket_id = optIntAt(r, 1);
+    o.kind = strAt(r, 2);
+    o.mail_from = strAt(r, 3);
+    o.recipients = splitSpaces(strAt(r, 4));
+    o.message_id = strAt(r, 5);
+    o.raw = strAt(r, 6);
+    o.status = strAt(r, 7);
+    o.attempts = static_cast<int>(intAt(r, 8));
+    o.next_attempt_at = intAt(r, 9);
+    o.last_error = strAt(r, 10);
+    o.created_at = intAt(r, 11);
+    o.sent_at = optIntAt(r, 12);
+    return o;
+}
+
+}  // namespace
+
+std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
+    return guarded("queueing a mail", [&] {
+        long long tid = m.ticket_id.value_or(0), next = m.next_attempt_at, created = m.created_at, id = 0;
+        soci::indicator tidI = m.ticket_id ? soci::i_ok : soci::i_null;
+        std::string rcpts = joinSpaces(m.recipients);
+        sql() << "INSERT INTO outbox (ticket_id, kind, mail_from, recipients, message_id, raw, status, attempts,"
+                 " next_attempt_at, created_at) VALUES (:t, :k, :f, :r, :mid, :raw, 'queued', 0, :n, :c) RETURNING id",
+            soci::use(tid, tidI), soci::use(m.kind), soci::use(m.mail_from), soci::use(rcpts), soci::use(m.message_id),
+            soci::use(m.raw), soci::use(next), soci::use(created), soci::into(id);
+        return static_cast<std::int64_t>(id);
+    });
+}
+
+std::vector<OutboxRecord> OutboxStore::claimDueMail(UnixTime now, int limit, int lease_seconds) {
+    std::vector<OutboxRecord> out;
+    db_.transaction([&] {
+        guarded("claiming outbox mail", [&] {
+            long long n = now, until = now + lease_seconds;
+            // PostgreSQL: several daemons claim disjoint rows without waiting on each other.
+            std::string lock = db_.backend() == Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
+            soci::rowset<soci::row> rows =
+                (sql().prepare << std::string("SELECT ") + kOutboxColumns +
+                                      " FROM outbox WHERE status = 'queued' AND next_attempt_at <= :n"
+                                      " AND locked_until <= :n2 ORDER BY id LIMIT " +
+                                      std::to_string(limit) + lock,
+                 soci::use(n), soci::use(n));
+            for (const auto& r : rows) out.push_back(outboxFromRow(r));
+            for (const auto& o : out) {
+                long long id = o.id;
+                sql() << "UPDATE outbox SET locked_until = :u WHERE id = :id", soci::use(until), soci::use(id);
+            }
+            return 0;
+        });
+    });
+    return out;
+}
+
+void OutboxStore::markSent(std::int64_t id, UnixTime at) {
+    guarded("marking mail sent", [&] {
+        long long i = id, t = at;
+        sql() << "UPDATE outbox SET status = 'sent', sent_at = :t, attempts = attempts + 1, locked_until = 0,"
+                 " last_error = '' WHERE id = :id",
+            soci::use(t), soci::use(i);
+        return 0;
+    });
+}
+
+void OutboxStore::markRetry(std::int64_t id, int attempts, UnixTime next_attempt, const std::string& error) {
+    guarded("scheduling a retry", [&] {
+        long long i = id, n = next_attempt;
+        sql() << "UPDATE outbox SET attempts = :a, next_attempt_at = :n, last_error = :e, locked_until = 0"
+                 " WHERE id = :id",
+            soci::use(attempts), soci::use(n), soci::use(error), soci::use(i);
+        return 0;
+    });
+}
+
+void OutboxStore::markFailed(std::int64_t id, int attempts, const std::string& error) {
+    guarded("marking mail failed", [&] {
+        long long i = id;
+        sql() << "UPDATE outbox SET status = 'failed', attempts = :a, last_error = :e, locked_until = 0 WHERE id = :id",
+            soci::use(attempts), soci::use(error), soci::use(i);
+        return 0;
+    });
+}
+
+std::optional<UnixTime> OutboxStore::nextOutboxAttempt() {
+    return guarded("reading the outbox", [&]() -> std::optional<UnixTime> {
+        long long next = 0;
+        soci::indicator ind = soci::i_null;
+        sql() << "SELECT MIN(CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END)"
+                 " FROM outbox WHERE status = 'queued'",
+            soci::into(next, ind);
+        if (ind == soci::i_null) return std::nullopt;
+        return next;
+    });
+}
+
+std::vector<OutboxRecord> OutboxStore::listOutbox(const std::string& status) {
+    return guarded("reading the outbox", [&] {
+        std::vector<OutboxRecord> out;
+        soci::rowset<soci::row> rows =
+            (sql().prepare << std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE status = :s ORDER BY id",
+             soci::use(status));
+        for (const auto& r : rows) out.push_back(outboxFromRow(r));
+        return out;
+    });
+}
+
+}  // namespace deskgate

@@ -19,16 +19,42 @@ std::optional<std::string> IntakeStore::intakeOutcome(const MailOrigin& o) {
 }
 
 void IntakeStore::recordIntake(const MailOrigin& o, const std::string& message_id, const std::string& outcome,
-                                   std::optional<std::int64_t> ticket_id, UnixTime at) {
+                               std::optional<std::int64_t> ticket_id, UnixTime at, const std::string& detail) {
     guarded("writing the intake log", [&] {
         long long uidvalidity = o.uidvalidity, uid = o.uid, t = at;
         long long tid = ticket_id.value_or(0);
         soci::indicator ind = ticket_id ? soci::i_ok : soci::i_null;
-        sql() << "INSERT INTO intake_log (mailbox, uidvalidity, uid, message_id, outcome, ticket_id, at)"
-                 " VALUES (:m, :v, :u, :id, :o, :t, :at)",
+        sql() << "INSERT INTO intake_log (mailbox, uidvalidity, uid, message_id, outcome, ticket_id, at, detail)"
+                 " VALUES (:m, :v, :u, :id, :o, :t, :at, :d)",
             soci::use(o.mailbox), soci::use(uidvalidity), soci::use(uid), soci::use(message_id), soci::use(outcome),
-            soci::use(tid, ind), soci::use(t);
+            soci::use(tid, ind), soci::use(t), soci::use(detail);
         return 0;
+    });
+}
+
+std::vector<IntakeLogRecord> IntakeStore::intakeLog(const std::string& mailbox, const std::string& outcome, int limit) {
+    return guarded("reading the intake log", [&] {
+        std::vector<IntakeLogRecord> out;
+        soci::rowset<soci::row> rows =
+            (sql().prepare << "SELECT l.id, l.mailbox, l.uidvalidity, l.uid, l.message_id, l.outcome, t.number,"
+                              " l.detail, l.at FROM intake_log l LEFT JOIN tickets t ON t.id = l.ticket_id"
+                              " WHERE (:m = '' OR l.mailbox = :m2) AND (:o = '' OR l.outcome = :o2)"
+                              " ORDER BY l.id DESC LIMIT " + std::to_string(limit),
+             soci::use(mailbox), soci::use(mailbox), soci::use(outcome), soci::use(outcome));
+        for (const auto& r : rows) {
+            IntakeLogRecord l;
+            l.id = intAt(r, 0);
+            l.mailbox = strAt(r, 1);
+            l.uidvalidity = intAt(r, 2);
+            l.uid = intAt(r, 3);
+            l.message_id = strAt(r, 4);
+            l.outcome = strAt(r, 5);
+            l.ticket_number = optIntAt(r, 6);
+            l.detail = strAt(r, 7);
+            l.at = intAt(r, 8);
+            out.push_back(std::move(l));
+        }
+        return out;
     });
 }
 

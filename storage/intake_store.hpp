@@ -19,7 +19,9 @@ public:
     // The outcome recorded for a mail already taken in from this mailbox/UID, if any.
     std::optional<std::string> intakeOutcome(const MailOrigin& origin);
     void recordIntake(const MailOrigin& origin, const std::string& message_id, const std::string& outcome,
-                      std::optional<std::int64_t> ticket_id, UnixTime at);
+                      std::optional<std::int64_t> ticket_id, UnixTime at, const std::string& detail = "");
+    // The log, newest first; empty filters match everything.
+    std::vector<IntakeLogRecord> intakeLog(const std::string& mailbox, const std::string& outcome, int limit);
     // Was a mail with this Message-ID taken in before (stored, or logged other than quarantined)?
     bool hasMessageId(const std::string& message_id);
 

@@ -118,6 +118,19 @@ struct Checkpoint {
     std::int64_t last_uid = 0;
 };
 
+// One row of the intake log: what became of one incoming mail.
+struct IntakeLogRecord {
+    std::int64_t id = 0;
+    std::string mailbox;
+    std::int64_t uidvalidity = 0;
+    std::int64_t uid = 0;
+    std::string message_id;
+    std::string outcome;                       // new_ticket, reply, duplicate, quarantined, ...
+    std::optional<std::int64_t> ticket_number;
+    std::string detail;                        // why, for outcomes that need it
+    UnixTime at = 0;
+};
+
 // Where an incoming mail came from: an IMAP mailbox (uidvalidity/uid set) or `deskgate ingest`.
 struct MailOrigin {
     std::string mailbox;

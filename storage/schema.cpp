@@ -95,6 +95,11 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "CREATE INDEX quarantine_created ON quarantine (created_at)",
         "CREATE TABLE report_runs (name VARCHAR(200) PRIMARY KEY, last_due BIGINT NOT NULL, queued_at BIGINT NOT NULL)",
     },
+    // 5: the intake log says why (duplicate of what, quarantined for what), for `deskgate intake log`
+    {
+        "ALTER TABLE intake_log ADD COLUMN detail TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX intake_log_at ON intake_log (at)",
+    },
 };
 
 std::string expand(std::string sql, Backend backend) {

@@ -34,7 +34,16 @@ json ticketJson(const TicketRecord& t) {
             {"follows", t.follows_number ? json(*t.follows_number) : json(nullptr)}};
 }
 
-// Opens the database named by the configuration; errors end the command with a message.
+std::string clip(const std::string& s, std::size_t width) {
+    // Cut at a UTF-8 character boundary.
+    if (s.size() <= width) return s;
+    std::size_t cut = width - 1;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return s.substr(0, cut) + "…";
+}
+
+}  // namespace
+
 std::unique_ptr<SociStore> openStore(const std::string& configPath) {
     auto config = loadConfig(configPath);
     if (!config) {
@@ -48,16 +57,6 @@ std::unique_ptr<SociStore> openStore(const std::string& configPath) {
         throw CLI::RuntimeError(75);
     }
 }
-
-std::string clip(const std::string& s, std::size_t width) {
-    // Cut at a UTF-8 character boundary.
-    if (s.size() <= width) return s;
-    std::size_t cut = width - 1;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-    return s.substr(0, cut) + "…";
-}
-
-}  // namespace
 
 void addTicketsCommand(CLI::App& app) {
     auto* tickets = app.add_subcommand("tickets", "List and show tickets");

@@ -2,6 +2,9 @@
 // A command reports its exit status by throwing CLI::RuntimeError(code) (0 = success).
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace deskgate {
@@ -18,5 +21,11 @@ void addParseCommand(CLI::App& app);
 void addExplainCommand(CLI::App& app);
 void addRulesCommand(CLI::App& app);
 void addReportCommand(CLI::App& app);
+void addIntakeCommand(CLI::App& app);
+
+class SociStore;
+// Opens the database the configuration names; errors end the command with a message (exit 1
+// for a bad configuration, 75 when the database cannot be reached).
+std::unique_ptr<SociStore> openStore(const std::string& config_path);
 
 }  // namespace deskgate

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     deskgate::addExplainCommand(app);
     deskgate::addRulesCommand(app);
     deskgate::addReportCommand(app);
+    deskgate::addIntakeCommand(app);
 
     try {
         app.parse(argc, argv);

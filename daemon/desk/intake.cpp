@@ -90,8 +90,9 @@ IntakeResult Intake::quarantine(const MailOrigin& origin, const std::string& raw
     q.reason = reason;
     q.raw = raw;
     q.created_at = now_();
-    store_.intake.quarantine(q);
-    store_.intake.recordIntake(origin, message_id, "quarantined", std::nullopt, q.created_at);
+    q.id = store_.intake.quarantine(q);
+    store_.intake.recordIntake(origin, message_id, "quarantined", std::nullopt, q.created_at,
+                               "quarantine " + std::to_string(q.id) + ": " + reason);
     return {"quarantined", std::nullopt, 0, reason};
 }
 
@@ -358,8 +359,9 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
 
     // The same mail again (another UID, a second delivery, a re-fetch after UIDVALIDITY changed).
     if (store_.intake.hasMessageId(messageId)) {
-        store_.intake.recordIntake(origin, messageId, "duplicate", std::nullopt, now_());
-        return {"duplicate", std::nullopt, 0, "Message-ID " + messageId + " was already taken in"};
+        const std::string why = "Message-ID " + messageId + " was already taken in";
+        store_.intake.recordIntake(origin, messageId, "duplicate", std::nullopt, now_(), why);
+        return {"duplicate", std::nullopt, 0, why};
     }
 
     const Address sender = replyAddressOf(mail);

@@ -124,6 +124,16 @@ TEST_CASE("the same mail delivered twice makes one ticket; ingest of it again ch
     REQUIRE(waitFor([&] { return mailsFromSupport(kAlice).size() == 1; }, 20s));
     desk.stop();
     CHECK(mailsFromSupport(kAlice).size() == 1);
+    // Nothing vanishes: each of the three copies has its line in the intake log, with the why.
+    auto log = desk.cli({"intake", "log"});
+    CHECK(log.status.code == 0);
+    CHECK(log.out.find("new_ticket") != std::string::npos);
+    CHECK(log.out.find("3 mails") != std::string::npos);
+    auto dups = desk.cli({"intake", "log", "--outcome", "duplicate", "--json"});
+    CHECK(dups.status.code == 0);
+    CHECK(dups.out.find("\"outcome\": \"duplicate\"") != std::string::npos);
+    CHECK(dups.out.find("was already taken in") != std::string::npos);
+    CHECK(dups.out.find("new_ticket") == std::string::npos);
 }
 
 TEST_CASE("deskgate ingest: stored (0), and EX_TEMPFAIL (75) when the database is unreachable") {

@@ -1,6 +1,7 @@
 #include "parsers/agent_mail.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "parsers/ascii.hpp"
 
@@ -54,6 +55,20 @@ std::optional<CommandError> readCommand(std::string_view line, AgentCommand& out
         if (!std::all_of(argument.begin(), argument.end(), isWordChar))
             return error("#" + name + " takes one word, not '" + std::string(argument) + "'");
         if (name == "assign" && lower(argument) == "me") out.argument = "me";
+        return std::nullopt;
+    }
+    if (name == "cc" || name == "uncc") {
+        // An agent widens (or narrows) who is copied on the customer's side: one plain address.
+        std::string_view a = argument;
+        if (a.size() > 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
+        const auto at = a.find('@');
+        const bool plain = at != std::string_view::npos && at > 0 && at + 1 < a.size() && a.find('@', at + 1) == std::string_view::npos &&
+                           std::none_of(a.begin(), a.end(), [](char c) {
+                               return std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == ';' || c == '<' ||
+                                      c == '>' || c == '"' || static_cast<unsigned char>(c) < 0x20;
+                           });
+        if (!plain) return error("#" + name + " needs one mail address, not '" + std::string(argument) + "'");
+        out.argument = lower(a);
         return std::nullopt;
     }
     return error("unknown command '#" + name + "'");
@@ -164,46 +179,89 @@ AgentCommands parseAgentCommands(std::string_view text) {
 }
 
 std::optional<Rating> parseRating(std::string_view text) {
+    // Only a reply whose new text IS the rating counts: "2 Drucker zeigen den Fehler immer noch"
+    // is a customer saying the problem is back, and must reopen the ticket, not rate it.
+    constexpr std::size_t kMaxComment = 200;  // a short comment; more is a message
+    constexpr std::size_t kMaxCommentLines = 3;
     for (auto line : lines(text)) {
         line = trimSpace(line);
         if (line.empty()) continue;
         if (line.front() < '1' || line.front() > '5') return std::nullopt;
-        auto rest = afterPrefix(line, 1);
-        // "5" alone, or followed by something that is not part of a longer number.
-        if (!rest.empty() && (std::isdigit(static_cast<unsigned char>(rest.front())) ||
-                              ((rest.front() == '.' || rest.front() == ',') && rest.size() > 1 &&
-                               std::isdigit(static_cast<unsigned char>(rest[1])))))
-            return std::nullopt;
         Rating rating{line.front() - '0', ""};
-        if (rest.starts_with("/5")) rest = afterPrefix(rest, 2);
-        // Separators people write after the number: "5 - ", "5 — ", "5: ", "5!", "5/5, ".
-        std::string_view comment = trimSpace(rest);
-        for (std::string_view sep : {"—", "–", "-", ":", "!", ",", ".", ";"}) {
-            if (comment.starts_with(sep)) {
-                comment = trimSpace(comment.substr(sep.size()));
+        auto rest = trimSpace(afterPrefix(line, 1));
+        if (rest.starts_with("/5")) rest = trimSpace(afterPrefix(rest, 2));
+        // "5 stars", "4 Sterne": the unit people write after the number.
+        for (std::string_view unit : {"stars", "star", "sterne", "stern", "punkte", "points"}) {
+            if (rest.size() >= unit.size() && lower(rest.substr(0, unit.size())) == unit &&
+                (rest.size() == unit.size() || !std::isalpha(static_cast<unsigned char>(rest[unit.size()])))) {
+                rest = trimSpace(rest.substr(unit.size()));
                 break;
             }
+        }
+        std::string_view comment;
+        if (!rest.empty()) {
+            // The number stands alone only when a separator follows it: "5 - ", "5 — ", "5: ",
+            // "5!", "5/5, ", "5." — a letter or digit after it makes it part of a sentence.
+            bool separated = false;
+            for (std::string_view sep : {"—", "–", "-", ":", "!", ",", ".", ";"}) {
+                if (rest.starts_with(sep)) {
+                    comment = trimSpace(rest.substr(sep.size()));
+                    separated = true;
+                    break;
+                }
+            }
+            if (!separated) return std::nullopt;
+            // "5.1", "2,5", "3-4": a number, not a rating.
+            if (!comment.empty() && std::isdigit(static_cast<unsigned char>(comment.front())) &&
+                rest.size() > 1 && std::isdigit(static_cast<unsigned char>(rest[1])))
+                return std::nullopt;
         }
         auto end = static_cast<std::size_t>(line.data() - text.data()) + line.size();
         std::string more(trimSpace(text.substr(end)));
         rating.comment = std::string(comment);
         if (!more.empty()) rating.comment += (rating.comment.empty() ? "" : "\n") + more;
+        std::size_t commentLines = 0;
+        for (auto l : lines(rating.comment))
+            if (!trimSpace(l).empty()) ++commentLines;
+        if (rating.comment.size() > kMaxComment || commentLines > kMaxCommentLines) return std::nullopt;
         return rating;
     }
     return std::nullopt;
 }
 
-bool authenticatedFor(const ParsedMail& mail, std::string_view domain_in, const std::vector<std::string>& trusted) {
-    const std::string domain = lower(domain_in);
-    for (const auto& [name, value] : mail.headers) {
+std::string receivedBy(std::string_view received) {
+    auto tokens = words(withoutComments(received));
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i)
+        if (lower(tokens[i]) == "by") return lower(tokens[i + 1]);
+    return {};
+}
+
+bool authenticatedFor(const ParsedMail& mail, std::string_view agent, const std::vector<std::string>& trusted) {
+    const std::string domain = addressDomain(agent);
+    const std::string address = agent.find('@') == std::string_view::npos ? std::string() : lower(agent);
+    auto isTrusted = [&](const std::string& host) {
+        return !host.empty() &&
+               std::any_of(trusted.begin(), trusted.end(), [&](const std::string& t) { return lower(t) == host; });
+    };
+    // RFC 8601 §5: only fields our own servers added count, and anyone can write an
+    // Authentication-Results field with our authserv-id into the mail they send. Ours stand above
+    // the Received field our border server added when the mail came in: walking down from the
+    // top, Received fields by trusted hosts are our own hops, and the lowest of them before the
+    // first Received by another host is the border. Fields below it came with the mail.
+    std::size_t border = 0;
+    for (std::size_t i = 0; i < mail.headers.size(); ++i) {
+        if (lower(mail.headers[i].first) != "received") continue;
+        if (!isTrusted(receivedBy(mail.headers[i].second))) break;
+        border = i;
+    }
+    for (std::size_t i = 0; i < border; ++i) {
+        const auto& [name, value] = mail.headers[i];
         if (lower(name) != "authentication-results") continue;
         auto parts = splitOn(withoutComments(value), ';');
         if (parts.empty()) continue;
         auto head = words(parts[0]);  // authserv-id [version]
         if (head.empty()) continue;
-        const std::string server = lower(head[0]);
-        bool isTrusted = std::any_of(trusted.begin(), trusted.end(), [&](const std::string& t) { return lower(t) == server; });
-        if (!isTrusted) continue;
+        if (!isTrusted(lower(head[0]))) continue;
         for (std::size_t p = 1; p < parts.size(); ++p) {
             auto tokens = words(parts[p]);
             if (tokens.empty()) continue;
@@ -216,10 +274,13 @@ bool authenticatedFor(const ParsedMail& mail, std::string_view domain_in, const 
                 auto peq = tokens[t].find('=');
                 if (peq == std::string::npos) continue;
                 const std::string property = lower(tokens[t].substr(0, peq));
-                const std::string identity = addressDomain(tokens[t].substr(peq + 1));
+                const std::string identity = tokens[t].substr(peq + 1);
+                // RFC 8601 §2.7.4: our MTA authenticated the SMTP client as this very user.
+                if (method == "auth" && property == "smtp.auth" && !address.empty() && lower(identity) == address)
+                    return true;
                 bool relevant = (method == "dkim" && (property == "header.d" || property == "header.i")) ||
                                 (method == "spf" && property == "smtp.mailfrom");
-                if (relevant && aligned(identity, domain)) return true;
+                if (relevant && aligned(addressDomain(identity), domain)) return true;
             }
         }
     }

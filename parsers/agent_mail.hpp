@@ -17,7 +17,7 @@ namespace deskgate {
 // the four, #assign needs a name); whether a name or queue exists is the caller's business.
 // Names, queues and tags keep their case ("me" is lower-cased).
 struct AgentCommand {
-    std::string name;  // close, resolve, pending, open, assign, priority, queue, tag, note
+    std::string name;  // close, resolve, pending, open, assign, priority, queue, tag, note, cc, uncc
     std::string argument;
     std::string line;  // as written, for messages
 };
@@ -45,17 +45,29 @@ struct Rating {
     std::string comment;  // the rest of the answer, trimmed ("danke")
 };
 
-// A rating answer: the first non-blank line starts with a digit 1..5 standing alone
-// ("5", "5 — danke", "4/5", "5!", "  3: ok") — not "10", "5.1", "2023 order".
+// A rating answer: the new text is the rating — a digit 1..5 on the first non-blank line,
+// optionally "/5" (or "stars"/"Sterne"), then nothing or a separator (- – — : , . ! ;) and a
+// short comment (at most 200 characters on 3 lines, following lines included): "5", "5 — danke",
+// "4/5, quick help", "5!", "  3: ok". Not "10", "5.1", "2023 order", and not a sentence that
+// starts with a digit ("2 Drucker zeigen den Fehler immer noch"): that is a reply.
 std::optional<Rating> parseRating(std::string_view text);
 
 // The domain of an address (or of a bare domain), lower-cased: "Anna@ACME.test" -> "acme.test".
 std::string addressDomain(std::string_view address);
 
-// Does one of the Authentication-Results fields written by a trusted server (authserv-id in
-// `trusted_servers`, case-insensitive) show dkim=pass for `domain` (header.d or header.i) or
-// spf=pass for `domain` (smtp.mailfrom's domain)? Fields by other servers are
-// ignored: anyone can write an Authentication-Results header into their own mail.
-bool authenticatedFor(const ParsedMail& mail, std::string_view domain, const std::vector<std::string>& trusted_servers);
+// Does an Authentication-Results field our own servers added vouch for `agent` (an address, or
+// just a domain): dkim=pass for its domain (header.d or header.i), spf=pass for it
+// (smtp.mailfrom's domain), or auth=pass with smtp.auth the agent's very address (our MTA
+// authenticated the agent's SMTP login, RFC 8601 §2.7.4)? `trusted_servers`
+// are the host names of our servers, as they write them as authserv-id and in the `by` clause
+// of their Received fields (case-insensitive). A field counts only when its authserv-id is
+// trusted and it stands above the border: the lowest Received by a trusted host in the run of
+// such Received fields at the top (RFC 8601 §5; our MTA must also remove incoming fields with
+// its own authserv-id). Anyone can write such a field into the mail they send; it then stands
+// below our MTA's Received and is ignored.
+bool authenticatedFor(const ParsedMail& mail, std::string_view agent, const std::vector<std::string>& trusted_servers);
+
+// The host in the `by` clause of a Received field ("" when there is none), lower-cased.
+std::string receivedBy(std::string_view received);
 
 }  // namespace deskgate

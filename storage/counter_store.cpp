@@ -77,4 +77,19 @@ std::int64_t CounterStore::countUsage(const std::string& address, const std::str
     });
 }
 
+std::string CounterStore::secret(const std::string& name, const std::function<std::string()>& generate, UnixTime now) {
+    return guarded("reading a secret", [&] {
+        std::string value;
+        sql() << "SELECT value FROM secrets WHERE name = :n", soci::use(name), soci::into(value);
+        if (sql().got_data()) return value;
+        // Two daemons may make one at the same moment: the first insert wins, both read it back.
+        const std::string fresh = generate();
+        long long t = now;
+        sql() << "INSERT INTO secrets (name, value, created_at) VALUES (:n, :v, :t) ON CONFLICT (name) DO NOTHING",
+            soci::use(name), soci::use(fresh), soci::use(t);
+        sql() << "SELECT value FROM secrets WHERE name = :n", soci::use(name), soci::into(value);
+        return value;
+    });
+}
+
 }  // namespace deskgate

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ public:
     // starts at `window_start`; countUsage adds one and returns the new count.
     std::int64_t usage(const std::string& address, const std::string& what, UnixTime window_start);
     std::int64_t countUsage(const std::string& address, const std::string& what, UnixTime window_start);
+
+    // The secret called `name` (e.g. the key behind agents' reply keys), made by `generate` the
+    // first time; every daemon on the database gets the same one.
+    std::string secret(const std::string& name, const std::function<std::string()>& generate, UnixTime now);
 
 private:
     soci::session& sql() { return db_.session(); }

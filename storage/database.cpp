@@ -141,7 +141,15 @@ void beginWriteTransaction(soci::session& sql, Backend backend) {
 }
 
 void throwStorageFailure(const char* what, const soci::soci_error& e) {
-    std::string message = std::string(what) + ": " + e.what();
+    // what() adds SOCI's context — the statement and every bound value ("with :b=<the mail
+    // body>") — and PostgreSQL's DETAIL may quote a whole row: neither may reach a log line or a
+    // quarantine reason. The server's own message and our description of the step are enough.
+    std::string server = e.get_error_message();
+    for (const char* cut : {"\nDETAIL", "DETAIL:", " while executing", "\nLINE "})
+        if (auto at = server.find(cut); at != std::string::npos) server.resize(at);
+    while (!server.empty() && (server.back() == '\n' || server.back() == ' ')) server.pop_back();
+    if (server.size() > 300) server.resize(300);
+    std::string message = std::string(what) + ": " + server;
     bool transient = e.get_error_category() == soci::soci_error::connection_error ||
                      message.find("database is locked") != std::string::npos ||
                      message.find("server closed the connection") != std::string::npos ||

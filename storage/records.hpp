@@ -42,6 +42,8 @@ struct TicketRecord {
     std::optional<UnixTime> rating_requested_at;  // when the closing notice asked for a rating
     int reopened_count = 0;
     std::optional<std::int64_t> follows_number;   // the older ticket this one follows (linked)
+    std::string reply_address;                    // where the customer is answered, when not
+                                                  // customer_address (a Reply-To of the same domain)
 };
 
 // Kinds of outgoing mail that go to the customer (and the participants in Cc); the others go
@@ -74,6 +76,15 @@ struct MessageRecord {
     std::string kind = "normal";
     std::string mailbox;
     UnixTime created_at = 0;
+    std::string body_sha256;          // of the received body (after the header), hex
+};
+
+// A stored message as far as telling a repeat from a reused Message-ID needs it.
+struct MessageFingerprint {
+    std::string direction;
+    std::string from_address;
+    std::string body_sha256;          // empty for messages stored before it was recorded
+    std::string raw;
 };
 
 struct EventRecord {

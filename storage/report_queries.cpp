@@ -8,6 +8,7 @@
 
 #include <soci/soci.h>
 
+#include "storage/soci_guard.hpp"
 #include "storage/soci_rows.hpp"
 #include "storage/database.hpp"
 
@@ -535,9 +536,7 @@ ReportData queryReport(SociDatabase& store, const ReportRequest& request, const 
         step("mail hygiene");
         queryHygiene(sql, d.hygiene);
     } catch (const soci::soci_error& e) {
-        std::string message = std::string("report query failed: ") + e.what();
-        if (e.get_error_category() == soci::soci_error::connection_error) throw StorageUnavailable(message);
-        throw StorageError(message);
+        throwStorageFailure("report query failed", e);
     }
     return d;
 }
@@ -552,7 +551,7 @@ std::optional<std::int64_t> lastReportRun(SociDatabase& store, const std::string
     try {
         store.session() << "SELECT last_due FROM report_runs WHERE name = :n", soci::use(name), soci::into(last, ind);
     } catch (const soci::soci_error& e) {
-        throw StorageError(std::string("reading report_runs: ") + e.what());
+        throwStorageFailure("reading report_runs", e);
     }
     if (!store.session().got_data() || ind == soci::i_null) return std::nullopt;
     return last;
@@ -573,7 +572,7 @@ bool claimReportRun(SociDatabase& store, const std::string& name, std::int64_t d
         st.execute(true);
         return st.get_affected_rows() == 1;
     } catch (const soci::soci_error& e) {
-        throw StorageError(std::string("recording a report run: ") + e.what());
+        throwStorageFailure("recording a report run", e);
     }
 }
 

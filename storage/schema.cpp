@@ -1,6 +1,7 @@
 #include "storage/schema.hpp"
 
 #include "storage/database.hpp"
+#include "storage/soci_rows.hpp"
 
 #include <string>
 #include <vector>
@@ -100,7 +101,48 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "ALTER TABLE intake_log ADD COLUMN detail TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX intake_log_at ON intake_log (at)",
     },
+    // 6: trust — participants as rows (one address each, compared exactly), addresses refused
+    // for a ticket, the answer address of a ticket, the secret behind agents' reply keys, and a
+    // hash of each received body (a reused Message-ID is a duplicate only with the same body)
+    {
+        "CREATE TABLE participants (ticket_id BIGINT NOT NULL REFERENCES tickets(id), address VARCHAR(320) NOT NULL,"
+        " added_by VARCHAR(400) NOT NULL, added_at BIGINT NOT NULL, PRIMARY KEY (ticket_id, address))",
+        "CREATE TABLE refused_addresses (ticket_id BIGINT NOT NULL REFERENCES tickets(id),"
+        " address VARCHAR(320) NOT NULL, reason TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (ticket_id, address))",
+        "ALTER TABLE tickets ADD COLUMN reply_address VARCHAR(320) NOT NULL DEFAULT ''",
+        "CREATE TABLE secrets (name VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        "ALTER TABLE messages ADD COLUMN body_sha256 VARCHAR(64) NOT NULL DEFAULT ''",
+    },
 };
+
+// Migration 6 made participants rows; the tickets before it had them only as the To/Cc lists of
+// the customer's own mails, which become rows here (the customer's address excepted).
+void backfillParticipants(soci::session& sql) {
+    struct Row {
+        long long ticket;
+        std::string customer, lists;
+    };
+    std::vector<Row> rows;
+    soci::rowset<soci::row> found =
+        sql.prepare << "SELECT m.ticket_id, t.customer_address, m.to_addrs || ',' || m.cc_addrs, m.created_at"
+                       " FROM messages m JOIN tickets t ON t.id = m.ticket_id"
+                       " WHERE m.direction = 'in' AND m.author = 'customer' ORDER BY m.id";
+    for (const auto& r : found) rows.push_back({intAt(r, 0), strAt(r, 1), strAt(r, 2)});
+    for (const auto& row : rows) {
+        std::size_t from = 0;
+        while (from < row.lists.size()) {
+            auto comma = row.lists.find(',', from);
+            if (comma == std::string::npos) comma = row.lists.size();
+            std::string address = row.lists.substr(from, comma - from);
+            from = comma + 1;
+            if (address.empty() || address == row.customer) continue;
+            long long at = 0;
+            sql << "INSERT INTO participants (ticket_id, address, added_by, added_at) VALUES (:t, :a, 'migration', :at)"
+                   " ON CONFLICT (ticket_id, address) DO NOTHING",
+                soci::use(row.ticket), soci::use(address), soci::use(at);
+        }
+    }
+}
 
 std::string expand(std::string sql, Backend backend) {
     const std::string id = backend == Backend::sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
@@ -137,6 +179,7 @@ int migrate(soci::session& sql, Backend backend) {
         if (ind == soci::i_null) current = 0;
         for (int v = current; v < latestSchemaVersion(); ++v) {
             for (const auto& statement : kMigrations[static_cast<std::size_t>(v)]) sql << expand(statement, backend);
+            if (v + 1 == 6) backfillParticipants(sql);
             int version = v + 1;
             long long now = static_cast<long long>(std::time(nullptr));
             sql << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)", soci::use(version),

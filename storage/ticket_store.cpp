@@ -1,6 +1,5 @@
 #include "storage/ticket_store.hpp"
 
-#include <algorithm>
 #include <string>
 
 #include <soci/soci.h>
@@ -16,7 +15,7 @@ const char* kTicketColumns =
     "id, number, subject, status, priority, queue, team, category, tags, sla, customer_address, customer_name,"
     " assignee, language, mailbox, created_at, updated_at, first_response_at, resolved_at, closed_at,"
     " first_response_due, resolution_due, escalations, rating, rating_comment, rated_at, rating_requested_at,"
-    " reopened_count, follows_number";
+    " reopened_count, follows_number, reply_address";
 
 TicketRecord ticketFromRow(const soci::row& r) {
     TicketRecord t;
@@ -49,6 +48,7 @@ TicketRecord ticketFromRow(const soci::row& r) {
     t.rating_requested_at = optIntAt(r, 26);
     t.reopened_count = static_cast<int>(intAt(r, 27));
     t.follows_number = optIntAt(r, 28);
+    t.reply_address = strAt(r, 29);
     return t;
 }
 
@@ -84,12 +84,12 @@ TicketRecord TicketStore::createTicket(TicketRecord t) {
         t.number = number;
         long long created = t.created_at, updated = t.updated_at, id = 0;
         sql() << "INSERT INTO tickets (number, subject, status, priority, queue, team, category, tags, sla,"
-                 " customer_address, customer_name, assignee, language, mailbox, created_at, updated_at)"
-                 " VALUES (:n, :s, :st, :p, :q, :tm, :c, :tg, :sla, :ca, :cn, :a, :l, :mb, :cr, :up) RETURNING id",
+                 " customer_address, customer_name, assignee, language, mailbox, created_at, updated_at, reply_address)"
+                 " VALUES (:n, :s, :st, :p, :q, :tm, :c, :tg, :sla, :ca, :cn, :a, :l, :mb, :cr, :up, :ra) RETURNING id",
             soci::use(number), soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue),
             soci::use(t.team), soci::use(t.category), soci::use(t.tags), soci::use(t.sla),
             soci::use(t.customer_address), soci::use(t.customer_name), soci::use(t.assignee), soci::use(t.language),
-            soci::use(t.mailbox), soci::use(created), soci::use(updated), soci::into(id);
+            soci::use(t.mailbox), soci::use(created), soci::use(updated), soci::use(t.reply_address), soci::into(id);
         t.id = id;
         if (t.first_response_due || t.resolution_due || !t.escalations.empty() || t.follows_number) updateTicket(t);
         return t;
@@ -168,12 +168,12 @@ std::int64_t TicketStore::addMessage(const MessageRecord& m) {
         soci::indicator midI = m.message_id.empty() ? soci::i_null : soci::i_ok;
         std::string raw = encodeRaw(m.raw);
         sql() << "INSERT INTO messages (ticket_id, direction, author, message_id, in_reply_to, refs, from_address,"
-                 " from_name, to_addrs, cc_addrs, subject, body, raw_b64, kind, mailbox, created_at)"
-                 " VALUES (:t, :d, :a, :mid, :irt, :refs, :fa, :fn, :to, :cc, :s, :b, :raw, :k, :mb, :cr) RETURNING id",
+                 " from_name, to_addrs, cc_addrs, subject, body, raw_b64, kind, mailbox, created_at, body_sha256)"
+                 " VALUES (:t, :d, :a, :mid, :irt, :refs, :fa, :fn, :to, :cc, :s, :b, :raw, :k, :mb, :cr, :h) RETURNING id",
             soci::use(ticket), soci::use(m.direction), soci::use(m.author), soci::use(m.message_id, midI),
             soci::use(m.in_reply_to), soci::use(m.references), soci::use(m.from_address), soci::use(m.from_name),
             soci::use(m.to), soci::use(m.cc), soci::use(m.subject), soci::use(m.text), soci::use(raw),
-            soci::use(m.kind), soci::use(m.mailbox), soci::use(created), soci::into(id);
+            soci::use(m.kind), soci::use(m.mailbox), soci::use(created), soci::use(m.body_sha256), soci::into(id);
         return static_cast<std::int64_t>(id);
     });
 }
@@ -223,40 +223,73 @@ std::optional<std::int64_t> TicketStore::ticketIdByMessageId(const std::string& 
     });
 }
 
-std::vector<std::string> TicketStore::customerSideAddresses(std::int64_t ticket_id) {
-    return guarded("reading the customer's side of a ticket", [&] {
+std::optional<MessageFingerprint> TicketStore::fingerprintOf(const std::string& message_id) {
+    if (message_id.empty()) return std::nullopt;
+    return guarded("looking up a Message-ID", [&]() -> std::optional<MessageFingerprint> {
+        MessageFingerprint f;
+        std::string raw;
+        soci::indicator rawI = soci::i_ok;
+        sql() << "SELECT direction, from_address, body_sha256, raw_b64 FROM messages WHERE message_id = :id",
+            soci::use(message_id), soci::into(f.direction), soci::into(f.from_address), soci::into(f.body_sha256),
+            soci::into(raw, rawI);
+        if (!sql().got_data()) return std::nullopt;
+        if (rawI == soci::i_ok) f.raw = decodeRaw(raw);
+        return f;
+    });
+}
+
+bool TicketStore::addParticipant(std::int64_t ticket_id, const std::string& address, const std::string& added_by,
+                                 UnixTime at) {
+    return guarded("adding a participant", [&] {
+        long long t = ticket_id, when = at;
+        soci::statement st = (sql().prepare << "INSERT INTO participants (ticket_id, address, added_by, added_at)"
+                                               " VALUES (:t, :a, :b, :at) ON CONFLICT (ticket_id, address) DO NOTHING",
+                              soci::use(t), soci::use(address), soci::use(added_by), soci::use(when));
+        st.execute(true);
+        return st.get_affected_rows() == 1;
+    });
+}
+
+bool TicketStore::removeParticipant(std::int64_t ticket_id, const std::string& address) {
+    return guarded("removing a participant", [&] {
         long long t = ticket_id;
-        // Only the customer's side of the conversation: mail deskgate sent to agents (notifications)
-        // does not make the agent's address a participant.
-        static const std::string kinds = [] {
-            std::string list;
-            for (auto k : kCustomerFacingKinds) list += (list.empty() ? "'" : ", '") + std::string(k) + "'";
-            return list;
-        }();
+        soci::statement st = (sql().prepare << "DELETE FROM participants WHERE ticket_id = :t AND address = :a",
+                              soci::use(t), soci::use(address));
+        st.execute(true);
+        return st.get_affected_rows() == 1;
+    });
+}
+
+std::vector<std::string> TicketStore::participantsOf(std::int64_t ticket_id) {
+    return guarded("reading participants", [&] {
+        long long t = ticket_id;
         std::vector<std::string> out;
         soci::rowset<soci::row> rows =
-            (sql().prepare << "SELECT from_address, to_addrs, cc_addrs FROM messages WHERE ticket_id = :t AND"
-                              " ((direction = 'in' AND author = 'customer') OR (direction = 'out' AND kind IN (" +
-                                  kinds + "))) ORDER BY id",
+            (sql().prepare << "SELECT address FROM participants WHERE ticket_id = :t ORDER BY added_at, address",
              soci::use(t));
-        // Address lists are stored lower-case, comma-separated.
-        auto add = [&out](const std::string& list) {
-            std::string::size_type from = 0;
-            while (from <= list.size()) {
-                auto comma = list.find(',', from);
-                if (comma == std::string::npos) comma = list.size();
-                if (comma > from) {
-                    std::string a = list.substr(from, comma - from);
-                    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
-                }
-                from = comma + 1;
-            }
-        };
-        for (const auto& r : rows) {
-            add(strAt(r, 0));
-            add(strAt(r, 1));
-            add(strAt(r, 2));
-        }
+        for (const auto& r : rows) out.push_back(strAt(r, 0));
+        return out;
+    });
+}
+
+void TicketStore::refuseAddress(std::int64_t ticket_id, const std::string& address, const std::string& reason,
+                                UnixTime at) {
+    guarded("recording a refused address", [&] {
+        long long t = ticket_id, when = at;
+        sql() << "INSERT INTO refused_addresses (ticket_id, address, reason, at) VALUES (:t, :a, :r, :at)"
+                 " ON CONFLICT (ticket_id, address) DO NOTHING",
+            soci::use(t), soci::use(address), soci::use(reason), soci::use(when);
+        return 0;
+    });
+}
+
+std::vector<std::string> TicketStore::refusedAddresses(std::int64_t ticket_id) {
+    return guarded("reading refused addresses", [&] {
+        long long t = ticket_id;
+        std::vector<std::string> out;
+        soci::rowset<soci::row> rows =
+            (sql().prepare << "SELECT address FROM refused_addresses WHERE ticket_id = :t ORDER BY address", soci::use(t));
+        for (const auto& r : rows) out.push_back(strAt(r, 0));
         return out;
     });
 }

@@ -30,9 +30,17 @@ public:
     std::vector<MessageRecord> messagesOf(std::int64_t ticket_id, bool with_raw = false);
     // A ticket that holds a message (received or sent) with this Message-ID.
     std::optional<std::int64_t> ticketIdByMessageId(const std::string& message_id);
-    // Every address that wrote on, or was addressed (To/Cc) by, a message of the customer's side
-    // of the ticket (the customer's mail and what deskgate sent to the customer), each once.
-    std::vector<std::string> customerSideAddresses(std::int64_t ticket_id);
+    // What is known of the message with this Message-ID, to tell a repeat from a reused id.
+    std::optional<MessageFingerprint> fingerprintOf(const std::string& message_id);
+
+    // The customer's side besides the customer, one row per address (compared exactly).
+    // addParticipant is true when the address was new on the ticket.
+    bool addParticipant(std::int64_t ticket_id, const std::string& address, const std::string& added_by, UnixTime at);
+    bool removeParticipant(std::int64_t ticket_id, const std::string& address);
+    std::vector<std::string> participantsOf(std::int64_t ticket_id);
+    // Addresses a server refused for good for this ticket: not tried again for it.
+    void refuseAddress(std::int64_t ticket_id, const std::string& address, const std::string& reason, UnixTime at);
+    std::vector<std::string> refusedAddresses(std::int64_t ticket_id);
 
     void addEvent(const EventRecord& event);
     std::vector<EventRecord> eventsOf(std::int64_t ticket_id);

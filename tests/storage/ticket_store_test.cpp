@@ -18,6 +18,8 @@ using namespace deskgate;
 
 namespace {
 
+std::string base64Of(const std::string& s) { return encodeRaw(s); }
+
 TicketRecord sampleTicket(const std::string& subject) {
     TicketRecord t;
     t.subject = subject;
@@ -106,18 +108,79 @@ void storageSuite(const std::string& url) {
         CHECK(msgs[0].text == "Grüße");
     }
 
-    SUBCASE("the same Message-ID cannot be stored twice") {
-        CHECK_THROWS_AS(store.transaction([&] {
-            auto t = store.tickets.createTicket(sampleTicket("dup"));
+    SUBCASE("the same Message-ID cannot be stored twice; the error names no bound value") {
+        std::string error;
+        try {
+            store.transaction([&] {
+                auto t = store.tickets.createTicket(sampleTicket("dup"));
+                MessageRecord m;
+                m.ticket_id = t.id;
+                m.direction = "in";
+                m.author = "customer";
+                m.message_id = "SECRET-ID-7f3a@x";
+                m.text = "SECRET-BODY: the customer's private words";
+                m.raw = "SECRET-RAW";
+                store.tickets.addMessage(m);
+                store.tickets.addMessage(m);
+            });
+        } catch (const StorageError& e) {
+            error = e.what();
+        }
+        REQUIRE_FALSE(error.empty());
+        CAPTURE(error);
+        // SOCI's context ("with :b=...") and PostgreSQL's DETAIL ("Key (message_id)=(...)") would
+        // put the mail into a log line or a quarantine reason.
+        CHECK(error.find("storing a message") == 0);
+        CHECK(error.find("SECRET") == std::string::npos);
+        CHECK(error.find(base64Of("SECRET-RAW")) == std::string::npos);
+    }
+
+    SUBCASE("participants are rows compared exactly; refused addresses; the reply-key secret is made once") {
+        TicketRecord t;
+        store.transaction([&] { t = store.tickets.createTicket(sampleTicket("people")); });
+        store.transaction([&] {
+            CHECK(store.tickets.addParticipant(t.id, "bob@customer.test", "customer:alice@customer.test", 5));
+            CHECK_FALSE(store.tickets.addParticipant(t.id, "bob@customer.test", "customer:alice@customer.test", 6));
+            CHECK(store.tickets.addParticipant(t.id, "%@%", "customer:alice@customer.test", 7));
+        });
+        CHECK(store.tickets.participantsOf(t.id) == std::vector<std::string>{"bob@customer.test", "%@%"});
+        store.transaction([&] { CHECK(store.tickets.removeParticipant(t.id, "%@%")); });
+        CHECK(store.tickets.participantsOf(t.id) == std::vector<std::string>{"bob@customer.test"});
+        store.transaction([&] { store.tickets.refuseAddress(t.id, "dead@customer.test", "550 5.1.1 no such user", 8); });
+        store.transaction([&] { store.tickets.refuseAddress(t.id, "dead@customer.test", "550 again", 9); });
+        CHECK(store.tickets.refusedAddresses(t.id) == std::vector<std::string>{"dead@customer.test"});
+        int made = 0;
+        auto make = [&] { return "secret-" + std::to_string(++made); };
+        std::string first, second;
+        store.transaction([&] { first = store.counters.secret("reply_key", make, 10); });
+        store.transaction([&] { second = store.counters.secret("reply_key", make, 11); });
+        CHECK(first == "secret-1");
+        CHECK(second == first);
+        CHECK(made == 1);
+    }
+
+    SUBCASE("a stored message's fingerprint: direction, sender, body hash and raw bytes") {
+        TicketRecord t;
+        store.transaction([&] {
+            t = store.tickets.createTicket(sampleTicket("fp"));
             MessageRecord m;
             m.ticket_id = t.id;
             m.direction = "in";
             m.author = "customer";
-            m.message_id = "same@x";
+            m.message_id = "fp@x";
+            m.from_address = "alice@customer.test";
+            m.raw = "From: a\r\n\r\nbody";
+            m.body_sha256 = "abc123";
             store.tickets.addMessage(m);
-            store.tickets.addMessage(m);
-        }),
-                        StorageError);
+        });
+        auto f = store.tickets.fingerprintOf("fp@x");
+        REQUIRE(f);
+        CHECK(f->direction == "in");
+        CHECK(f->from_address == "alice@customer.test");
+        CHECK(f->body_sha256 == "abc123");
+        CHECK(f->raw == "From: a\r\n\r\nbody");
+        CHECK_FALSE(store.tickets.fingerprintOf("other@x"));
+        CHECK_FALSE(store.tickets.fingerprintOf(""));
     }
 
     SUBCASE("intake log keys mailbox + UIDVALIDITY + UID") {

@@ -1,5 +1,6 @@
 #include "daemon/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -79,6 +80,19 @@ bool looksLikeAddress(std::string_view s) {
     return at != std::string_view::npos && at > 0 && at + 1 < s.size() && s.find(' ') == std::string_view::npos;
 }
 
+// A password sent over a connection without TLS to another host can be read on the way.
+void checkPlaintext(YamlChecker& check, const YAML::Node& node, std::string_view url, bool starttls,
+                    bool has_password, bool allowed) {
+    if (allowed || starttls || !has_password) return;
+    if (url.rfind("imaps://", 0) == 0 || url.rfind("smtps://", 0) == 0) return;
+    const std::string host = urlHost(url);
+    if (host.empty() || isLoopbackHost(host)) return;
+    check.error(node["url"], std::string(url.substr(0, url.find(':'))) + "://" + host +
+                                 " without STARTTLS would send the password in clear text: use " +
+                                 (url.rfind("imap", 0) == 0 ? "imaps://" : "smtps://") +
+                                 ", set starttls: true, or allow_plaintext: true");
+}
+
 void loadIdentity(YamlChecker& check, const YAML::Node& node, IdentityConfig& id) {
     if (!check.isMap(node, "'identity'")) return;
     check.allowKeys(node, {"name", "address", "domain", "token", "own_addresses"});
@@ -101,7 +115,7 @@ void loadMailbox(YamlChecker& check, const YAML::Node& node, const std::filesyst
     if (!check.isMap(node, "a mailbox")) return;
     check.allowKeys(node, {"name", "url", "username", "password", "password_file", "address", "folder",
                            "after_ingest", "move_to", "poll_interval", "idle", "ca_file", "starttls", "language",
-                           "batch_size"});
+                           "batch_size", "allow_plaintext"});
     MailboxConfig mb;
     if (auto v = check.str(node, "name", true)) mb.name = *v;
     if (auto v = check.str(node, "url", true)) {
@@ -133,6 +147,8 @@ void loadMailbox(YamlChecker& check, const YAML::Node& node, const std::filesyst
     if (auto v = check.boolean(node, "starttls")) mb.starttls = *v;
     if (auto v = check.str(node, "language")) mb.language = *v;
     if (auto v = check.integer(node, "batch_size", false, 1, 100)) mb.batch_size = static_cast<std::size_t>(*v);
+    if (auto v = check.boolean(node, "allow_plaintext")) mb.allow_plaintext = *v;
+    checkPlaintext(check, node, mb.url, mb.starttls, !mb.password.empty(), mb.allow_plaintext);
     for (const auto& other : config.mailboxes)
         if (!mb.name.empty() && other.name == mb.name) check.error(node["name"], "mailbox name '" + mb.name + "' is used twice");
     config.mailboxes.push_back(std::move(mb));
@@ -141,7 +157,7 @@ void loadMailbox(YamlChecker& check, const YAML::Node& node, const std::filesyst
 void loadSmtp(YamlChecker& check, const YAML::Node& node, const std::filesystem::path& base, SmtpConfig& smtp) {
     if (!check.isMap(node, "'smtp'")) return;
     check.allowKeys(node, {"url", "username", "password", "password_file", "ca_file", "starttls", "timeout",
-                           "retry_initial", "retry_max", "give_up_after"});
+                           "retry_initial", "retry_max", "give_up_after", "allow_plaintext"});
     if (auto v = check.str(node, "url", true)) {
         if (v->rfind("smtp://", 0) != 0 && v->rfind("smtps://", 0) != 0)
             check.error(node["url"], "'url' must start with smtp:// or smtps://, not '" + *v + "'");
@@ -158,6 +174,8 @@ void loadSmtp(YamlChecker& check, const YAML::Node& node, const std::filesystem:
     if (auto v = check.duration(node, "retry_initial")) smtp.retry_initial = *v;
     if (auto v = check.duration(node, "retry_max")) smtp.retry_max = *v;
     if (auto v = check.duration(node, "give_up_after")) smtp.give_up_after = *v;
+    if (auto v = check.boolean(node, "allow_plaintext")) smtp.allow_plaintext = *v;
+    checkPlaintext(check, node, smtp.url, smtp.starttls, !smtp.password.empty(), smtp.allow_plaintext);
 }
 
 void loadAgents(YamlChecker& check, const YAML::Node& node, Config& config) {
@@ -185,15 +203,34 @@ void loadAgents(YamlChecker& check, const YAML::Node& node, Config& config) {
 
 void loadAgentMail(YamlChecker& check, const YAML::Node& node, AgentMailConfig& out) {
     if (!check.isMap(node, "'agent_mail'")) return;
-    check.allowKeys(node, {"require_authenticated", "trusted_servers", "attach_original"});
-    if (auto v = check.boolean(node, "require_authenticated")) out.require_authenticated = *v;
+    if (node["require_authenticated"].IsDefined()) {
+        check.error(node["require_authenticated"],
+                    "'require_authenticated' was replaced by 'agent_proof' (default [reply_key, "
+                    "authentication_results]: agents are proven by the key in the notification they answer, or "
+                    "by your MTA's DKIM/SPF verdict); remove it");
+        return;
+    }
+    check.allowKeys(node, {"agent_proof", "trusted_servers", "attach_original"});
+    if (auto v = check.strList(node, "agent_proof")) {
+        out.agent_proof.clear();
+        for (const auto& name : *v) {
+            if (auto m = parseAgentProofMethod(name))
+                out.agent_proof.push_back(*m);
+            else
+                check.error(node["agent_proof"], "unknown agent proof '" + name +
+                                                     "' (reply_key, authentication_results, or from_address)");
+        }
+        if (v->empty()) check.error(node["agent_proof"], "'agent_proof' needs at least one method");
+        const bool fromAddress = std::find(out.agent_proof.begin(), out.agent_proof.end(),
+                                           AgentProofMethod::from_address) != out.agent_proof.end();
+        if (fromAddress && out.agent_proof.size() > 1)
+            check.error(node["agent_proof"],
+                        "from_address trusts the From address alone and makes every other proof moot: give it alone");
+    }
     if (auto v = check.strList(node, "trusted_servers")) out.trusted_servers = *v;
     if (auto v = check.boolean(node, "attach_original")) out.attach_original = *v;
-    if (out.require_authenticated && out.trusted_servers.empty())
-        check.error(node["require_authenticated"],
-                    "require_authenticated needs 'trusted_servers': the authserv-ids your MTA writes in "
-                    "Authentication-Results (anyone can write that header into their own mail)");
 }
+
 
 void loadParticipants(YamlChecker& check, const YAML::Node& node, Config& config) {
     if (!check.isMap(node, "'participants'")) return;
@@ -225,6 +262,36 @@ const MailboxConfig* Config::mailbox(std::string_view name) const {
 const AgentConfig* Config::agentByName(std::string_view name) const { return agentNamed(agents, name); }
 
 const AgentConfig* Config::agentByAddress(std::string_view address) const { return agentWithAddress(agents, address); }
+
+std::string urlHost(std::string_view url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) return {};
+    auto rest = url.substr(scheme + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+    if (!rest.empty() && rest.front() == '[') return lower(rest.substr(1, rest.find(']') - 1));  // [::1]:143
+    return lower(rest.substr(0, rest.find(':')));
+}
+
+bool isLoopbackHost(std::string_view host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::vector<std::string> configWarnings(const Config& config) {
+    std::vector<std::string> out;
+    for (const auto& mb : config.mailboxes)
+        if (mb.allow_plaintext && !mb.starttls && mb.url.rfind("imap://", 0) == 0 && !isLoopbackHost(urlHost(mb.url)))
+            out.push_back("mailbox " + mb.name + ": allow_plaintext: the IMAP password goes to " + urlHost(mb.url) +
+                          " in clear text");
+    if (config.smtp.allow_plaintext && !config.smtp.starttls && config.smtp.url.rfind("smtp://", 0) == 0 &&
+        !config.smtp.password.empty() && !isLoopbackHost(urlHost(config.smtp.url)))
+        out.push_back("smtp: allow_plaintext: the SMTP password goes to " + urlHost(config.smtp.url) + " in clear text");
+    const auto& proof = config.agent_mail.agent_proof;
+    if (std::find(proof.begin(), proof.end(), AgentProofMethod::from_address) != proof.end())
+        out.push_back("agent_mail: agent_proof: [from_address]: anyone who writes an agent's address into From can "
+                      "act as that agent");
+    return out;
+}
 
 bool Config::isOwnAddress(std::string_view address) const {
     auto norm = normalizeAddress(address);

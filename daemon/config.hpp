@@ -11,6 +11,7 @@
 
 #include "parsers/parsed_mail.hpp"
 #include "daemon/report_schedule.hpp"
+#include "rules/desk/agent_proof.hpp"
 #include "rules/desk/desk_facts.hpp"
 #include "rules/yaml_check.hpp"
 
@@ -31,6 +32,7 @@ struct MailboxConfig {
     bool starttls = false;  // imap:// with STARTTLS required
     std::string language;   // default language of customers writing here
     std::size_t batch_size = 50;
+    bool allow_plaintext = false;  // imap:// without STARTTLS to a host that is not this machine
 };
 
 struct SmtpConfig {
@@ -44,15 +46,17 @@ struct SmtpConfig {
     std::chrono::seconds retry_initial{30};
     std::chrono::seconds retry_max{3600};
     std::chrono::seconds give_up_after{2 * 86400};
+    bool allow_plaintext = false;  // smtp:// with a password, without STARTTLS, to another host
 };
 
 // How agents work by mail.
 struct AgentMailConfig {
-    // Commands and replies from an agent address count only when a trusted server's
-    // Authentication-Results shows DKIM or SPF pass for the agent's domain; otherwise the
-    // mail is treated as coming from an outside sender.
-    bool require_authenticated = false;
-    std::vector<std::string> trusted_servers;  // authserv-ids written by our own MTA
+    // What proves that a mail from an agent's address is the agent's (rules/desk/agent_proof.hpp):
+    // any one of these. A mail that proves none is an outsider's, and the agent is told.
+    std::vector<AgentProofMethod> agent_proof{AgentProofMethod::reply_key, AgentProofMethod::authentication_results};
+    // Our own servers' host names: the authserv-id of their Authentication-Results and the `by`
+    // of their Received fields.
+    std::vector<std::string> trusted_servers;
     bool attach_original = true;               // notifications carry the customer's mail
 };
 
@@ -85,6 +89,15 @@ struct Config {
     const AgentConfig* agentByName(std::string_view name) const;
     bool isOwnAddress(std::string_view address) const;
 };
+
+// The host of an imap://, imaps://, smtp:// or smtps:// URL ("" when there is none), and
+// whether it is this machine (127.0.0.0/8, ::1, localhost).
+std::string urlHost(std::string_view url);
+bool isLoopbackHost(std::string_view host);
+
+// Settings that are allowed but lower the protection (allow_plaintext, agent_proof:
+// [from_address]), each as a sentence for the log at start and for `deskgate check`.
+std::vector<std::string> configWarnings(const Config& config);
 
 // Reads and validates the file; every problem is returned, each with file:line:col.
 std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file);

@@ -376,7 +376,7 @@ void parseSettings(YamlChecker& check, const std::string& section, const YAML::N
         auto& l = ctx.set.limits;
         l.auto_replies_per_address_per_hour = check.integer(node, "auto_replies_per_address_per_hour", false, 0, 100000);
         l.auto_replies_per_hour = check.integer(node, "auto_replies_per_hour", false, 0, 10000000);
-        l.max_recipients = check.integer(node, "max_recipients", false, 1, 100000);
+        if (auto v = check.integer(node, "max_recipients", false, 1, 100000)) l.max_recipients = *v;
     }
 }
 

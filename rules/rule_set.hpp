@@ -83,10 +83,13 @@ struct ReopenSettings {
     std::optional<Seconds> within;         // a reply to a closed ticket reopens it within this time;
                                            // later it opens a new linked ticket
 };
+inline constexpr std::int64_t kDefaultMaxRecipients = 10;
 struct LimitSettings {
     std::optional<std::int64_t> auto_replies_per_address_per_hour;
     std::optional<std::int64_t> auto_replies_per_hour;
-    std::optional<std::int64_t> max_recipients;   // mails with more To+Cc are held for review
+    // A new mail with more addresses in To and Cc is held for review (a relay attempt), and a
+    // ticket gets no more participants than this.
+    std::optional<std::int64_t> max_recipients = kDefaultMaxRecipients;
 };
 
 struct ThreadingSettings {

@@ -19,6 +19,7 @@ void addCheckCommand(CLI::App& app) {
             throw CLI::RuntimeError(1);
         }
         const auto& c = (*loaded)->config;
+        for (const auto& w : configWarnings(c)) std::cout << *config << ": warning: " << w << "\n";
         std::cout << *config << ": OK (" << c.mailboxes.size() << " mailboxes, " << c.agents.size() << " agents, "
                   << (*loaded)->rules->rules.size() << " routing rules, templates " << c.templates_dir.string()
                   << ")\n";

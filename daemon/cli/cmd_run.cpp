@@ -49,6 +49,7 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
         return 75;
     }
     log->info("deskgate starting database={} mailboxes={}", dbUrl.redacted(), (*loaded)->config.mailboxes.size());
+    for (const auto& w : configWarnings((*loaded)->config)) log->warn("configuration lowers protection: {}", w);
 
     OutboxWorker outbox((*loaded)->config.smtp, dbUrl, wallNow);
     outbox.onFailure([&](SociStore& outboxStore, const OutboxRecord& failed, const std::string& reason) {

@@ -9,6 +9,7 @@
 #include "daemon/text_format.hpp"
 #include "parsers/agent_mail.hpp"
 #include "parsers/charset.hpp"
+#include "parsers/sha256.hpp"
 #include "rules/assignment.hpp"
 #include "rules/desk/audience.hpp"
 #include "rules/desk/replies.hpp"
@@ -26,12 +27,6 @@ std::string joinAddresses(const std::vector<Address>& list) {
         if (!out.empty()) out += ',';
         out += normalizeAddress(a.address);
     }
-    return out;
-}
-
-std::vector<std::string> addressesOf(const std::vector<Address>& list) {
-    std::vector<std::string> out;
-    for (const auto& a : list) out.push_back(a.address);
     return out;
 }
 
@@ -96,67 +91,27 @@ IntakeResult Intake::quarantine(const MailOrigin& origin, const std::string& raw
     return {"quarantined", std::nullopt, 0, reason};
 }
 
-std::optional<TicketRecord> Intake::findTicket(const ParsedMail& mail, const std::string& sender,
-                                               const AgentConfig* agent, std::optional<std::int64_t>& foreign) {
-    // The tickets the mail names: by the token in the subject, then by In-Reply-To and
-    // References (newest first) against Message-IDs we stored or sent.
-    std::vector<TicketRecord> named;
-    auto consider = [&](std::optional<TicketRecord> t) {
-        if (t && std::none_of(named.begin(), named.end(), [&](const TicketRecord& n) { return n.id == t->id; }))
-            named.push_back(std::move(*t));
-    };
-    if (mail.token) consider(store_.tickets.ticketByNumber(static_cast<std::int64_t>(*mail.token)));
-    for (const auto& id : referencedIds(mail))
-        if (auto tid = store_.tickets.ticketIdByMessageId(id)) consider(store_.tickets.ticketById(*tid));
-    std::vector<TicketFacts> candidates;
-    for (const auto& t : named) candidates.push_back(factsOf(t, store_.tickets.customerSideAddresses(t.id)));
-    auto choice = chooseTicket(candidates, WriterFacts{sender, agent != nullptr, mail.kind});
-    foreign = choice.foreign;
-    if (!choice.ticket) return std::nullopt;
-    return named[*choice.ticket];
-}
-
-MessageRecord Intake::messageFrom(const ParsedMail& mail, const std::string& raw, const MailOrigin& origin,
-                                  std::int64_t ticket_id, const std::string& message_id, const AgentConfig* agent) {
+MessageRecord Intake::messageFrom(const Incoming& in, std::int64_t ticket_id, const std::string& author) {
+    const ParsedMail& mail = in.mail;
     MessageRecord m;
     m.ticket_id = ticket_id;
     m.direction = "in";
-    m.message_id = message_id;
+    m.message_id = in.message_id;
     m.in_reply_to = mail.in_reply_to;
     m.references = joinWords(mail.references);
-    if (!mail.from.empty()) {
-        m.from_address = normalizeAddress(mail.from[0].address);
-        m.from_name = sanitizeUtf8(mail.from[0].name);
-    }
-    m.author = agent ? "agent:" + agent->name : "customer";
+    m.from_address = in.from_address;
+    m.from_name = sanitizeUtf8(in.from.name);
+    m.author = author;
     m.to = joinAddresses(mail.to);
     m.cc = joinAddresses(mail.cc);
     m.subject = sanitizeUtf8(mail.subject);
     m.text = sanitizeUtf8(mail.text);
-    m.raw = raw;
+    m.raw = in.raw;
     m.kind = std::string(toString(mail.kind));
-    m.mailbox = origin.mailbox;
+    m.mailbox = in.origin.mailbox;
     m.created_at = now_();
+    m.body_sha256 = in.body_sha256;
     return m;
-}
-
-bool Intake::allowAutomaticAnswer(const TicketRecord& ticket, const std::string& address) {
-    const auto& limits = runtime_.rules->limits;
-    const UnixTime hour = now_() / 3600 * 3600;
-    auto refuse = [&](const std::string& why) {
-        store_.tickets.addEvent({0, ticket.id, now_(), "system", "suppressed", "no automatic answer to " + address + ": " + why});
-        return false;
-    };
-    if (limits.auto_replies_per_address_per_hour &&
-        store_.counters.usage(address, "auto_reply", hour) >= *limits.auto_replies_per_address_per_hour)
-        return refuse("limit of " + std::to_string(*limits.auto_replies_per_address_per_hour) +
-                      " automatic answers per address and hour reached");
-    if (limits.auto_replies_per_hour && store_.counters.usage("*", "auto_reply", hour) >= *limits.auto_replies_per_hour)
-        return refuse("limit of " + std::to_string(*limits.auto_replies_per_hour) + " automatic answers per hour reached");
-    // Counted only where a limit needs it (the overall counter is one row every intake would lock).
-    if (limits.auto_replies_per_address_per_hour) store_.counters.countUsage(address, "auto_reply", hour);
-    if (limits.auto_replies_per_hour) store_.counters.countUsage("*", "auto_reply", hour);
-    return true;
 }
 
 void Intake::setStatus(TicketRecord& ticket, const std::string& status, const std::string& actor,
@@ -174,29 +129,40 @@ void Intake::setStatus(TicketRecord& ticket, const std::string& status, const st
     ticket.status = status;
 }
 
-IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
-                                const std::string& messageId, const Address& sender,
-                                std::optional<std::int64_t> linkedFrom, const std::string& linkReason) {
+void Intake::finish(TicketRecord& ticket, const Incoming& in, const std::string& outcome) {
+    const UnixTime now = now_();
+    if (!in.defect.empty()) store_.tickets.addEvent({0, ticket.id, now, "system", "defect", in.defect});
+    ticket.updated_at = now;
+    store_.tickets.updateTicket(ticket);
+    store_.intake.recordIntake(in.origin, in.message_id, outcome, ticket.id, now, in.defect);
+}
+
+IntakeResult Intake::openTicket(const Incoming& in, std::optional<std::int64_t> linkedFrom,
+                                const std::string& linkReason) {
+    const ParsedMail& mail = in.mail;
     const UnixTime now = now_();
     const RuleSet& rules = *runtime_.rules;
-    const std::string senderAddr = normalizeAddress(sender.address);
-    Decision d = route(rules, mail, RouteContext{origin.mailbox, toSysSeconds(now), ""}, RouteOptions{false, false, true});
+    Decision d = route(rules, mail, RouteContext{in.origin.mailbox, toSysSeconds(now), ""}, RouteOptions{false, false, true});
     std::vector<std::string> matched;
     for (auto i : d.matched) matched.push_back(rules.rules[i].name);
     if (d.hold) {
         for (const auto& name : matched) store_.counters.addRuleHit(name);
-        return quarantine(origin, raw, messageId, "held for review by rule '" + (matched.empty() ? "" : matched.back()) + "'");
+        return quarantine(in.origin, in.raw, in.message_id,
+                          "held for review by rule '" + (matched.empty() ? "" : matched.back()) + "'");
     }
 
     TicketRecord t;
     t.subject = sanitizeUtf8(mail.subject.empty() ? "(no subject)" : mail.subject);
-    t.customer_address = senderAddr;
-    t.customer_name = sanitizeUtf8(sender.name);
-    t.mailbox = origin.mailbox;
+    // The customer is who the mail is from; a Reply-To of the same domain is where she is answered.
+    t.customer_address = in.from_address;
+    t.customer_name = sanitizeUtf8(in.from.name);
+    if (const auto answer = normalizeAddress(answerAddressOf(mail).address); answer != in.from_address)
+        t.reply_address = answer;
+    t.mailbox = in.origin.mailbox;
     // Language: a rule decides first, then what the customer was answered in before, then
     // the mailbox; the configured default (English) when none does.
-    const std::string earlier = store_.tickets.customerLanguage(senderAddr);
-    if (const auto* mb = config_.mailbox(origin.mailbox); mb && !mb->language.empty()) t.language = mb->language;
+    const std::string earlier = store_.tickets.customerLanguage(t.customer_address);
+    if (const auto* mb = config_.mailbox(in.origin.mailbox); mb && !mb->language.empty()) t.language = mb->language;
     if (!earlier.empty()) t.language = earlier;
     if (d.queue) t.queue = *d.queue;
     if (d.priority) t.priority = std::string(toString(*d.priority));
@@ -226,12 +192,13 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
     }
     applySla(rules, t);
 
-    store_.tickets.upsertCustomer(senderAddr, t.customer_name, t.language, now);
+    store_.tickets.upsertCustomer(t.customer_address, t.customer_name, t.language, now);
     t = store_.tickets.createTicket(t);
-    const std::string actor = "customer:" + senderAddr;
-    store_.tickets.addEvent({0, t.id, now, actor, "created", "from mail " + messageId});
+    const std::string actor = "customer:" + t.customer_address;
+    store_.tickets.addEvent({0, t.id, now, actor, "created", "from mail " + in.message_id});
     if (linkedFrom)
-        store_.tickets.addEvent({0, t.id, now, "system", "linked", "follows ticket " + std::to_string(*linkedFrom) + ": " + linkReason});
+        store_.tickets.addEvent(
+            {0, t.id, now, "system", "linked", "follows ticket " + std::to_string(*linkedFrom) + ": " + linkReason});
     if (!matched.empty()) {
         std::string names;
         for (const auto& n : matched) {
@@ -239,88 +206,84 @@ IntakeResult Intake::openTicket(const MailOrigin& origin, const std::string& raw
             store_.counters.addRuleHit(n);
         }
         store_.tickets.addEvent({0, t.id, now, "rules", "routed",
-                         "rules " + names + ": queue " + t.queue + ", priority " + t.priority +
-                             (t.team.empty() ? "" : ", team " + t.team) + (t.sla.empty() ? "" : ", sla " + t.sla)});
+                                 "rules " + names + ": queue " + t.queue + ", priority " + t.priority +
+                                     (t.team.empty() ? "" : ", team " + t.team) + (t.sla.empty() ? "" : ", sla " + t.sla)});
     }
-    if (!t.assignee.empty()) store_.tickets.addEvent({0, t.id, now, "rules", "assigned", t.assignee + " (" + assignReason + ")"});
-    const auto message = messageFrom(mail, raw, origin, t.id, messageId, nullptr);
-    store_.tickets.addMessage(message);
+    if (!t.assignee.empty())
+        store_.tickets.addEvent({0, t.id, now, "rules", "assigned", t.assignee + " (" + assignReason + ")"});
+    store_.tickets.addMessage(messageFrom(in, t.id, "customer"));
+    widenAudience(t, in, Standing::customer);  // her own Cc on her first mail
 
     IntakeResult result{"new_ticket", t.number, 0, ""};
-    if (!isAutomaticMail(mail.kind) && !d.ignore && allowAutomaticAnswer(t, senderAddr)) {
+    if (!isAutomaticMail(mail.kind) && !d.ignore) {
+        // The acknowledgement goes to the sender alone: a new mail's Cc is anyone's to write.
         ComposedMail ack;
         ack.template_name = d.reply_template.value_or("acknowledgement");
         ack.kind = "acknowledgement";
-        ack.cause = messageId;
-        ack.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
-        auto recipients =
-            acknowledgementRecipients(sender, addressesOf(composer_.participantsOf(t, std::span(&message, 1))));
+        ack.cause = in.message_id;
+        ack.values.set("text", sanitizeUtf8(in.newText()));
+        auto recipients = acknowledgementRecipients(mail);
         ack.to = recipients.to;
-        ack.cc = recipients.cc;
         ack.in_reply_to = mail.message_id;
         ack.references = mail.references;
-        composer_.queue(t, ack);
-        ++result.queued_mails;
+        if (!composer_.queue(t, ack).empty()) ++result.queued_mails;
+        result.queued_mails += notifyAgents(t, in, "created");
     }
-    if (!isAutomaticMail(mail.kind) && !d.ignore) result.queued_mails += notifyAgents(t, mail, raw, "created", messageId);
-    store_.intake.recordIntake(origin, messageId, result.outcome, t.id, now);
+    finish(t, in, result.outcome);
     return result;
 }
 
-IntakeResult Intake::rating(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                            const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr,
-                            const Rating& answer) {
+IntakeResult Intake::rating(TicketRecord& ticket, const Incoming& in, const Rating& answer) {
     const UnixTime now = now_();
-    auto msg = messageFrom(mail, raw, origin, ticket.id, messageId, nullptr);
+    auto msg = messageFrom(in, ticket.id, "customer");
     msg.kind = "rating";
     store_.tickets.addMessage(msg);
-    const std::string actor = "customer:" + senderAddr;
+    const std::string actor = "customer:" + in.from_address;
     IntakeResult result{"rating", ticket.number, 0, ""};
     if (ticket.rating) {
         // Answered before (a second click, a resend): keep the first, thank once, reopen nothing.
         store_.tickets.addEvent({0, ticket.id, now, actor, "rating",
-                         "repeated " + std::to_string(answer.score) + ", kept " + std::to_string(*ticket.rating)});
+                                 "repeated " + std::to_string(answer.score) + ", kept " + std::to_string(*ticket.rating)});
     } else {
         ticket.rating = answer.score;
         ticket.rating_comment = sanitizeUtf8(answer.comment);
         ticket.rated_at = now;
         store_.tickets.addEvent({0, ticket.id, now, actor, "rating",
-                         std::to_string(answer.score) + (answer.comment.empty() ? "" : ": " + ticket.rating_comment)});
-        if (allowAutomaticAnswer(ticket, senderAddr)) {
-            ComposedMail thanks;
-            thanks.template_name = "rating_thanks";
-            thanks.cause = messageId;
-            thanks.values.set("rating", std::to_string(answer.score));
-            thanks.values.set("text", ticket.rating_comment);
-            composer_.queueToCustomer(ticket, thanks);
-            ++result.queued_mails;
-        }
+                                 std::to_string(answer.score) +
+                                     (answer.comment.empty() ? "" : ": " + ticket.rating_comment)});
+        ComposedMail thanks;
+        thanks.template_name = "rating_thanks";
+        thanks.cause = in.message_id;
+        thanks.values.set("rating", std::to_string(answer.score));
+        thanks.values.set("text", ticket.rating_comment);
+        if (composer_.queueToCustomer(ticket, thanks)) ++result.queued_mails;
     }
-    ticket.updated_at = now;
-    store_.tickets.updateTicket(ticket);
-    store_.intake.recordIntake(origin, messageId, "reply", ticket.id, now);
+    finish(ticket, in, "reply");
     return result;
 }
 
-IntakeResult Intake::addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                                 const ParsedMail& mail, const std::string& messageId, const std::string& senderAddr,
-                                 bool reopen) {
+IntakeResult Intake::addToTicket(TicketRecord& ticket, const Incoming& in, Standing writer, bool reopen) {
     const UnixTime now = now_();
-    store_.tickets.addMessage(messageFrom(mail, raw, origin, ticket.id, messageId, nullptr));
-    const std::string actor = "customer:" + senderAddr;
-    store_.tickets.addEvent({0, ticket.id, now, actor,
-                     mail.kind == MailKind::normal ? "message" : std::string(toString(mail.kind)), "mail " + messageId});
+    const bool machine = writer == Standing::machine;
+    // Machine mail (a bounce, an out-of-office) is a note for agents: never the customer's words.
+    store_.tickets.addMessage(messageFrom(in, ticket.id, machine ? "machine" : "customer"));
+    const std::string actor = (machine ? "machine:" : "customer:") + in.from_address;
+    std::string detail = "mail " + in.message_id;
+    if (in.mail.bounce && !in.mail.bounce->failed_recipient.empty())
+        detail += ": " + in.mail.bounce->failed_recipient + " failed" +
+                  (in.mail.bounce->status.empty() ? "" : " (" + in.mail.bounce->status + ")");
+    store_.tickets.addEvent(
+        {0, ticket.id, now, actor, in.mail.kind == MailKind::normal ? "message" : std::string(toString(in.mail.kind)), detail});
     IntakeResult result{"reply", ticket.number, 0, ""};
-    if (mail.kind == MailKind::normal) {
+    widenAudience(ticket, in, writer);
+    if (in.mail.kind == MailKind::normal) {
         if (reopen) {
             setStatus(ticket, "open", actor, "customer wrote");
             applySla(*runtime_.rules, ticket, store_.tickets.eventsOf(ticket.id));  // the SLA clock runs again
         }
-        result.queued_mails += notifyAgents(ticket, mail, raw, "customer_reply", messageId);
+        result.queued_mails += notifyAgents(ticket, in, "customer_reply");
     }
-    ticket.updated_at = now;
-    store_.tickets.updateTicket(ticket);
-    store_.intake.recordIntake(origin, messageId, "reply", ticket.id, now);
+    finish(ticket, in, "reply");
     return result;
 }
 
@@ -355,60 +318,62 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     if (!parsed)
         return quarantine(origin, raw, syntheticMessageId(raw), parsed.error().code + ": " + parsed.error().message);
     const ParsedMail& mail = *parsed;
-    const std::string messageId = mail.message_id.empty() ? syntheticMessageId(raw) : mail.message_id;
+    Incoming in{origin, raw, mail, mail.message_id.empty() ? syntheticMessageId(raw) : mail.message_id,
+                sha256Hex(bodyOf(raw)), identityOf(mail), "", ""};
+    in.from_address = normalizeAddress(in.from.address);
 
+    // Our own mail coming back (a loop through a forward, or a misconfigured alias).
+    if (config_.isOwnAddress(in.from_address) || mail.header("X-Deskgate-Loop"))
+        return quarantine(origin, raw, in.message_id, "own mail came back (mail loop): not taken in");
+    if (in.from_address.empty()) return quarantine(origin, raw, in.message_id, "no sender address (From)");
     // The same mail again (another UID, a second delivery, a re-fetch after UIDVALIDITY changed).
-    if (store_.intake.hasMessageId(messageId)) {
-        const std::string why = "Message-ID " + messageId + " was already taken in";
-        store_.intake.recordIntake(origin, messageId, "duplicate", std::nullopt, now_(), why);
+    if (isRepeat(in)) {
+        const std::string why = "Message-ID " + in.message_id + " was already taken in";
+        store_.intake.recordIntake(origin, in.message_id, "duplicate", std::nullopt, now_(), why);
         return {"duplicate", std::nullopt, 0, why};
     }
 
-    const Address sender = replyAddressOf(mail);
-    const std::string senderAddr = normalizeAddress(sender.address);
-    const std::string fromAddr = mail.from.empty() ? "" : normalizeAddress(mail.from[0].address);
+    // Who wrote it, and on which of the tickets it names: the desk's rules decide.
+    Named named = namedTickets(mail);
+    const AgentConfig* claimed = config_.agentByAddress(in.from_address);
+    AgentVerdict verdict;
+    if (claimed) verdict = proveAgentMail(in, *claimed, named);
+    const WriterFacts writer{in.from_address, verdict.everywhere, verdict.tickets, mail.kind};
+    const ThreadChoice choice = chooseTicket(named.facts, writer);
+    if (claimed && !verdict.proven() && !named.tickets.empty() && mail.kind == MailKind::normal)
+        tellUnprovenAgent(in, *claimed, named.tickets.front(), verdict.why_not);
 
-    // Our own mail coming back (a loop through a forward, or a misconfigured alias).
-    if (config_.isOwnAddress(fromAddr) || mail.header("X-Deskgate-Loop"))
-        return quarantine(origin, raw, messageId, "own mail came back (mail loop): not taken in");
-    if (senderAddr.empty()) return quarantine(origin, raw, messageId, "no sender address (From/Reply-To)");
-    if (const auto& max = runtime_.rules->limits.max_recipients;
-        max && static_cast<std::int64_t>(mail.to.size() + mail.cc.size()) > *max)
-        return quarantine(origin, raw, messageId,
-                          "held: " + std::to_string(mail.to.size() + mail.cc.size()) + " recipients in To and Cc (limit " +
-                              std::to_string(*max) + ")");
-
-    std::string unauthenticated;
-    const AgentConfig* agent = agentOf(mail, fromAddr, unauthenticated);
-    std::optional<std::int64_t> foreign;  // the ticket a stranger's mail names
-    auto ticket = findTicket(mail, agent ? fromAddr : senderAddr, agent, foreign);
-
-    if (!ticket && isMachineMail(mail.kind)) {
+    if (!choice.ticket) {
         // A bounce or out-of-office that belongs to nothing we know must not open a ticket.
-        return quarantine(origin, raw, messageId,
-                          std::string(toString(mail.kind)) + " that matches no ticket: kept for review, not answered");
+        if (isMachineMail(mail.kind))
+            return quarantine(origin, raw, in.message_id,
+                              std::string(toString(mail.kind)) + " that matches no ticket: kept for review, not answered");
+        // A new mail to many addresses is how a help desk gets used as a relay: held for review.
+        const auto max = runtime_.rules->limits.max_recipients.value_or(kDefaultMaxRecipients);
+        if (const auto n = static_cast<std::int64_t>(mail.to.size() + mail.cc.size()); n > max)
+            return quarantine(origin, raw, in.message_id,
+                              "held: " + std::to_string(n) + " recipients in To and Cc (limit " + std::to_string(max) + ")");
+        const std::string strangerReason =
+            claimed && !verdict.proven()
+                ? "it is from agent " + claimed->name + "'s address without proof (" + verdict.why_not + ")"
+                : "the sender is not part of it";
+        if (choice.foreign && runtime_.rules->threading.foreign_token == ThreadingSettings::ForeignToken::hold)
+            return quarantine(origin, raw, in.message_id,
+                              "the mail names ticket " + std::to_string(*choice.foreign) + " but " + strangerReason);
+        return openTicket(in, choice.foreign, "the mail names it, but " + strangerReason);
     }
-    const std::string strangerReason =
-        unauthenticated.empty() ? "the sender is not part of it" : unauthenticated;
-    if (!ticket && foreign && runtime_.rules->threading.foreign_token == ThreadingSettings::ForeignToken::hold)
-        return quarantine(origin, raw, messageId, "the mail names ticket " + std::to_string(*foreign) + " but " + strangerReason);
 
-    if (ticket) {
-        if (agent) return agentMail(*ticket, origin, raw, mail, messageId, *agent);
-        auto meaning = meaningOfReply(factsOf(*ticket), mail.kind, mail.reply_text.empty() ? mail.text : mail.reply_text,
-                                      now_(), runtime_.rules->reopen);
-        switch (meaning.kind) {
-            case ReplyMeaning::Kind::rating:
-                return rating(*ticket, origin, raw, mail, messageId, senderAddr, *meaning.rating);
-            case ReplyMeaning::Kind::follow_up:
-                return openTicket(origin, raw, mail, messageId, sender, ticket->number, meaning.reason);
-            case ReplyMeaning::Kind::reopen:
-            case ReplyMeaning::Kind::add:
-                return addToTicket(*ticket, origin, raw, mail, messageId, senderAddr,
-                                   meaning.kind == ReplyMeaning::Kind::reopen);
-        }
+    TicketRecord& ticket = named.tickets[*choice.ticket];
+    const Standing standing = standingOn(named.facts[*choice.ticket], writer);
+    if (standing == Standing::agent) return agentMail(ticket, in, *claimed);
+    auto meaning = meaningOfReply(named.facts[*choice.ticket], mail.kind, in.newText(), now_(), runtime_.rules->reopen);
+    switch (meaning.kind) {
+        case ReplyMeaning::Kind::rating: return rating(ticket, in, *meaning.rating);
+        case ReplyMeaning::Kind::follow_up: return openTicket(in, ticket.number, meaning.reason);
+        case ReplyMeaning::Kind::reopen: return addToTicket(ticket, in, standing, true);
+        case ReplyMeaning::Kind::add: break;
     }
-    return openTicket(origin, raw, mail, messageId, sender, foreign, "the mail names it, but " + strangerReason);
+    return addToTicket(ticket, in, standing, false);
 }
 
 }  // namespace deskgate

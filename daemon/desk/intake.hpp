@@ -1,27 +1,31 @@
-// What happens to one incoming mail: parse, recognise duplicates and automatic mail, thread
-// onto a ticket or open one (routed by the rules), store it with its events, and queue the
-// answers — all inside the caller's transaction, so the mail, the ticket change and the
-// outgoing mail commit together.
+// What happens to one incoming mail: parse, recognise duplicates and automatic mail, find out
+// who wrote it and which ticket it belongs to (the desk's rules, rules/desk/, decide; this
+// looks the facts up and applies the decision), thread onto a ticket or open one (routed by
+// the rules), store it with its events, and queue the answers — all inside the caller's
+// transaction, so the mail, the ticket change and the outgoing mail commit together.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/desk/mail_composer.hpp"
 #include "daemon/runtime.hpp"
 #include "parsers/agent_mail.hpp"
 #include "parsers/parsed_mail.hpp"
+#include "rules/desk/agent_proof.hpp"
+#include "rules/desk/audience.hpp"
 #include "storage/store.hpp"
 
 namespace deskgate {
 
 struct IntakeResult {
-    // already_processed, duplicate, new_ticket, reply, quarantined
+    // already_processed, duplicate, new_ticket, reply, agent_reply, note, rating, command_error, quarantined
     std::string outcome;
     std::optional<std::int64_t> ticket_number;
     int queued_mails = 0;
-    std::string reason;  // for quarantined
+    std::string reason;  // for quarantined and duplicate
 };
 
 class Intake {
@@ -46,45 +50,67 @@ public:
                             const std::string& reason);
 
 private:
-    // The ticket a mail belongs to (by token, then In-Reply-To/References). A mail from
-    // someone who is not part of the ticket it names gets none, and `foreign` names that ticket.
-    std::optional<TicketRecord> findTicket(const ParsedMail& mail, const std::string& sender, const AgentConfig* agent,
-                                           std::optional<std::int64_t>& foreign);
-    // The agent who sent `mail`, or nullptr: not an agent address, or (require_authenticated)
-    // an agent address without a trusted DKIM/SPF pass — then `why` says so.
-    const AgentConfig* agentOf(const ParsedMail& mail, const std::string& from, std::string& why) const;
-    MessageRecord messageFrom(const ParsedMail& mail, const std::string& raw, const MailOrigin& origin,
-                              std::int64_t ticket_id, const std::string& message_id, const AgentConfig* agent);
-    IntakeResult openTicket(const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
-                            const std::string& message_id, const Address& sender,
-                            std::optional<std::int64_t> linked_from, const std::string& link_reason = "");
-    // A customer's (or participant's) mail on the ticket: stored, reopens (`reopen`), tells the agents.
-    IntakeResult addToTicket(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                             const ParsedMail& mail, const std::string& message_id, const std::string& sender,
-                             bool reopen);
-    IntakeResult agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                           const ParsedMail& mail, const std::string& message_id, const AgentConfig& agent);
+    // One incoming mail while intake decides about it.
+    struct Incoming {
+        const MailOrigin& origin;
+        const std::string& raw;
+        const ParsedMail& mail;
+        std::string message_id;    // the mail's own, or a synthetic one (none, or reused)
+        std::string body_sha256;   // of the body after the header
+        Address from;              // the mail's identity (From)
+        std::string from_address;  // normalised
+        std::string defect;        // recorded on the ticket it lands on
+        const std::string& newText() const { return mail.reply_text.empty() ? mail.text : mail.reply_text; }
+    };
+    // The tickets a mail names (token, then references) with their facts, and which Message-ID
+    // names which ticket (for reply keys).
+    struct Named {
+        std::vector<TicketRecord> tickets;
+        std::vector<TicketFacts> facts;
+        std::vector<ReferencedTicket> references;
+    };
+
+    // --- who wrote it, and on what (intake_writer.cpp) ---------------------------------
+    // The same mail again (same Message-ID, sender and body)? A reused Message-ID with other
+    // content gets a synthetic one and a defect instead: it is another mail, and is taken in.
+    bool isRepeat(Incoming& in);
+    Named namedTickets(const ParsedMail& mail);
+    // Whether the mail from an agent's address proves the agent (agent_mail.agent_proof).
+    AgentVerdict proveAgentMail(const Incoming& in, const AgentConfig& agent, const Named& named);
+    // A mail from an agent's address that proves nothing: the agent hears of it (once a day).
+    void tellUnprovenAgent(const Incoming& in, const AgentConfig& agent, const TicketRecord& named,
+                           const std::string& why);
+    // Adds the participants the desk's rules allow for this writer's mail; events for each.
+    void widenAudience(TicketRecord& ticket, const Incoming& in, Standing writer);
+
+    MessageRecord messageFrom(const Incoming& in, std::int64_t ticket_id, const std::string& author);
+    IntakeResult openTicket(const Incoming& in, std::optional<std::int64_t> linked_from,
+                            const std::string& link_reason = "");
+    // A customer's, participant's or machine's mail on the ticket: stored, reopens (`reopen`),
+    // tells the agents; machine mail is a note for agents and acts on nothing.
+    IntakeResult addToTicket(TicketRecord& ticket, const Incoming& in, Standing writer, bool reopen);
+    // The answer to the satisfaction question: stored once, thanked once, reopens nothing.
+    IntakeResult rating(TicketRecord& ticket, const Incoming& in, const Rating& answer);
+
+    // --- agents' mail (intake_agents.cpp) ---------------------------------------------
+    IntakeResult agentMail(TicketRecord& ticket, const Incoming& in, const AgentConfig& agent);
     // Any wrong command line: nothing is applied, the agent is told which line and why.
-    IntakeResult refuseCommands(const TicketRecord& ticket, const MailOrigin& origin, MessageRecord& message,
-                                const ParsedMail& mail, const AgentCommands& commands, const AgentConfig& agent);
+    IntakeResult refuseCommands(const TicketRecord& ticket, const Incoming& in, MessageRecord& message,
+                                const AgentCommands& commands, const AgentConfig& agent);
     struct AppliedCommands {
         std::string closing;       // "resolved" or "closed" when the mail closed the ticket
         std::string new_assignee;  // when #assign changed the assignee
     };
     // Applies valid commands to the ticket, each change an event with the agent as actor.
     AppliedCommands applyCommands(TicketRecord& ticket, const AgentCommands& commands, const AgentConfig& agent);
-    // The answer to the satisfaction question: stored once, thanked once, reopens nothing.
-    IntakeResult rating(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw, const ParsedMail& mail,
-                        const std::string& message_id, const std::string& sender, const Rating& answer);
+    // Tells the assigned agent (or the team, or every agent) about the mail, each in a mail of
+    // their own that carries their reply key; never the agent named `except` (who caused it).
+    int notifyAgents(const TicketRecord& ticket, const Incoming& in, const std::string& event,
+                     const std::string& except = "");
 
-    // Tells the assigned agent (or the team, or every agent) about the mail; never the agent
-    // named in `except` (who caused it).
-    int notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, const std::string& raw,
-                     const std::string& event, const std::string& cause, const std::string& except = "");
-    // Per-address and overall caps on automatic answers (rules `limits`); counts when allowed.
-    bool allowAutomaticAnswer(const TicketRecord& ticket, const std::string& address);
     // Records the change as an event and sets the status times; the caller recomputes the SLA.
     void setStatus(TicketRecord& ticket, const std::string& status, const std::string& actor, const std::string& why);
+    void finish(TicketRecord& ticket, const Incoming& in, const std::string& outcome);
 
     const Runtime& runtime_;
     const Config& config_;
@@ -95,6 +121,9 @@ private:
 
 // One line for people: "new_ticket ticket 1001", "quarantined: too_deep: ...".
 std::string describe(const IntakeResult& result);
+
+// The body of a raw mail: what follows the first empty line (CRLF or LF mail).
+std::string_view bodyOf(std::string_view raw);
 
 // A stable Message-ID for mail that has none (so a repeat is still recognised).
 std::string syntheticMessageId(std::string_view raw);

@@ -39,32 +39,23 @@ std::string withoutAddress(const std::string& text, const std::string& address, 
 
 }  // namespace
 
-const AgentConfig* Intake::agentOf(const ParsedMail& mail, const std::string& from, std::string& why) const {
-    const AgentConfig* agent = config_.agentByAddress(from);
-    if (!agent || !config_.agent_mail.require_authenticated) return agent;
-    const std::string domain = addressDomain(agent->address);
-    if (authenticatedFor(mail, domain, config_.agent_mail.trusted_servers)) return agent;
-    why = "From names agent " + agent->name + " but no trusted Authentication-Results shows DKIM or SPF pass for " +
-          domain;
-    return nullptr;
-}
-
-int Intake::notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, const std::string& raw,
-                         const std::string& event, const std::string& cause, const std::string& except) {
-    auto to = composer_.agentRecipients(ticket, except);
-    if (to.empty()) return 0;
+int Intake::notifyAgents(const TicketRecord& ticket, const Incoming& in, const std::string& event,
+                         const std::string& except) {
+    auto agents = composer_.agentsFor(ticket, except);
+    if (agents.empty()) return 0;
+    const ParsedMail& mail = in.mail;
+    const std::string& cause = in.message_id;
 
     ComposedMail n;
     n.template_name = "agent_notification";
     n.kind = "agent_notification";
-    n.to = to;
     n.reply_to_support = true;
     n.auto_submitted = "auto-generated";
     n.language = config_.language;
     n.cause = cause;
     n.in_reply_to = mail.message_id;
     n.values.set("event." + event, "1");
-    n.values.set("text", sanitizeUtf8(mail.reply_text.empty() ? mail.text : mail.reply_text));
+    n.values.set("text", sanitizeUtf8(in.newText()));
     n.values.set("quoted", sanitizeUtf8(mail.quoted));
     if (ticket.follows_number) {
         n.values.set("link.number", std::to_string(*ticket.follows_number));
@@ -78,13 +69,12 @@ int Intake::notifyAgents(const TicketRecord& ticket, const ParsedMail& mail, con
         n.values.add("attachments", item);
     }
     if (config_.agent_mail.attach_original)
-        n.attachments.push_back({"ticket-" + std::to_string(ticket.number) + ".eml", "message/rfc822", raw});
-    composer_.queue(ticket, n);
-    return 1;
+        n.attachments.push_back({"ticket-" + std::to_string(ticket.number) + ".eml", "message/rfc822", in.raw});
+    return composer_.queueToAgents(ticket, n, agents);
 }
 
-IntakeResult Intake::refuseCommands(const TicketRecord& ticket, const MailOrigin& origin, MessageRecord& msg,
-                                    const ParsedMail& mail, const AgentCommands& commands, const AgentConfig& agent) {
+IntakeResult Intake::refuseCommands(const TicketRecord& ticket, const Incoming& in, MessageRecord& msg,
+                                    const AgentCommands& commands, const AgentConfig& agent) {
     const UnixTime now = now_();
     msg.kind = "command_error";
     store_.tickets.addMessage(msg);
@@ -93,16 +83,15 @@ IntakeResult Intake::refuseCommands(const TicketRecord& ticket, const MailOrigin
     store_.tickets.addEvent({0, ticket.id, now, "agent:" + agent.name, "command_error", reasons});
     ComposedMail answer;
     answer.template_name = "command_error";
-    answer.to = {Address{agent.signature(), agent.address}};
     answer.language = config_.language;
     answer.cause = msg.message_id;
-    answer.in_reply_to = mail.message_id;
+    answer.in_reply_to = in.mail.message_id;
     answer.values.set("error.line", commands.errors.front().line);
     answer.values.set("error.reason", commands.errors.front().reason);
     answer.values.set("text", commands.text);
-    composer_.queue(ticket, answer);
-    store_.intake.recordIntake(origin, msg.message_id, "command_error", ticket.id, now);
-    return {"command_error", ticket.number, 1, reasons};
+    const int queued = composer_.queueToAgents(ticket, answer, {&agent});
+    store_.intake.recordIntake(in.origin, msg.message_id, "command_error", ticket.id, now, in.defect);
+    return {"command_error", ticket.number, queued, reasons};
 }
 
 Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentCommands& commands,
@@ -132,6 +121,14 @@ Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentC
             if (c.argument == ticket.queue) continue;
             store_.tickets.addEvent({0, ticket.id, now, actor, "queue", ticket.queue + " -> " + c.argument});
             ticket.queue = c.argument;
+        } else if (c.name == "cc") {
+            // An agent's command is one of the two ways a ticket's audience widens.
+            if (composer_.isDeskAddress(c.argument) || c.argument == normalizeAddress(ticket.customer_address)) continue;
+            if (store_.tickets.addParticipant(ticket.id, c.argument, actor, now))
+                store_.tickets.addEvent({0, ticket.id, now, actor, "participant", "+" + c.argument});
+        } else if (c.name == "uncc") {
+            if (store_.tickets.removeParticipant(ticket.id, c.argument))
+                store_.tickets.addEvent({0, ticket.id, now, actor, "participant", "-" + c.argument});
         } else if (c.name == "tag") {
             auto tags = splitWords(ticket.tags);
             if (std::find(tags.begin(), tags.end(), c.argument) != tags.end()) continue;
@@ -146,25 +143,19 @@ Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentC
     return applied;
 }
 
-IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, const std::string& raw,
-                               const ParsedMail& mail, const std::string& messageId, const AgentConfig& agent) {
+IntakeResult Intake::agentMail(TicketRecord& ticket, const Incoming& in, const AgentConfig& agent) {
     const UnixTime now = now_();
     const std::string actor = "agent:" + agent.name;
-    auto msg = messageFrom(mail, raw, origin, ticket.id, messageId, &agent);
+    const std::string& messageId = in.message_id;
+    auto msg = messageFrom(in, ticket.id, actor);
     IntakeResult result{"agent_reply", ticket.number, 0, ""};
-    if (mail.kind != MailKind::normal) {  // an agent's out-of-office: kept, never acted on
-        store_.tickets.addMessage(msg);
-        store_.tickets.addEvent({0, ticket.id, now, actor, std::string(toString(mail.kind)), "mail " + messageId});
-        store_.intake.recordIntake(origin, messageId, "reply", ticket.id, now);
-        return {"reply", ticket.number, 0, ""};
-    }
 
-    auto commands = parseAgentCommands(mail.reply_text.empty() ? mail.text : mail.reply_text);
+    auto commands = parseAgentCommands(in.newText());
     // Names must exist: an #assign to nobody would leave the ticket with no one.
     for (const auto& c : commands.commands)
         if (c.name == "assign" && c.argument != "me" && !config_.agentByName(c.argument))
             commands.errors.push_back({c.line, "no agent is called '" + c.argument + "'"});
-    if (!commands.errors.empty()) return refuseCommands(ticket, origin, msg, mail, commands, agent);
+    if (!commands.errors.empty()) return refuseCommands(ticket, in, msg, commands, agent);
 
     msg.kind = commands.note ? "note" : "normal";
     store_.tickets.addMessage(msg);
@@ -197,20 +188,15 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const MailOrigin& origin, c
     } else {
         store_.tickets.addEvent({0, ticket.id, now, actor, "message", "commands only: nothing sent to the customer"});
     }
-    if (!toCustomer.template_name.empty()) {
-        composer_.queueToCustomer(ticket, toCustomer);
-        ++result.queued_mails;
-    }
+    if (!toCustomer.template_name.empty() && composer_.queueToCustomer(ticket, toCustomer)) ++result.queued_mails;
     if (relayText && !ticket.first_response_at) {
         ticket.first_response_at = now;
         ticket.first_response_due.reset();
         store_.tickets.addEvent({0, ticket.id, now, actor, "first_response", ""});
     }
     if (!applied.new_assignee.empty() && applied.new_assignee != agent.name)
-        result.queued_mails += notifyAgents(ticket, mail, raw, "assigned", messageId, agent.name);
-    ticket.updated_at = now;
-    store_.tickets.updateTicket(ticket);
-    store_.intake.recordIntake(origin, messageId, "reply", ticket.id, now);
+        result.queued_mails += notifyAgents(ticket, in, "assigned", agent.name);
+    finish(ticket, in, "reply");
     return result;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <openssl/rand.h>
+
 #include "daemon/text_format.hpp"
 #include "daemon/desk/ticket_facts.hpp"
 #include "rules/desk/audience.hpp"
@@ -18,6 +20,18 @@ bool isCustomerFacing(const MessageRecord& m) {
 }
 
 }  // namespace
+
+std::string randomSecret() {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw StorageError("no random bytes for the reply-key secret");
+    static const char* digits = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char b : bytes) {
+        hex += digits[b >> 4];
+        hex += digits[b & 15];
+    }
+    return hex;
+}
 
 MailComposer::MailComposer(const Runtime& runtime, SociStore& store, Now now)
     : runtime_(runtime), store_(store), now_(std::move(now)) {}
@@ -42,7 +56,48 @@ TemplateValues MailComposer::ticketValues(const TicketRecord& t) const {
     return v;
 }
 
-std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& mail) {
+bool MailComposer::isDeskAddress(const std::string& address) const {
+    return runtime_.config.isOwnAddress(address) || runtime_.config.agentByAddress(address) != nullptr;
+}
+
+const std::string& MailComposer::replyKeySecret() const {
+    if (!secret_) secret_ = store_.counters.secret("reply_key", randomSecret, now_());
+    return *secret_;
+}
+
+bool MailComposer::withinLimits(const TicketRecord& ticket, ComposedMail& mail) {
+    // Every recipient outside the desk of every automatic mail counts (an acknowledgement to
+    // three addresses is three answers); agents' notifications are the desk's own business.
+    const auto& limits = runtime_.rules->limits;
+    if (mail.auto_submitted.empty() || (!limits.auto_replies_per_address_per_hour && !limits.auto_replies_per_hour))
+        return !mail.to.empty() || !mail.cc.empty();
+    const UnixTime now = now_(), hour = now / 3600 * 3600;
+    auto allowed = [&](const Address& a) {
+        const std::string address = normalizeAddress(a.address);
+        if (isDeskAddress(address)) return true;
+        std::string why;
+        if (limits.auto_replies_per_address_per_hour &&
+            store_.counters.usage(address, "auto_reply", hour) >= *limits.auto_replies_per_address_per_hour)
+            why = "limit of " + std::to_string(*limits.auto_replies_per_address_per_hour) +
+                  " automatic mails per address and hour reached";
+        else if (limits.auto_replies_per_hour && store_.counters.usage("*", "auto_reply", hour) >= *limits.auto_replies_per_hour)
+            why = "limit of " + std::to_string(*limits.auto_replies_per_hour) + " automatic mails per hour reached";
+        if (!why.empty()) {
+            store_.tickets.addEvent({0, ticket.id, now, "system", "suppressed",
+                                     (mail.kind.empty() ? mail.template_name : mail.kind) + " to " + address + ": " + why});
+            return false;
+        }
+        if (limits.auto_replies_per_address_per_hour) store_.counters.countUsage(address, "auto_reply", hour);
+        if (limits.auto_replies_per_hour) store_.counters.countUsage("*", "auto_reply", hour);
+        return true;
+    };
+    std::erase_if(mail.to, [&](const Address& a) { return !allowed(a); });
+    std::erase_if(mail.cc, [&](const Address& a) { return !allowed(a); });
+    return !mail.to.empty() || !mail.cc.empty();
+}
+
+std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
+    if (!withinLimits(ticket, mail)) return "";
     TemplateValues values = ticketValues(ticket);
     for (const auto& [k, val] : mail.values.values()) values.set(k, val);
     for (const auto& [k, items] : mail.values.lists())
@@ -68,6 +123,9 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     std::string seed = "t" + std::to_string(ticket.number) + "-" + mail.template_name + "-" + std::to_string(now) +
                        "-" + (mail.to.empty() ? "" : mail.to[0].address) + "-" + mail.in_reply_to + "-" + mail.cause;
     out.message_id = makeMessageId(runtime_.config.identity.domain, seed);
+    // Mail to one agent carries that agent's reply key: their answer proves itself.
+    if (!mail.keyed_for.empty())
+        out.message_id = keyedMessageId(out.message_id, replyKeySecret(), ticket.number, mail.keyed_for);
     out.in_reply_to = mail.in_reply_to;
     out.references = mail.references;
     if (!mail.in_reply_to.empty() &&
@@ -109,25 +167,6 @@ std::string MailComposer::queue(const TicketRecord& ticket, const ComposedMail& 
     return out.message_id;
 }
 
-std::vector<Address> MailComposer::participantsOf(const TicketRecord& ticket,
-                                                  std::span<const MessageRecord> messages) const {
-    std::vector<Address> out;
-    if (!runtime_.config.notify_participants) return out;
-    // People the customer wrote to along with us, and those who wrote on the customer's side.
-    std::vector<std::string> addresses;
-    for (const auto& m : messages) {
-        if (m.direction != "in" || m.author != "customer") continue;
-        addresses.push_back(m.from_address);
-        for (const auto& list : {m.to, m.cc})
-            for (const auto& a : splitList(list, ',')) addresses.push_back(a);
-    }
-    const Config& config = runtime_.config;
-    auto isDesk = [&](const std::string& a) { return config.isOwnAddress(a) || config.agentByAddress(a) != nullptr; };
-    for (auto& a : participantsFrom(normalizeAddress(ticket.customer_address), addresses, isDesk))
-        out.push_back(Address{"", std::move(a)});
-    return out;
-}
-
 void MailComposer::threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const {
     std::vector<std::string> ids;
     for (const auto& m : messages)
@@ -139,29 +178,50 @@ void MailComposer::threadForCustomer(const std::vector<MessageRecord>& messages,
     mail.references = ids;  // buildMessage keeps the root and the most recent ones
 }
 
-void MailComposer::queueToCustomer(const TicketRecord& ticket, ComposedMail mail) {
+bool MailComposer::queueToCustomer(const TicketRecord& ticket, ComposedMail mail) {
     auto messages = store_.tickets.messagesOf(ticket.id);
-    mail.to = {Address{ticket.customer_name, ticket.customer_address}};
-    mail.cc = participantsOf(ticket, messages);
+    std::vector<std::string> participants;
+    for (auto& p : store_.tickets.participantsOf(ticket.id))
+        if (!isDeskAddress(p)) participants.push_back(std::move(p));
+    const Address customer{ticket.customer_name,
+                           ticket.reply_address.empty() ? ticket.customer_address : ticket.reply_address};
+    auto recipients = customerRecipients(customer, participants, store_.tickets.refusedAddresses(ticket.id),
+                                         runtime_.config.notify_participants);
+    mail.to = recipients.to;
+    mail.cc = recipients.cc;
+    if (mail.to.empty() && mail.cc.empty()) {
+        store_.tickets.addEvent({0, ticket.id, now_(), "system", "suppressed",
+                                 mail.template_name + ": every address of the customer's side was refused before"});
+        return false;
+    }
     threadForCustomer(messages, mail);
-    queue(ticket, mail);
+    return !queue(ticket, mail).empty();
 }
 
-std::vector<Address> MailComposer::agentRecipients(const TicketRecord& ticket, const std::string& except) const {
-    std::vector<Address> out;
-    for (const auto* a : agentsToTell(factsOf(ticket), runtime_.config.agents, *runtime_.rules, except))
-        out.push_back(Address{a->signature(), a->address});
-    return out;
+std::vector<const AgentConfig*> MailComposer::agentsFor(const TicketRecord& ticket, const std::string& except) const {
+    return agentsToTell(factsOf(ticket), runtime_.config.agents, *runtime_.rules, except);
+}
+
+int MailComposer::queueToAgents(const TicketRecord& ticket, const ComposedMail& mail,
+                                const std::vector<const AgentConfig*>& agents) {
+    int queued = 0;
+    for (const auto* agent : agents) {
+        ComposedMail one = mail;
+        one.to = {Address{agent->signature(), agent->address}};
+        one.cc.clear();
+        one.keyed_for = agent->name;
+        if (!queue(ticket, one).empty()) ++queued;
+    }
+    return queued;
 }
 
 bool MailComposer::queueDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed,
                                         const std::string& reason) {
     if (!isCustomerFacingKind(failed.kind)) return false;
-    auto to = agentRecipients(ticket);
-    if (to.empty()) return false;
+    auto agents = agentsFor(ticket);
+    if (agents.empty()) return false;
     ComposedMail notice;
     notice.template_name = "delivery_failed";
-    notice.to = to;
     notice.reply_to_support = true;
     notice.auto_submitted = "auto-generated";
     notice.language = runtime_.config.language;
@@ -174,8 +234,7 @@ bool MailComposer::queueDeliveryFailure(const TicketRecord& ticket, const Outbox
     const std::string_view header =
         std::string_view(failed.raw).substr(0, headerEnd == std::string::npos ? headerEnd : headerEnd + 4);
     if (auto parsed = parseMail(header)) notice.values.set("delivery.subject", parsed->subject);
-    queue(ticket, notice);
-    return true;
+    return queueToAgents(ticket, notice, agents) > 0;
 }
 
 }  // namespace deskgate

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ struct ComposedMail {
                                                   // relayed agent replies (people's mail)
     std::string kind;               // outbox kind, defaults to the template name
     std::string cause;              // Message-ID of the mail that caused this one (part of the new id)
+    std::string keyed_for;          // agent name: the Message-ID carries that agent's reply key
 };
 
 class MailComposer {
@@ -41,29 +43,44 @@ public:
     TemplateValues ticketValues(const TicketRecord& ticket) const;
     std::string tokenFor(std::int64_t number) const;
 
-    // Renders, builds, queues and records; returns the new Message-ID. Throws StorageError
-    // when the template cannot be rendered (a broken template must not pass silently).
-    std::string queue(const TicketRecord& ticket, const ComposedMail& mail);
+    // Renders, builds, queues and records; returns the new Message-ID, or "" when the rate
+    // limits (rules `limits`) left no recipient (each suppressed one is an event on the ticket).
+    // Throws StorageError when the template cannot be rendered (a broken template must not
+    // pass silently).
+    std::string queue(const TicketRecord& ticket, ComposedMail mail);
 
-    // Mail to the customer's side: `mail` goes to the customer, Cc the participants, in the
-    // thread (In-Reply-To/References) the customer's client shows.
-    void queueToCustomer(const TicketRecord& ticket, ComposedMail mail);
-    // Who besides the customer gets customer mail: addresses in To/Cc of the customer's mails,
-    // not ours, not agents' (none when `participants: { notify: false }`).
-    std::vector<Address> participantsOf(const TicketRecord& ticket, std::span<const MessageRecord> messages) const;
+    // Mail to the customer's side: `mail` goes to the customer (at the ticket's answer address),
+    // Cc the participants, never to an address refused for good for this ticket, in the thread
+    // (In-Reply-To/References) the customer's client shows. False when nothing was queued.
+    bool queueToCustomer(const TicketRecord& ticket, ComposedMail mail);
     void threadForCustomer(const std::vector<MessageRecord>& messages, ComposedMail& mail) const;
 
-    // The agents who hear of a ticket: its assignee; with nobody assigned its team; with no
-    // team either, every agent. Never the agent named `except` (who caused the mail).
-    std::vector<Address> agentRecipients(const TicketRecord& ticket, const std::string& except = "") const;
+    // The agents who hear of a ticket (rules/desk agentsToTell); never the agent named `except`.
+    std::vector<const AgentConfig*> agentsFor(const TicketRecord& ticket, const std::string& except = "") const;
+    // `mail` to each of `agents` on its own, each with its Message-ID carrying that agent's
+    // reply key (so a Reply proves the agent); returns how many were queued.
+    int queueToAgents(const TicketRecord& ticket, const ComposedMail& mail, const std::vector<const AgentConfig*>& agents);
     // Tells the agents that a mail to the customer's side failed for good (`delivery_failed`).
     // Nothing for mail that went to agents anyway: a failed notice must not make another.
     bool queueDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed, const std::string& reason);
 
+    // The secret behind reply keys (made once per database, shared by every daemon on it).
+    const std::string& replyKeySecret() const;
+    // A support or agent address: never a participant, never rate-limited.
+    bool isDeskAddress(const std::string& address) const;
+
 private:
+    // Drops the recipients of an automatic mail that are over the rate limits (and counts the
+    // rest); false when none is left.
+    bool withinLimits(const TicketRecord& ticket, ComposedMail& mail);
+
     const Runtime& runtime_;
     SociStore& store_;
     Now now_;
+    mutable std::optional<std::string> secret_;
 };
+
+// 32 random bytes (OpenSSL RAND_bytes) as hex: the secret behind agents' reply keys.
+std::string randomSecret();
 
 }  // namespace deskgate

@@ -60,8 +60,7 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                     notice.kind = "auto_closed";
                     notice.auto_submitted = "auto-generated";
                     notice.values.set("auto_close.days", std::to_string(rules.auto_close.pending_for->count() / 86400));
-                    composer.queueToCustomer(ticket, notice);
-                    ++queued;
+                    if (composer.queueToCustomer(ticket, notice)) ++queued;
                 });
                 continue;
             }
@@ -92,31 +91,39 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                 for (const auto& c : effect.changes) changes += (changes.empty() ? "" : "; ") + c;
                 store_.tickets.addEvent({0, ticket.id, now, "escalation", "escalation",
                                  step.name + (changes.empty() ? "" : ": " + changes)});
-                std::vector<Address> to;
-                for (const auto& name : effect.notify_agents)
-                    for (const auto& a : runtime->config.agents)
-                        if (a.name == name) to.push_back({a.name, a.address});
-                for (const auto& addr : effect.notify_addresses) to.push_back({"", addr});
+                // Agents each get their own copy (with their reply key: "a reply reaches the customer
+                // like any agent reply"); configured addresses one mail together.
+                std::vector<const AgentConfig*> agents;
+                auto addAgent = [&](const AgentConfig* a) {
+                    if (a && std::find(agents.begin(), agents.end(), a) == agents.end()) agents.push_back(a);
+                };
+                for (const auto& name : effect.notify_agents) addAgent(runtime->config.agentByName(name));
                 // Moved to another team or agent: the newly responsible agents get it too.
                 if (ticket.team != before.team.value_or("") || ticket.assignee != before.agent.value_or(""))
-                    for (const auto& a : composer.agentRecipients(ticket))
-                        if (std::none_of(to.begin(), to.end(), [&](const Address& x) { return x.address == a.address; }))
-                            to.push_back(a);
-                if (!to.empty()) {
-                    ComposedMail notice;
-                    notice.template_name = "escalation";
-                    notice.to = to;
-                    notice.reply_to_support = true;  // a reply reaches the customer like any agent reply
-                    notice.auto_submitted = "auto-generated";
-                    notice.values.set("escalation.step", step.name);
-                    UnixTime deadline = step.target == SlaTarget::first_response
-                                            ? ticket.first_response_due.value_or(now)
-                                            : ticket.resolution_due.value_or(now);
-                    notice.values.set("escalation.deadline", isoTime(deadline));
-                    if (step.breached) notice.values.set("escalation.breached", "yes");
-                    notice.values.set("escalation.action", changes);
-                    composer.queue(ticket, notice);
-                    ++queued;
+                    for (const auto* a : composer.agentsFor(ticket)) addAgent(a);
+                std::vector<Address> others;
+                for (const auto& addr : effect.notify_addresses) {
+                    if (const auto* a = runtime->config.agentByAddress(addr))
+                        addAgent(a);
+                    else
+                        others.push_back({"", addr});
+                }
+                if (agents.empty() && others.empty()) continue;
+                ComposedMail notice;
+                notice.template_name = "escalation";
+                notice.reply_to_support = true;  // a reply reaches the customer like any agent reply
+                notice.auto_submitted = "auto-generated";
+                notice.cause = step.name;        // two steps due at once get two Message-IDs
+                notice.values.set("escalation.step", step.name);
+                UnixTime deadline = step.target == SlaTarget::first_response ? ticket.first_response_due.value_or(now)
+                                                                               : ticket.resolution_due.value_or(now);
+                notice.values.set("escalation.deadline", isoTime(deadline));
+                if (step.breached) notice.values.set("escalation.breached", "yes");
+                notice.values.set("escalation.action", changes);
+                queued += composer.queueToAgents(ticket, notice, agents);
+                if (!others.empty()) {
+                    notice.to = others;
+                    if (!composer.queue(ticket, notice).empty()) ++queued;
                 }
             }
             ticket.updated_at = now;

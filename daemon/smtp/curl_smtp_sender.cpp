@@ -1,6 +1,8 @@
 #include "daemon/smtp/curl_smtp_sender.hpp"
 
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include <curl/curl.h>
 
@@ -29,6 +31,36 @@ std::size_t headerCallback(char* buffer, std::size_t size, std::size_t items, vo
     while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
     if (refusal->empty() && line.size() >= 3 && (line[0] == '4' || line[0] == '5')) *refusal = line;
     return size * items;
+}
+
+// Pairs each RCPT TO libcurl sends with the server's reply to it (from libcurl's protocol trace:
+// curl sends RCPT TO one at a time and waits for each reply), so that the refused ones are known
+// by address. Nothing of the trace is logged: it holds the AUTH exchange.
+struct RcptTrace {
+    std::string pending;  // address of the RCPT TO awaiting its reply
+    std::vector<RefusedRecipient> refused;
+};
+
+int debugCallback(CURL*, curl_infotype type, char* data, std::size_t size, void* userp) {
+    auto* trace = static_cast<RcptTrace*>(userp);
+    std::string_view text(data, size);
+    if (type == CURLINFO_HEADER_OUT) {
+        trace->pending.clear();
+        if (text.size() > 8 && (text.substr(0, 8) == "RCPT TO:" || text.substr(0, 8) == "rcpt to:")) {
+            auto open = text.find('<'), close = text.find('>');
+            if (open != std::string_view::npos && close != std::string_view::npos && close > open)
+                trace->pending = std::string(text.substr(open + 1, close - open - 1));
+        }
+        return 0;
+    }
+    if (type != CURLINFO_HEADER_IN || trace->pending.empty()) return 0;
+    // The last line of a reply has a space (or nothing) after the code: "550 5.1.1 ...".
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    if (text.size() < 3 || (text.size() > 3 && text[3] == '-')) return 0;
+    const long code = std::strtol(std::string(text.substr(0, 3)).c_str(), nullptr, 10);
+    if (code >= 400) trace->refused.push_back({trace->pending, code, std::string(text)});
+    trace->pending.clear();
+    return 0;
 }
 
 // Messages must have CRLF line ends on the wire (RFC 5321 §2.3.8).
@@ -84,6 +116,12 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
+    // libcurl 7.88 spells it ALLLOWFAILS (fixed to ALLOWFAILS in 8.2, same option 290).
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+    RcptTrace trace;
+    curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debugCallback);
+    curl_easy_setopt(c, CURLOPT_DEBUGDATA, &trace);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, readCallback);
     curl_easy_setopt(c, CURLOPT_READDATA, &upload);
@@ -96,7 +134,11 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
     curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout.count()));
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(rcpts);
-    if (rc == CURLE_OK) return {SendResult::Status::sent, "accepted"};
+    if (rc == CURLE_OK) {
+        SendResult sent{SendResult::Status::sent, "accepted", std::move(trace.refused)};
+        if (!sent.refused.empty()) sent.message = "accepted for all but " + std::to_string(sent.refused.size());
+        return sent;
+    }
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);

@@ -9,10 +9,20 @@
 
 namespace deskgate {
 
+// A recipient the server refused while it accepted the mail for the others.
+struct RefusedRecipient {
+    std::string address;
+    long code = 0;       // the RCPT TO reply code (4xx temporary, 5xx permanent)
+    std::string reply;   // the server's reply line, e.g. "550 5.1.1 <x@y>: Recipient address rejected"
+};
+
 struct SendResult {
     enum class Status { sent, temporary, permanent };
     Status status = Status::temporary;
     std::string message;  // the server's or curl's reason
+    // With status sent: recipients refused at RCPT TO. One dead address must not fail the mail
+    // for the others (libcurl's MAIL_RCPT_ALLOWFAILS); the caller records and retries them.
+    std::vector<RefusedRecipient> refused;
 };
 
 class CurlSmtpSender {

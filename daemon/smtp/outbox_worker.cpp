@@ -32,6 +32,33 @@ void OutboxWorker::notify() {
     cv_.notify_all();
 }
 
+void OutboxWorker::recordRefused(SociStore& store, const OutboxRecord& mail, const std::vector<RefusedRecipient>& refused,
+                                 UnixTime now) {
+    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
+    std::vector<std::string> later;
+    for (const auto& r : refused) {
+        const bool permanent = r.code >= 500;
+        log->warn("recipient refused outbox={} kind={} code={} permanent={}", mail.id, mail.kind, r.code, permanent);
+        if (permanent) {
+            if (mail.ticket_id) store.tickets.refuseAddress(*mail.ticket_id, normalizeAddress(r.address), r.reply, now);
+        } else {
+            later.push_back(r.address);
+        }
+        if (mail.ticket_id)
+            store.tickets.addEvent({0, *mail.ticket_id, now, "system", "recipient_refused",
+                                    mail.kind + " to " + r.address + ": " + r.reply +
+                                        (permanent ? " (not tried again for this ticket)" : " (tried again later)")});
+    }
+    if (later.empty()) return;
+    // A temporary refusal of some recipients: the same mail again, for them alone.
+    OutboxRecord again = mail;
+    again.recipients = later;
+    again.attempts = 0;
+    again.next_attempt_at = now + smtp_.retry_initial.count();
+    again.created_at = now;
+    store.outbox.queueMail(again);
+}
+
 int OutboxWorker::runOnce(SociStore& store) {
     if (!sender_) sender_ = std::make_unique<CurlSmtpSender>(smtp_);
     auto& sender = sender_;
@@ -63,6 +90,7 @@ int OutboxWorker::runOnce(SociStore& store) {
                     store.outbox.markSent(mail.id, now);
                     if (mail.ticket_id) store.tickets.addEvent({0, *mail.ticket_id, now, "system", "sent", mail.kind + " to " + to});
                     log->info("sent outbox={} kind={} attempts={}", mail.id, mail.kind, attempts);
+                    recordRefused(store, mail, result.refused, now);
                 } else if (result.status == SendResult::Status::permanent ||
                            now - mail.created_at >= smtp_.give_up_after.count()) {
                     store.outbox.markFailed(mail.id, attempts, result.message);

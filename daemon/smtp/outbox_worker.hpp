@@ -16,6 +16,7 @@
 namespace deskgate {
 
 class CurlSmtpSender;
+struct RefusedRecipient;
 
 class OutboxWorker {
 public:
@@ -39,6 +40,10 @@ public:
 
 private:
     void loop();
+    // Recipients refused while the mail went to the others: an event each; a permanent refusal
+    // is not tried again for the ticket, a temporary one gets the mail again later.
+    void recordRefused(SociStore& store, const OutboxRecord& mail, const std::vector<RefusedRecipient>& refused,
+                       UnixTime now);
 
     SmtpConfig smtp_;
     DatabaseUrl database_;

@@ -9,6 +9,15 @@ namespace deskgate {
 
 std::string normalizeAddress(std::string_view address) { return lower(address); }
 
+namespace {
+
+std::string domainOf(std::string_view address) {
+    auto at = address.rfind('@');
+    return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
+}
+
+}  // namespace
+
 const AgentConfig* agentNamed(std::span<const AgentConfig> agents, std::string_view name) {
     for (const auto& a : agents)
         if (a.name == name) return &a;
@@ -37,17 +46,29 @@ std::string_view toString(Standing standing) {
     return "stranger";
 }
 
-Address replyAddressOf(const ParsedMail& mail) {
-    if (!mail.reply_to.empty() && !mail.reply_to[0].address.empty()) return mail.reply_to[0];
-    if (!mail.from.empty()) return mail.from[0];
+Address identityOf(const ParsedMail& mail) {
+    for (const auto& a : mail.from)
+        if (!a.address.empty()) return a;
     return {};
 }
 
+Address answerAddressOf(const ParsedMail& mail) {
+    const Address from = identityOf(mail);
+    for (const auto& r : mail.reply_to) {
+        if (r.address.empty()) continue;
+        if (!from.address.empty() && domainOf(r.address) == domainOf(from.address)) return r;
+        break;  // a Reply-To elsewhere is no place to send an automatic answer
+    }
+    return from;
+}
+
 Standing standingOn(const TicketFacts& ticket, const WriterFacts& writer) {
-    // Automatic mail comes from servers and robots: it attaches by token or reference, and
-    // nothing it says is acted upon.
+    // Automatic mail comes from servers and robots: it attaches by token or reference as a note
+    // for agents, and nothing it says is acted upon.
     if (isMachineMail(writer.kind)) return Standing::machine;
-    if (writer.agent) return Standing::agent;
+    if (writer.agent ||
+        std::find(writer.agent_on.begin(), writer.agent_on.end(), ticket.number) != writer.agent_on.end())
+        return Standing::agent;
     if (writer.address == ticket.customer) return Standing::customer;
     if (std::find(ticket.participants.begin(), ticket.participants.end(), writer.address) != ticket.participants.end())
         return Standing::participant;
@@ -104,11 +125,43 @@ std::vector<const AgentConfig*> agentsToTell(const TicketFacts& ticket, std::spa
     return out;
 }
 
-Recipients acknowledgementRecipients(const Address& writer, const std::vector<std::string>& participants) {
+Recipients acknowledgementRecipients(const ParsedMail& mail) {
     Recipients r;
-    r.to = {writer};
-    for (const auto& p : participants) r.cc.push_back(Address{"", p});
+    if (auto to = answerAddressOf(mail); !to.address.empty()) r.to = {to};
     return r;
+}
+
+Recipients customerRecipients(const Address& customer, const std::vector<std::string>& participants,
+                              const std::vector<std::string>& refused, bool notify_participants) {
+    auto dead = [&](const std::string& a) {
+        return std::find(refused.begin(), refused.end(), normalizeAddress(a)) != refused.end();
+    };
+    Recipients r;
+    if (!customer.address.empty() && !dead(customer.address)) r.to = {customer};
+    if (notify_participants)
+        for (const auto& p : participants)
+            if (!dead(p) && normalizeAddress(p) != normalizeAddress(customer.address)) r.cc.push_back(Address{"", p});
+    return r;
+}
+
+NewParticipants participantsAddedBy(Standing writer, const ParsedMail& mail, const TicketFacts& ticket,
+                                    const IsDeskAddress& is_desk, std::size_t max_participants) {
+    NewParticipants out;
+    if (writer != Standing::customer) return out;  // a mail that merely attaches widens nothing
+    std::vector<std::string> addresses;
+    for (const auto* list : {&mail.to, &mail.cc})
+        for (const auto& a : *list) addresses.push_back(normalizeAddress(a.address));
+    std::size_t count = ticket.participants.size();
+    for (auto& a : participantsFrom(ticket.customer, addresses, is_desk)) {
+        if (std::find(ticket.participants.begin(), ticket.participants.end(), a) != ticket.participants.end()) continue;
+        if (count >= max_participants) {
+            out.over_limit.push_back(std::move(a));
+            continue;
+        }
+        ++count;
+        out.added.push_back(std::move(a));
+    }
+    return out;
 }
 
 }  // namespace deskgate

@@ -20,13 +20,19 @@ inline bool isMachineMail(MailKind kind) { return kind != MailKind::normal && ki
 // RFC 3834 §2 and DESIGN §6: never answer automatic mail, lists, or mail that is ours.
 inline bool isAutomaticMail(MailKind kind) { return kind != MailKind::normal; }
 
-// The address a mail is answered at and recorded under: Reply-To when it names one, else From.
-Address replyAddressOf(const ParsedMail& mail);
+// A mail's identity is its From address (the first mailbox of From); Reply-To, which anyone
+// can write, only says where to answer.
+Address identityOf(const ParsedMail& mail);
+// Where a mail is answered: Reply-To when it names an address in the From address's domain (a
+// team alias of the sender's own organisation), else From — an answer never goes to a
+// stranger named by the sender.
+Address answerAddressOf(const ParsedMail& mail);
 
 // What the desk knows of the writer of one mail.
 struct WriterFacts {
-    std::string address;     // normalised: the agent's From, else the reply address
-    bool agent = false;      // From is a (proven) agent
+    std::string address;     // normalised From
+    bool agent = false;      // From is an agent proven for every ticket (DKIM/SPF, or from_address)
+    std::vector<std::int64_t> agent_on;  // tickets a reply key proves the agent wrote on
     MailKind kind = MailKind::normal;
 };
 
@@ -65,12 +71,27 @@ std::vector<std::string> participantsFrom(const std::string& customer, const std
 std::vector<const AgentConfig*> agentsToTell(const TicketFacts& ticket, std::span<const AgentConfig> agents,
                                              const RuleSet& rules, std::string_view except = "");
 
-// Who gets the acknowledgement of a new ticket: the writer at their reply address, Cc the
-// participants of the first mail.
 struct Recipients {
     std::vector<Address> to;
     std::vector<Address> cc;
 };
-Recipients acknowledgementRecipients(const Address& writer, const std::vector<std::string>& participants);
+// The acknowledgement of a new ticket goes to the sender alone, at the answer address: never
+// to the Cc of a mail anyone could have written.
+Recipients acknowledgementRecipients(const ParsedMail& mail);
+
+// What goes to the customer's side: the customer at the ticket's answer address, Cc the
+// participants (when they are notified); never an address refused for good for this ticket.
+Recipients customerRecipients(const Address& customer, const std::vector<std::string>& participants,
+                              const std::vector<std::string>& refused, bool notify_participants);
+
+// Only the customer and agents widen a ticket's audience. The addresses a mail adds as
+// participants: for the customer's own mail, her To and Cc that are new (not the desk's, not
+// hers), up to `max_participants` on the ticket; for anyone else none.
+struct NewParticipants {
+    std::vector<std::string> added;
+    std::vector<std::string> over_limit;  // left out: the ticket had `max_participants` already
+};
+NewParticipants participantsAddedBy(Standing writer, const ParsedMail& mail, const TicketFacts& ticket,
+                                    const IsDeskAddress& is_desk, std::size_t max_participants);
 
 }  // namespace deskgate

@@ -116,3 +116,58 @@ TEST_CASE("the shipped etc/deskgate.yaml with its rules and templates passes the
     CHECK(c.rules_configured);
     CHECK((*r)->rules->rules.size() >= 3);
 }
+
+TEST_CASE("config: a password in clear text to another host is refused unless allow_plaintext says so") {
+    auto dir = test::freshDirectory("config-plaintext");
+    auto load = [&](const std::string& mailboxUrl, const std::string& mailboxExtra, const std::string& smtp) {
+        auto file = writeFile(dir / "deskgate.yaml",
+                              "identity: { address: support@acme.test }\n"
+                              "mailboxes:\n  - name: support\n    url: " + mailboxUrl +
+                                  "\n    username: support\n    password: pw\n    address: support@acme.test\n" +
+                                  mailboxExtra + "smtp:\n" + smtp + kTemplates);
+        return loadConfig(file);
+    };
+    const std::string smtpOk = "  url: smtps://mail.acme.test\n  username: s\n  password: pw\n";
+    struct Row {
+        const char* url;
+        const char* extra;
+        bool ok;
+    };
+    const Row rows[] = {
+        {"imaps://mail.acme.test", "", true},
+        {"imap://mail.acme.test", "    starttls: true\n", true},
+        {"imap://127.0.0.1:10143", "", true},  // this machine: nothing crosses a network
+        {"imap://localhost", "", true},
+        {"imap://[::1]:143", "", true},
+        {"imap://mail.acme.test", "", false},
+        {"imap://user@mail.acme.test:143/", "", false},
+        {"imap://mail.acme.test", "    allow_plaintext: true\n", true},
+    };
+    for (const auto& r : rows) {
+        CAPTURE(r.url);
+        CAPTURE(r.extra);
+        auto c = load(r.url, r.extra, smtpOk);
+        CHECK(c.has_value() == r.ok);
+        if (!c && !r.ok)
+            CHECK(c.error().front().str().find("deskgate.yaml:4:10: imap://mail.acme.test without STARTTLS would send the "
+                                               "password in clear text: use imaps://, set starttls: true, or "
+                                               "allow_plaintext: true") != std::string::npos);
+    }
+    auto smtpPlain = load("imaps://mail.acme.test", "", "  url: smtp://mail.acme.test:587\n  username: s\n  password: pw\n");
+    REQUIRE_FALSE(smtpPlain);
+    CHECK(smtpPlain.error().front().str().find("smtp://mail.acme.test without STARTTLS would send the password") !=
+          std::string::npos);
+    // Without a password nothing secret goes over the wire (a relay that needs no login).
+    CHECK(load("imaps://mail.acme.test", "", "  url: smtp://relay.acme.test:25\n"));
+    // Allowed, but said at start and by `deskgate check`.
+    auto allowed = load("imap://mail.acme.test", "    allow_plaintext: true\n",
+                        "  url: smtp://mail.acme.test\n  username: s\n  password: pw\n  allow_plaintext: true\n");
+    REQUIRE(allowed);
+    auto warnings = configWarnings(*allowed);
+    REQUIRE(warnings.size() == 2);
+    CHECK(warnings[0] == "mailbox support: allow_plaintext: the IMAP password goes to mail.acme.test in clear text");
+    CHECK(warnings[1] == "smtp: allow_plaintext: the SMTP password goes to mail.acme.test in clear text");
+    CHECK(urlHost("smtps://u:p@Mail.Acme.test:465/ehlo") == "mail.acme.test");
+    CHECK(isLoopbackHost("127.0.0.2"));
+    CHECK_FALSE(isLoopbackHost("mail.acme.test"));
+}

@@ -45,8 +45,8 @@ void killLoop(Db db) {
     desk.start();
     REQUIRE_MESSAGE(waitFor([&] { return searchMailbox("support@helpdesk.test", "INBOX", "UNSEEN").empty(); }, 120s),
                     desk.process().output());
-    // Each mail: one acknowledgement to the customer and one notification to the agents.
-    REQUIRE(waitFor([&] { return desk.store().outbox.listOutbox("sent").size() == 2 * kMails; }, 120s));
+    // Each mail: one acknowledgement to the customer and one notification to each of the two agents.
+    REQUIRE(waitFor([&] { return desk.store().outbox.listOutbox("sent").size() == 3 * kMails; }, 120s));
     desk.stop();
     MESSAGE("killed with SIGKILL " << kills << " times");
     CHECK(kills >= 3);
@@ -59,9 +59,10 @@ void killLoop(Db db) {
         subjects.insert(t.subject);
         numbers.insert(t.number);
         auto messages = store.tickets.messagesOf(t.id);
-        REQUIRE(messages.size() == 3);  // the customer's mail, one acknowledgement, one notification
+        REQUIRE(messages.size() == 4);  // the customer's mail, one acknowledgement, a notification per agent
         CHECK(messages[1].kind == "acknowledgement");
         CHECK(messages[2].kind == "agent_notification");
+        CHECK(messages[3].kind == "agent_notification");
     }
     CHECK(subjects.size() == static_cast<std::size_t>(kMails));
     CHECK(*numbers.begin() == 1001);

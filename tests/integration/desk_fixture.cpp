@@ -93,4 +93,52 @@ std::vector<Message> mailsFromSupport(const std::string& user) {
     return out;
 }
 
+ParsedMail parsed(const Message& m) {
+    auto p = parseMail(m.raw);
+    REQUIRE(p);
+    return *p;
+}
+
+// Mails from support@ in `user`'s INBOX whose decoded subject contains `part`.
+std::vector<ParsedMail> received(const std::string& user, const std::string& part) {
+    std::vector<ParsedMail> out;
+    for (const auto& m : mailsFromSupport(user)) {
+        auto p = parsed(m);
+        if (p.subject.find(part) != std::string::npos) out.push_back(p);
+    }
+    return out;
+}
+
+std::vector<ParsedMail> waitForMails(Desk& desk, const std::string& user, const std::string& part, std::size_t n) {
+    std::vector<ParsedMail> mails;
+    bool arrived = waitFor([&] { return (mails = received(user, part)).size() >= n; }, 30s);
+    REQUIRE_MESSAGE(arrived, "waiting for " << n << " mail(s) '" << part << "' to " << user << "\n"
+                                            << desk.process().output());
+    return mails;
+}
+
+bool hasEvent(Desk& desk, std::int64_t number, const std::string& actor, const std::string& type,
+              const std::string& detail_part) {
+    auto t = desk.store().tickets.ticketByNumber(number);
+    if (!t) return false;
+    for (const auto& e : desk.store().tickets.eventsOf(t->id))
+        if (e.actor == actor && e.type == type && e.detail.find(detail_part) != std::string::npos) return true;
+    return false;
+}
+
+void waitForEvent(Desk& desk, std::int64_t number, const std::string& actor, const std::string& type,
+                  const std::string& detail_part) {
+    REQUIRE_MESSAGE(waitFor([&] { return hasEvent(desk, number, actor, type, detail_part); }, 30s),
+                    "waiting for event " << type << " by " << actor << " on " << number << "\n"
+                                         << desk.process().output());
+}
+
+std::size_t outboxKind(Desk& desk, const std::string& kind) {
+    std::size_t n = 0;
+    for (const std::string status : {"queued", "sent", "failed"})
+        for (const auto& o : desk.store().outbox.listOutbox(status))
+            if (o.kind == kind) ++n;
+    return n;
+}
+
 }  // namespace deskgate::test

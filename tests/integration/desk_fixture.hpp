@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "parsers/parsed_mail.hpp"
 #include "storage/store.hpp"
 #include "support/test_servers.hpp"
 
@@ -70,5 +71,18 @@ void clearAllMailboxes();
 
 // The acknowledgements (or other mails from support@) in `user`'s INBOX.
 std::vector<Message> mailsFromSupport(const std::string& user);
+
+ParsedMail parsed(const Message& m);
+// Mails from support@ in `user`'s INBOX whose decoded subject contains `part`.
+std::vector<ParsedMail> received(const std::string& user, const std::string& part);
+// Waits (30 s) until `user` has at least `n` such mails; fails the test with the daemon's log.
+std::vector<ParsedMail> waitForMails(Desk& desk, const std::string& user, const std::string& part, std::size_t n);
+// An event on ticket `number` by `actor` of `type` whose detail contains `detail_part`.
+bool hasEvent(Desk& desk, std::int64_t number, const std::string& actor, const std::string& type,
+              const std::string& detail_part = "");
+void waitForEvent(Desk& desk, std::int64_t number, const std::string& actor, const std::string& type,
+                  const std::string& detail_part = "");
+// Outbox rows of one kind, whatever their status.
+std::size_t outboxKind(Desk& desk, const std::string& kind);
 
 }  // namespace deskgate::test

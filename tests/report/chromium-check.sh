@@ -32,6 +32,7 @@ database: sqlite:desk.db
 identity: { name: ACME, address: support@acme.test }
 smtp: { url: smtp://127.0.0.1:1 }
 rules: rules
+agent_mail: { trusted_servers: [mx.acme.test] }
 agents:
   - { name: anna, address: anna@acme.test }
   - { name: ben, address: ben@acme.test }
@@ -42,11 +43,13 @@ for i in 1 2 3 4 5 6; do
   printf 'From: customer%s@example.test\r\nTo: support@acme.test\r\nSubject: %s\r\nMessage-ID: <m%s@example.test>\r\n\r\nHello\r\n' \
     "$i" "$subject" "$i" | "$deskgate" ingest --config "$work/deskgate.yaml" >/dev/null || fail "ingest $i"
 done
-printf 'From: anna@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#1001] Question 1\r\nMessage-ID: <a1@acme.test>\r\n\r\nAnswer\r\n' |
+# Agents' mail comes through our MTA, which vouches for it (DKIM) above its Received line.
+mta='Authentication-Results: mx.acme.test; dkim=pass header.d=acme.test\r\nReceived: from laptop by mx.acme.test with ESMTPSA id 1; Mon, 2 Nov 2026 08:00:00 +0000\r\n'
+printf "$mta"'From: anna@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#1001] Question 1\r\nMessage-ID: <a1@acme.test>\r\n\r\nAnswer\r\n' |
   "$deskgate" ingest --config "$work/deskgate.yaml" >/dev/null || fail "agent reply"
 # Agents resolve three tickets by mail; two customers answer the satisfaction question.
 for i in 2 3 4; do
-  printf 'From: ben@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#100%s]\r\nMessage-ID: <r%s@acme.test>\r\n\r\n#resolve\r\nDone.\r\n' \
+  printf "$mta"'From: ben@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#100%s]\r\nMessage-ID: <r%s@acme.test>\r\n\r\n#resolve\r\nDone.\r\n' \
     "$i" "$i" | "$deskgate" ingest --config "$work/deskgate.yaml" >/dev/null || fail "resolve $i"
 done
 for i in 2 3; do

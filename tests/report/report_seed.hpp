@@ -47,6 +47,7 @@ reopen: { within: 7d }
         writeFile(dir / "deskgate.yaml",
                   "database: " + db + "\nidentity: { name: ACME, address: support@acme.test }\n"
                   "smtp: { url: smtp://127.0.0.1:1 }\nrules: rules\n"
+                  "agent_mail: { trusted_servers: [mx.acme.test] }\n"
                   "agents:\n  - { name: anna, address: anna@acme.test, teams: [first] }\n"
                   "  - { name: ben, address: ben@acme.test, teams: [first] }\n"
                   "templates: " + std::string(DESKGATE_SOURCE_DIR) + "/etc/templates\n" + extra_config);
@@ -72,9 +73,17 @@ reopen: { within: 7d }
         return *r.ticket_number;
     }
 
-    // A reply on a ticket (customer or agent), threaded by the token in the subject.
+    // What our MTA adds to an agent's DKIM-signed mail: its verdict above its Received line.
+    static std::string signedByOurMta() {
+        return "Authentication-Results: mx.acme.test; dkim=pass header.d=acme.test\r\n"
+               "Received: from laptop by mx.acme.test (Postfix) with ESMTPSA id 4Q; Mon, 2 Nov 2026 08:00:00 +0000\r\n";
+    }
+
+    // A reply on a ticket (customer or agent), threaded by the token in the subject; agents'
+    // mail comes through our MTA with its DKIM verdict.
     IntakeResult reply(UnixTime at, const std::string& from, std::int64_t number, const std::string& extra_headers = "") {
-        auto r = mail(at, "From: " + from + "\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
+        const bool agent = from.ends_with("@acme.test");
+        auto r = mail(at, (agent ? signedByOurMta() : "") + "From: " + from + "\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
                               std::to_string(number) + "] question\r\nMessage-ID: <" + std::to_string(at) + "." +
                               std::to_string(number) + "@reply.test>\r\n" + extra_headers);
         REQUIRE((r.outcome == "reply" || r.outcome == "agent_reply"));
@@ -97,7 +106,7 @@ reopen: { within: 7d }
         auto t = store->tickets.ticketByNumber(number);
         REQUIRE(t);
         const std::string command = status == "resolved" ? "#resolve" : status == "closed" ? "#close" : "#" + status;
-        auto r = mail(at, "From: " + t->assignee + "@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
+        auto r = mail(at, signedByOurMta() + "From: " + t->assignee + "@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
                               std::to_string(number) + "] question\r\nMessage-ID: <" + std::to_string(at) + "." +
                               std::to_string(number) + "@status.test>\r\n",
                       command + "\r\n");

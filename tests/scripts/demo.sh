@@ -108,6 +108,10 @@ agents:
   - name: carla
     address: supervisor@helpdesk.test
     teams: [second-level]
+# Agents are proven: by the reply key of the notification they answer, or by the local
+# Postfix, which vouches (Authentication-Results) for senders that log in.
+agent_mail:
+  trusted_servers: [mx.helpdesk.test, imap.helpdesk.test]
 rules: $root/etc/rules
 templates: $root/etc/templates
 language: en
@@ -153,9 +157,12 @@ over IMAPS.
 
 3. Answer as anna from "her mail client": a command at the top, then the text. alice gets the
    text from support@, signed "anna", without anna's address; the ticket's priority is high.
+   anna logs in to the mail server (--user), which vouches for her; a mail client's "Reply" to
+   the notification would prove her too (its In-Reply-To carries her reply key). The same mail
+   without either is an outsider's: nothing changes, and anna is told.
 
    printf 'From: Anna <agent1@helpdesk.test>\nTo: support@helpdesk.test\nSubject: Re: [Ticket#1001] My printer is on fire\n\n#priority high\n\nPlease unplug it and step back.\n' |
-     curl -sS --url $smtp/helpdesk.test --mail-from agent1@helpdesk.test \\
+     curl -sS --url $smtp/helpdesk.test --mail-from agent1@helpdesk.test --user agent1@helpdesk.test:$HD_PASSWORD \\
           --mail-rcpt support@helpdesk.test --upload-file - --crlf
 
    Then '#resolve' the same way: alice gets the closing notice; her reply "5 - thanks" rates it.

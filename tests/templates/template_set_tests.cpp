@@ -256,6 +256,7 @@ TEST_CASE("loading errors: missing templates and languages, all reported at once
         "t/de/acknowledgement.mustache:3:7: unknown variable 'customer.nam' in template 'acknowledgement' (did you mean 'customer.name'?)",
         "t/de/agent_notification.mustache: template 'agent_notification' is missing in language 'de'",
         "t/de/agent_reply.mustache: template 'agent_reply' is missing in language 'de'",
+        "t/de/agent_unproven.mustache: template 'agent_unproven' is missing in language 'de'",
         "t/de/auto_closed.mustache: template 'auto_closed' is missing in language 'de'",
         "t/de/command_error.mustache: template 'command_error' is missing in language 'de'",
         "t/de/delivery_failed.mustache: template 'delivery_failed' is missing in language 'de'",

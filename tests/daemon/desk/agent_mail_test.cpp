@@ -3,106 +3,16 @@
 // The same paths over real IMAP/SMTP and on PostgreSQL: tests/integration/agent_mail_test.cpp.
 #include <doctest/doctest.h>
 
-#include <fstream>
-
 #include "daemon/desk/intake.hpp"
 #include "parsers/ascii.hpp"
-#include "daemon/runtime.hpp"
-#include "tests/support/backends.hpp"
+#include "tests/daemon/desk/desk_fixture.hpp"
 
 using namespace deskgate;
 using test::writeFile;
 
-namespace {
-
-struct Desk {
-    std::filesystem::path dir = test::freshDirectory("agent-mail");
-    UnixTime now = 1'795'000'000;
-    std::shared_ptr<const Runtime> runtime;
-    std::unique_ptr<SociStore> store;
-    int sequence = 0;
-
-    explicit Desk(const std::string& extra_config = "", const std::string& extra_rules = "") {
-        writeFile(dir / "rules/rules.yaml", R"(
-teams:
-  first: { agents: [anna, ben], assign: round_robin }
-routing:
-  - name: german
-    when: { subject: '(?i)drucker' }
-    set: { language: de }
-  - name: everything
-    set: { team: first }
-reopen: { within: 1d }
-)" + extra_rules);
-        writeFile(dir / "deskgate.yaml",
-                  "database: sqlite:desk.db\nidentity: { name: ACME Support, address: support@acme.test }\n"
-                  "smtp: { url: smtp://127.0.0.1:1 }\nrules: rules\n"
-                  "agents:\n  - { name: anna, address: anna@acme.test, display_name: Anna Schmidt }\n"
-                  "  - { name: ben, address: ben@acme.test }\n"
-                  "templates: " + std::string(DESKGATE_SOURCE_DIR) + "/etc/templates\n" + extra_config);
-        auto loaded = loadRuntime(dir / "deskgate.yaml");
-        REQUIRE_MESSAGE(loaded, (loaded ? "" : loaded.error().front()));
-        runtime = *loaded;
-        store = std::make_unique<SociStore>(parseDatabaseUrl(runtime->config.database));
-    }
-
-    // A mail as a client writes it; returns its Message-ID.
-    std::string mail(const std::string& from, const std::string& subject, const std::string& body,
-                     const std::string& extra_headers = "", IntakeResult* out = nullptr,
-                     const std::string& in_reply_to = "") {
-        std::string id = "m" + std::to_string(++sequence) + "@client.test";
-        std::string raw = extra_headers + "From: " + from + "\r\nTo: support@acme.test\r\nSubject: " + subject +
-                          "\r\nMessage-ID: <" + id + ">\r\n" +
-                          (in_reply_to.empty() ? "" : "In-Reply-To: <" + in_reply_to + ">\r\n") +
-                          "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body;
-        Intake intake(*runtime, *store, [this] { return now; });
-        IntakeResult r;
-        store->transaction([&] { r = intake.process(MailOrigin{"pipe", 0, 0}, raw); });
-        if (out) *out = r;
-        now += 60;
-        return id;
-    }
-
-    // Queued mail of one kind, parsed back, oldest first.
-    std::vector<ParsedMail> sent(const std::string& kind) {
-        std::vector<ParsedMail> out;
-        for (const auto& o : store->outbox.listOutbox("queued")) {
-            if (o.kind != kind) continue;
-            auto parsed = parseMail(o.raw);
-            REQUIRE(parsed);
-            out.push_back(*parsed);
-        }
-        return out;
-    }
-    std::vector<OutboxRecord> outbox(const std::string& kind) {
-        std::vector<OutboxRecord> out;
-        for (const auto& o : store->outbox.listOutbox("queued"))
-            if (o.kind == kind) out.push_back(o);
-        return out;
-    }
-    TicketRecord ticket(std::int64_t number) {
-        auto t = store->tickets.ticketByNumber(number);
-        REQUIRE(t);
-        return *t;
-    }
-    std::vector<std::string> events(std::int64_t number) {
-        std::vector<std::string> out;
-        for (const auto& e : store->tickets.eventsOf(ticket(number).id)) out.push_back(e.actor + " " + e.type + ": " + e.detail);
-        return out;
-    }
-};
-
-bool contains(const std::vector<std::string>& list, const std::string& item) {
-    return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-std::string addresses(const std::vector<Address>& list) {
-    std::string out;
-    for (const auto& a : list) out += (out.empty() ? "" : ",") + a.address;
-    return out;
-}
-
-}  // namespace
+using test::Desk;
+using test::addresses;
+using test::contains;
 
 TEST_CASE("a new ticket notifies the assigned agent with Reply-To support and the original mail attached") {
     Desk d;
@@ -180,15 +90,14 @@ TEST_CASE("#note reaches no customer; an invalid command answers the agent and c
     Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
     IntakeResult note;
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#note\r\nCustomer is on the old client, ask Ben.\r\n", "",
-           &note);
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#note\r\nCustomer is on the old client, ask Ben.\r\n", &note);
     CHECK(note.outcome == "note");
     CHECK(d.sent("agent_reply").empty());
     CHECK_FALSE(d.ticket(1001).first_response_at);  // a note is no answer
     CHECK(contains(d.events(1001), "agent:anna note: mail m2@client.test"));
 
     IntakeResult bad;
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#priority soon\r\n#close\r\n\r\nDone, bye.\r\n", "", &bad);
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#priority soon\r\n#close\r\n\r\nDone, bye.\r\n", &bad);
     CHECK(bad.outcome == "command_error");
     auto errors = d.sent("command_error");
     REQUIRE(errors.size() == 1);
@@ -202,7 +111,7 @@ TEST_CASE("#note reaches no customer; an invalid command answers the agent and c
     CHECK(d.sent("resolved").empty());
 
     IntakeResult nobody;
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign zoe\r\n", "", &nobody);
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign zoe\r\n", &nobody);
     CHECK(nobody.outcome == "command_error");
     CHECK(nobody.reason == "#assign zoe: no agent is called 'zoe'");
 }
@@ -210,10 +119,10 @@ TEST_CASE("#note reaches no customer; an invalid command answers the agent and c
 TEST_CASE("a mail with only commands relays nothing; #assign tells the new agent; a status change is told") {
     Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign ben\r\n#queue network\r\n");
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign ben\r\n#queue network\r\n");
     CHECK(d.sent("agent_reply").empty());
     CHECK(d.sent("status_changed").empty());
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#pending\r\n");
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#pending\r\n");
     CHECK(d.sent("agent_reply").empty());
     auto updates = d.sent("status_changed");
     REQUIRE(updates.size() == 1);
@@ -234,7 +143,7 @@ TEST_CASE("a mail with only commands relays nothing; #assign tells the new agent
     CHECK(contains(ev, "agent:anna queue: general -> network"));
     CHECK(contains(ev, "agent:anna status: open -> pending (by anna)"));
     // #assign me, with words: one status update carrying them, signed by nobody's address.
-    d.mail("ben@acme.test", "Re: [Ticket#1001] VPN down", "#assign me\r\n#open\r\nI am on it now.\r\n");
+    d.reply("ben@acme.test", "Re: [Ticket#1001] VPN down", "#assign me\r\n#open\r\nI am on it now.\r\n");
     CHECK(d.ticket(1001).status == "open");
     updates = d.sent("status_changed");
     REQUIRE(updates.size() == 2);
@@ -248,7 +157,7 @@ TEST_CASE("a mail with only commands relays nothing; #assign tells the new agent
 TEST_CASE("#resolve sends the closing notice; the rating answer is stored and thanked once, nothing reopens") {
     Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#resolve\r\nThe new client fixes it.\r\n");
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#resolve\r\nThe new client fixes it.\r\n");
     auto t = d.ticket(1001);
     CHECK(t.status == "resolved");
     CHECK(t.resolved_at);
@@ -282,7 +191,7 @@ TEST_CASE("#resolve sends the closing notice; the rating answer is stored and th
     CHECK(t.reopened_count == 1);
     CHECK(d.sent("agent_notification").back().text.find("wrote again") != std::string::npos);
     // #close after that: the notice says closed.
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\n");
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\n");
     CHECK(d.ticket(1001).status == "closed");
     REQUIRE(d.sent("resolved").size() == 2);
     CHECK(d.sent("resolved")[1].text.find("as closed") != std::string::npos);
@@ -293,13 +202,14 @@ TEST_CASE("participants in Cc get what the customer gets, and may write on the t
     d.mail("alice@customer.test", "Printer queue", "Carol knows more.\r\n", "Cc: Carol <carol@customer.test>\r\n");
     auto acks = d.sent("acknowledgement");
     REQUIRE(acks.size() == 1);
-    CHECK(addresses(acks[0].cc) == "carol@customer.test");
-    CHECK(d.outbox("acknowledgement")[0].recipients.size() == 2);
+    CHECK(acks[0].cc.empty());  // the acknowledgement goes to the sender alone
+    CHECK(d.outbox("acknowledgement")[0].recipients.size() == 1);
+    CHECK(d.store->tickets.participantsOf(d.ticket(1001).id) == std::vector<std::string>{"carol@customer.test"});
     IntakeResult r;
     d.mail("carol@customer.test", "Re: [Ticket#1001] Printer queue", "It is the 3rd floor.\r\n", "", &r);
     CHECK(r.outcome == "reply");
     CHECK(r.ticket_number == 1001);  // the token is not trusted, but carol is a participant
-    d.mail("anna@acme.test", "Re: [Ticket#1001] Printer queue", "Fixed the queue.\r\n");
+    d.reply("anna@acme.test", "Re: [Ticket#1001] Printer queue", "Fixed the queue.\r\n");
     auto relayed = d.sent("agent_reply");
     REQUIRE(relayed.size() == 1);
     CHECK(addresses(relayed[0].cc) == "carol@customer.test");
@@ -308,7 +218,9 @@ TEST_CASE("participants in Cc get what the customer gets, and may write on the t
 TEST_CASE("participants are not notified when the configuration says so") {
     Desk d("participants: { notify: false }\n");
     d.mail("alice@customer.test", "Printer queue", "Carol knows more.\r\n", "Cc: carol@customer.test\r\n");
-    CHECK(d.sent("acknowledgement").at(0).cc.empty());
+    d.reply("anna@acme.test", "Re: [Ticket#1001] Printer queue", "Fixed the queue.\r\n");
+    REQUIRE(d.sent("agent_reply").size() == 1);
+    CHECK(d.sent("agent_reply").at(0).cc.empty());
 }
 
 TEST_CASE("language: a rule's, then the customer's earlier one; fallback English") {
@@ -339,38 +251,100 @@ TEST_CASE("a valid token from an unrelated sender does not land on that ticket")
     CHECK(d.store->tickets.messagesOf(d.ticket(1001).id).size() == 3);  // mail, ack, notification: nothing of mallory's
 }
 
-TEST_CASE("require_authenticated: a forged agent From changes nothing; a trusted DKIM pass is accepted") {
-    Desk d("agent_mail: { require_authenticated: true, trusted_servers: [mx.acme.test] }\n");
+TEST_CASE("an agent is proven by the reply key of the notification they answer; a forged From changes nothing") {
+    Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
+    const auto notification = d.outbox("agent_notification").at(0);
+    CHECK(carriesReplyKey(notification.message_id, d.composerSecret(), 1001, "anna"));
+    CHECK_FALSE(carriesReplyKey(notification.message_id, d.composerSecret(), 1001, "ben"));  // anna's alone
+    CHECK_FALSE(carriesReplyKey(notification.message_id, d.composerSecret(), 1002, "anna"));  // this ticket's alone
+
+    // Mallory writes anna's address into From: the token names the ticket, nothing proves her.
     IntakeResult forged;
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\nclosing\r\n",
-           "Authentication-Results: mx.evil.test; dkim=pass header.d=acme.test\r\n", &forged);
-    CHECK(forged.outcome == "new_ticket");  // an outside sender with a foreign token
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\nclosing\r\n", "", &forged);
+    CHECK(forged.outcome == "new_ticket");  // an outsider's mail naming a ticket: a new, linked one
     CHECK(d.ticket(1001).status == "open");
+    CHECK(d.sent("resolved").empty());
     CHECK(d.sent("agent_reply").empty());
     bool explained = false;
-    for (const auto& e : d.events(forged.ticket_number.value()))
-        explained |= e.find("no trusted Authentication-Results shows DKIM or SPF pass for acme.test") != std::string::npos;
+    for (const auto& e : d.events(1001))
+        explained |= e.find("system agent_unproven: mail m2@client.test from agent anna's address was handled as an "
+                            "outsider's: it does not answer a mail deskgate sent you about the ticket") == 0;
     CHECK(explained);
+    // The agent is told, once a day however often it happens.
+    REQUIRE(d.sent("agent_unproven").size() == 1);
+    CHECK(addresses(d.sent("agent_unproven")[0].to) == "anna@acme.test");
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\n");
+    CHECK(d.sent("agent_unproven").size() == 1);
+    // A made-up key, or ben's notification answered from anna's address: no proof either.
+    auto tampered = notification.message_id;
+    tampered[tampered.find('@') - 1] = tampered[tampered.find('@') - 1] == 'a' ? 'b' : 'a';
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\n", "", nullptr, tampered);
+    CHECK(d.ticket(1001).status == "open");
 
+    // Anna presses Reply on her notification: it is hers.
     IntakeResult real;
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#priority urgent\r\nOn it.\r\n",
-           "Authentication-Results: mx.acme.test; dkim=pass header.d=acme.test; spf=pass smtp.mailfrom=acme.test\r\n",
-           &real);
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#priority urgent\r\nOn it.\r\n", &real);
     CHECK(real.outcome == "agent_reply");
     CHECK(d.ticket(1001).priority == "urgent");
     CHECK(d.sent("agent_reply").size() == 1);
 }
 
-TEST_CASE("require_authenticated without trusted servers is a configuration error with its place") {
+TEST_CASE("authentication_results: our MTA's DKIM pass proves the agent; a field the sender wrote does not") {
+    Desk d("agent_mail: { agent_proof: [authentication_results], trusted_servers: [mx.acme.test] }\n");
+    d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
+    const std::string ourReceived =
+        "Received: from laptop (laptop [192.0.2.9]) by mx.acme.test (Postfix) with ESMTPSA id 4Q; "
+        "Mon, 30 Nov 2026 10:00:00 +0000\r\n";
+    const std::string pass = "Authentication-Results: mx.acme.test; dkim=pass header.d=acme.test\r\n";
+    IntakeResult forged;  // the field with our authserv-id is below our MTA's Received: the sender wrote it
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\n", ourReceived + pass, &forged);
+    CHECK(forged.outcome == "new_ticket");
+    CHECK(d.ticket(1001).status == "open");
+    IntakeResult untrusted;  // above our Received, but by another server
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\n",
+           "Authentication-Results: mx.evil.test; dkim=pass header.d=acme.test\r\n" + ourReceived, &untrusted);
+    CHECK(untrusted.outcome == "new_ticket");
+    CHECK(d.ticket(1001).status == "open");
+    IntakeResult real;  // added by our MTA, above its Received: a proof even without a reply key
+    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#priority urgent\r\nOn it.\r\n", pass + ourReceived, &real);
+    CHECK(real.outcome == "agent_reply");
+    CHECK(d.ticket(1001).priority == "urgent");
+    // With authentication_results alone, a reply key proves nothing.
+    IntakeResult keyOnly;
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#close\r\n", &keyOnly);
+    CHECK(keyOnly.outcome == "new_ticket");
+}
+
+TEST_CASE("agent_proof: the old setting and a misconfigured list are configuration errors with their place") {
     auto dir = test::freshDirectory("agent-mail-config");
-    writeFile(dir / "deskgate.yaml", "identity: { address: support@acme.test }\nsmtp: { url: smtp://127.0.0.1:1 }\n"
-                                     "templates: " + std::string(DESKGATE_SOURCE_DIR) + "/etc/templates\n"
-                                     "agent_mail:\n  require_authenticated: true\n");
-    auto loaded = loadConfig(dir / "deskgate.yaml");
-    REQUIRE_FALSE(loaded);
-    CHECK(loaded.error().front().str().find("deskgate.yaml:5:26: require_authenticated needs 'trusted_servers'") !=
+    auto load = [&](const std::string& agentMail) {
+        writeFile(dir / "deskgate.yaml", "identity: { address: support@acme.test }\nsmtp: { url: smtp://127.0.0.1:1 }\n"
+                                         "templates: " + std::string(DESKGATE_SOURCE_DIR) + "/etc/templates\n"
+                                         "agent_mail:\n" + agentMail);
+        return loadConfig(dir / "deskgate.yaml");
+    };
+    auto old = load("  require_authenticated: true\n");
+    REQUIRE_FALSE(old);
+    CHECK(old.error().front().str().find("deskgate.yaml:5:26: 'require_authenticated' was replaced by 'agent_proof'") !=
           std::string::npos);
+    auto mixed = load("  agent_proof: [reply_key, from_address]\n");
+    REQUIRE_FALSE(mixed);
+    CHECK(mixed.error().front().str().find("deskgate.yaml:5:16: from_address trusts the From address alone") !=
+          std::string::npos);
+    auto unknown = load("  agent_proof: [dkim]\n");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().front().str().find("unknown agent proof 'dkim'") != std::string::npos);
+    auto open = load("  agent_proof: [from_address]\n");
+    REQUIRE(open);
+    auto warnings = configWarnings(*open);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].find("anyone who writes an agent's address into From can act as that agent") != std::string::npos);
+    auto defaults = load("  attach_original: true\n");
+    REQUIRE(defaults);
+    CHECK(defaults->agent_mail.agent_proof ==
+          std::vector<AgentProofMethod>{AgentProofMethod::reply_key, AgentProofMethod::authentication_results});
+    CHECK(configWarnings(*defaults).empty());
 }
 
 TEST_CASE("rate limits: one address cannot trigger more automatic answers than allowed") {
@@ -379,7 +353,7 @@ TEST_CASE("rate limits: one address cannot trigger more automatic answers than a
     CHECK(d.sent("acknowledgement").size() == 2);
     bool suppressed = false;
     for (const auto& e : d.events(1003))
-        suppressed |= e.find("suppressed: no automatic answer to alice@customer.test: limit of 2") != std::string::npos;
+        suppressed |= e.find("suppressed: acknowledgement to alice@customer.test: limit of 2 automatic mails per address") != std::string::npos;
     CHECK(suppressed);
     CHECK(d.store->tickets.countTickets() == 4);  // tickets are still made: nothing is lost
     // The next hour counts afresh.
@@ -432,17 +406,17 @@ TEST_CASE("rate limits: the overall cap on automatic answers per hour") {
     CHECK(d.store->tickets.countTickets() == 5);
     bool suppressed = false;
     for (const auto& e : d.events(1005))
-        suppressed |= e.find("limit of 3 automatic answers per hour reached") != std::string::npos;
+        suppressed |= e.find("limit of 3 automatic mails per hour reached") != std::string::npos;
     CHECK(suppressed);
 }
 
 TEST_CASE("#assign matches agent names without case; queues keep the case they are written in") {
     Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");
-    d.mail("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign BEN\r\n#queue Network-DE\r\n");
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "#assign BEN\r\n#queue Network-DE\r\n");
     auto t = d.ticket(1001);
     CHECK(t.assignee == "ben");
     CHECK(t.queue == "Network-DE");
-    d.mail("ben@acme.test", "Re: [Ticket#1001] VPN down", "#assign Me\r\n#assign Anna\r\n");
+    d.reply("ben@acme.test", "Re: [Ticket#1001] VPN down", "#assign Me\r\n#assign Anna\r\n");
     CHECK(d.ticket(1001).assignee == "anna");
 }

@@ -154,15 +154,20 @@ TEST_CASE("escalation: each step fires once, in order, at its time, with an inje
     CHECK(t->priority == "urgent");
     CHECK(t->team == "second");
     CHECK(t->first_response_due == created + 300);  // urgent has its own, shorter target: the deadline moved
-    CHECK(outboxOfKind(*w.store, "escalation") == 2);
+    CHECK(outboxOfKind(*w.store, "escalation") == 3);
     auto queued = w.store->outbox.listOutbox("queued");
-    // The supervisor the step names, and carla: the ticket moved to her team.
-    CHECK(queued.back().recipients == std::vector<std::string>{"supervisor@acme.test", "carla@acme.test"});
+    // Carla, because the ticket moved to her team, in a mail of her own (with her reply key), and
+    // the supervisor the step names.
+    REQUIRE(queued.size() >= 2);
+    CHECK(queued[queued.size() - 2].recipients == std::vector<std::string>{"carla@acme.test"});
+    CHECK(carriesReplyKey(queued[queued.size() - 2].message_id,
+                          MailComposer(*w.runtime, *w.store, [&] { return w.now; }).replyKeySecret(), number, "carla"));
+    CHECK(queued.back().recipients == std::vector<std::string>{"supervisor@acme.test"});
 
     w.now = created + 5000;
     scheduler.sweep();
     scheduler.sweep();
-    CHECK(outboxOfKind(*w.store, "escalation") == 2);
+    CHECK(outboxOfKind(*w.store, "escalation") == 3);
     std::size_t escalationEvents = 0;
     for (const auto& e : eventTypes(*w.store, t->id))
         if (e.starts_with("escalation:")) ++escalationEvents;
@@ -261,8 +266,15 @@ TEST_CASE("an agent's mail on the ticket is the first response: no breach afterw
     auto t = w.store->tickets.ticketByNumber(*r.ticket_number);
     w.now += 120;
     Intake intake(*w.runtime, *w.store, [&] { return w.now; });
+    // Anna answers the notification she got (its Message-ID carries her reply key).
+    std::string notification;
+    for (const auto& o : w.store->outbox.listOutbox("queued"))
+        if (o.kind == "agent_notification" && o.recipients == std::vector<std::string>{"anna@acme.test"})
+            notification = o.message_id;
+    REQUIRE_FALSE(notification.empty());
     std::string reply = "From: anna@acme.test\r\nTo: support@acme.test\r\nSubject: Re: [Ticket#" +
-                        std::to_string(t->number) + "] Invoice twice\r\nMessage-ID: <reply1@acme.test>\r\n\r\nOn it.\r\n";
+                        std::to_string(t->number) + "] Invoice twice\r\nMessage-ID: <reply1@acme.test>\r\n"
+                        "In-Reply-To: <" + notification + ">\r\n\r\nOn it.\r\n";
     w.store->transaction([&] { intake.process(MailOrigin{"pipe", 0, 0}, reply); });
     t = w.store->tickets.ticketByNumber(t->number);
     CHECK(t->first_response_at == w.now);

@@ -36,13 +36,13 @@ TEST_CASE("a writer's standing on a ticket") {
         const char* expected;
     };
     const Row rows[] = {
-        {{"alice@customer.test", false, MailKind::normal}, "customer"},
-        {{"bob@customer.test", false, MailKind::normal}, "participant"},
-        {{"anna@helpdesk.test", true, MailKind::normal}, "agent"},
-        {{"mallory@evil.test", false, MailKind::normal}, "stranger"},
-        {{"mallory@evil.test", false, MailKind::list}, "stranger"},  // list mail is people's
-        {{"mailer-daemon@relay.test", false, MailKind::bounce}, "machine"},
-        {{"alice@customer.test", false, MailKind::auto_reply}, "machine"},
+        {{"alice@customer.test", false, {}, MailKind::normal}, "customer"},
+        {{"bob@customer.test", false, {}, MailKind::normal}, "participant"},
+        {{"anna@helpdesk.test", true, {}, MailKind::normal}, "agent"},
+        {{"mallory@evil.test", false, {}, MailKind::normal}, "stranger"},
+        {{"mallory@evil.test", false, {}, MailKind::list}, "stranger"},  // list mail is people's
+        {{"mailer-daemon@relay.test", false, {}, MailKind::bounce}, "machine"},
+        {{"alice@customer.test", false, {}, MailKind::auto_reply}, "machine"},
     };
     for (const auto& r : rows) {
         CAPTURE(r.writer.address);
@@ -66,11 +66,11 @@ TEST_CASE("the ticket a mail belongs to among the tickets it names") {
     };
     for (const auto& r : rows) {
         CAPTURE(r.writer);
-        auto choice = chooseTicket(named, WriterFacts{r.writer, false, MailKind::normal});
+        auto choice = chooseTicket(named, WriterFacts{r.writer, false, {}, MailKind::normal});
         CHECK(choice.ticket == r.ticket);
         if (!choice.ticket) CHECK(choice.foreign == r.foreign);
     }
-    CHECK_FALSE(chooseTicket({}, WriterFacts{"alice@customer.test", false, MailKind::normal}).ticket);
+    CHECK_FALSE(chooseTicket({}, WriterFacts{"alice@customer.test", false, {}, MailKind::normal}).ticket);
 }
 
 TEST_CASE("the Message-IDs a mail answers, in threading order") {
@@ -83,11 +83,44 @@ TEST_CASE("the Message-IDs a mail answers, in threading order") {
     CHECK(referencedIds(m).back() == "orig@x");
 }
 
-TEST_CASE("the reply address is Reply-To when it names one, else From") {
-    CHECK(replyAddressOf(mailWith({{"Alice", "alice@c.test"}}, {})).address == "alice@c.test");
-    CHECK(replyAddressOf(mailWith({{"Alice", "alice@c.test"}}, {{"", "desk@c.test"}})).address == "desk@c.test");
-    CHECK(replyAddressOf(mailWith({{"Alice", "alice@c.test"}}, {{"", ""}})).address == "alice@c.test");
-    CHECK(replyAddressOf(mailWith({}, {})).address.empty());
+TEST_CASE("identity is From; Reply-To is where to answer, and only within the sender's own domain") {
+    CHECK(identityOf(mailWith({{"Alice", "alice@c.test"}}, {{"", "alice@c.test"}})).address == "alice@c.test");
+    CHECK(identityOf(mailWith({{"", ""}, {"Bob", "bob@c.test"}}, {})).address == "bob@c.test");
+    CHECK(identityOf(mailWith({}, {{"", "x@c.test"}})).address.empty());  // Reply-To is never an identity
+    struct Row {
+        const char* from;
+        const char* reply_to;
+        const char* answer;
+    };
+    const Row rows[] = {
+        {"alice@customer.test", "", "alice@customer.test"},
+        {"alice@customer.test", "it-team@customer.test", "it-team@customer.test"},  // her own organisation
+        {"alice@customer.test", "IT-Team@Customer.TEST", "IT-Team@Customer.TEST"},
+        {"mallory@evil.test", "alice@customer.test", "mallory@evil.test"},        // a stranger named by the sender
+        {"mallory@evil.test", "victim@other.test", "mallory@evil.test"},
+        {"alice@customer.test", "alice@mail.customer.test", "alice@customer.test"},  // another domain is another domain
+    };
+    for (const auto& r : rows) {
+        CAPTURE(r.from);
+        CAPTURE(r.reply_to);
+        std::vector<Address> replyTo;
+        if (*r.reply_to) replyTo.push_back({"", r.reply_to});
+        CHECK(answerAddressOf(mailWith({{"", r.from}}, replyTo)).address == r.answer);
+    }
+}
+
+TEST_CASE("a reply key proves an agent on its own ticket only") {
+    const auto t1001 = ticket(1001, "alice@customer.test"), t1002 = ticket(1002, "bob@customer.test");
+    const WriterFacts keyed{"anna@helpdesk.test", false, {1001}, MailKind::normal};
+    CHECK(standing(t1001, keyed) == "agent");
+    CHECK(standing(t1002, keyed) == "stranger");
+    const WriterFacts everywhere{"anna@helpdesk.test", true, {}, MailKind::normal};
+    CHECK(standing(t1002, everywhere) == "agent");
+    // A token naming 1002 first and a keyed reference to 1001: the mail belongs to 1001.
+    std::vector<TicketFacts> named = {t1002, t1001};
+    auto choice = chooseTicket(named, keyed);
+    REQUIRE(choice.ticket);
+    CHECK(*choice.ticket == 1);
 }
 
 TEST_CASE("participants: the customer's side, without the desk, the customer, or repeats") {
@@ -128,10 +161,46 @@ teams:
     CHECK(agentWithAddress(agents, "nobody@h.test") == nullptr);
 }
 
-TEST_CASE("the acknowledgement goes to the writer, Cc the first mail's participants") {
-    auto r = acknowledgementRecipients(Address{"Alice", "alice@c.test"}, {"bob@c.test"});
+TEST_CASE("the acknowledgement goes to the sender alone, never to the Cc anyone could have written") {
+    ParsedMail m = mailWith({{"Mallory", "mallory@evil.test"}}, {{"", "victim@other.test"}});
+    for (int i = 0; i < 30; ++i) m.cc.push_back({"", "victim" + std::to_string(i) + "@other.test"});
+    auto r = acknowledgementRecipients(m);
     REQUIRE(r.to.size() == 1);
-    CHECK(r.to[0].address == "alice@c.test");
-    REQUIRE(r.cc.size() == 1);
-    CHECK(r.cc[0].address == "bob@c.test");
+    CHECK(r.to[0].address == "mallory@evil.test");
+    CHECK(r.cc.empty());
+    CHECK(acknowledgementRecipients(mailWith({}, {})).to.empty());
+}
+
+TEST_CASE("mail to the customer's side: customer and participants, never a refused address") {
+    auto names = [](const Recipients& r) {
+        std::string out;
+        for (const auto& a : r.to) out += "to:" + a.address + " ";
+        for (const auto& a : r.cc) out += "cc:" + a.address + " ";
+        return out;
+    };
+    const Address alice{"Alice", "alice@c.test"};
+    CHECK(names(customerRecipients(alice, {"bob@c.test", "carol@c.test"}, {}, true)) ==
+          "to:alice@c.test cc:bob@c.test cc:carol@c.test ");
+    CHECK(names(customerRecipients(alice, {"bob@c.test", "carol@c.test"}, {"bob@c.test"}, true)) ==
+          "to:alice@c.test cc:carol@c.test ");
+    CHECK(names(customerRecipients(alice, {"bob@c.test"}, {}, false)) == "to:alice@c.test ");
+    CHECK(names(customerRecipients(alice, {"bob@c.test"}, {"alice@c.test"}, true)) == "cc:bob@c.test ");
+}
+
+TEST_CASE("only the customer widens the audience; participants up to the limit") {
+    auto isDesk = [](const std::string& a) { return a == "support@helpdesk.test"; };
+    ParsedMail m = mailWith({{"", "alice@c.test"}}, {});
+    m.to = {{"", "support@helpdesk.test"}, {"", "Bob@C.test"}};
+    m.cc = {{"", "carol@c.test"}, {"", "alice@c.test"}, {"", "dave@c.test"}};
+    const auto t = ticket(1001, "alice@c.test", {"carol@c.test"});
+    auto added = participantsAddedBy(Standing::customer, m, t, isDesk, 10);
+    CHECK(added.added == std::vector<std::string>{"bob@c.test", "dave@c.test"});
+    CHECK(added.over_limit.empty());
+    auto capped = participantsAddedBy(Standing::customer, m, t, isDesk, 2);
+    CHECK(capped.added == std::vector<std::string>{"bob@c.test"});
+    CHECK(capped.over_limit == std::vector<std::string>{"dave@c.test"});
+    for (auto s : {Standing::participant, Standing::machine, Standing::stranger, Standing::agent}) {
+        CAPTURE(std::string(toString(s)));
+        CHECK(participantsAddedBy(s, m, t, isDesk, 10).added.empty());
+    }
 }

@@ -173,7 +173,20 @@ std::string decodeEncodedWords(std::string_view value, std::vector<std::string>*
     out.reserve(value.size());
     std::string pending;          // decoded bytes of adjacent words in one charset
     std::string pending_charset;  // as labelled
+    // Base64 text of the last B words, not yet decoded: some encoders split a base64 run
+    // between words in the middle of a 4-character quantum (RFC 2047 §5 forbids it), and
+    // decoding each word alone then loses the bytes at the cut (seen as "… 12.22.38.jp"
+    // for a long NFD file name). A word whose text is not a whole number of quanta, without
+    // '=' padding, is therefore joined with the next B word of the same charset.
+    std::string pending_b64;
+    bool b64_open = false;  // pending_b64 ends inside a quantum
+    auto decodePendingB64 = [&] {
+        if (!pending_b64.empty()) pending += decodeBase64(pending_b64);
+        pending_b64.clear();
+        b64_open = false;
+    };
     auto flush = [&] {
+        decodePendingB64();
         if (!pending_charset.empty() || !pending.empty()) {
             out += toUtf8(pending, pending_charset, defects);
             pending.clear();
@@ -212,10 +225,23 @@ std::string decodeEncodedWords(std::string_view value, std::vector<std::string>*
             flush();
             out.append(gap);
         }
+        std::string cs = lower(charset);
+        if (auto star = cs.find('*'); star != std::string::npos) cs.resize(star);  // RFC 2231 §5 language
+        if (cs != pending_charset) flush();
+        pending_charset = cs;
         std::string decoded;
         if (enc == 'B') {
-            decoded = decodeBase64(text);
+            // Joined with the previous word's text when that one stopped inside a quantum.
+            if (!b64_open) decodePendingB64();
+            bool padded = false;
+            for (char c : text) {
+                if (isSpace(c)) continue;
+                padded = padded || c == '=';
+                pending_b64.push_back(c);
+            }
+            b64_open = !padded && pending_b64.size() % 4 != 0;
         } else {
+            decodePendingB64();
             decoded.reserve(text.size());
             for (std::size_t k = 0; k < text.size(); ++k) {
                 char c = text[k];
@@ -226,10 +252,6 @@ std::string decodeEncodedWords(std::string_view value, std::vector<std::string>*
                 } else decoded.push_back(c);
             }
         }
-        std::string cs = lower(charset);
-        if (auto star = cs.find('*'); star != std::string::npos) cs.resize(star);  // RFC 2231 §5 language
-        if (cs != pending_charset) flush();
-        pending_charset = cs;
         pending += decoded;
         last_was_word = true;
         i = end + 2;

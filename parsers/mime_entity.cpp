@@ -60,6 +60,56 @@ bool isFieldName(std::string_view s) {
     return true;
 }
 
+// A field name that only header blocks carry: the registered fields mail software writes
+// (RFC 5322 §3.6, RFC 2045, RFC 5321 trace fields, RFC 6376, RFC 8617) and the prefixes of
+// the common extension fields. Body text can look like "Name: value" ("Note: …"), so a line
+// is taken as a header field after a broken line only when its name is one of these.
+bool isKnownFieldName(std::string_view name) {
+    static constexpr std::string_view kNames[] = {
+        "received", "return-path", "from", "to", "cc", "bcc", "subject", "date", "message-id", "reply-to",
+        "sender", "in-reply-to", "references", "mime-version", "delivered-to", "envelope-to", "thread-topic",
+        "thread-index", "importance", "priority", "precedence", "organization", "user-agent", "authentication-results",
+        "received-spf", "dkim-signature", "domainkey-signature", "auto-submitted", "accept-language", "content-language"};
+    static constexpr std::string_view kPrefixes[] = {"x-", "content-", "list-", "resent-", "arc-", "dkim-"};
+    std::string l = lower(name);
+    for (auto n : kNames)
+        if (l == n) return true;
+    for (auto p : kPrefixes)
+        if (l.size() > p.size() && l.starts_with(p)) return true;
+    return false;
+}
+
+// The name of `line` if it is a `Name: value` field line, else "".
+std::string_view fieldNameOf(std::string_view line) {
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return {};
+    std::string_view name = line.substr(0, colon);
+    // obs-field-name (RFC 5322 §4.5.8) allows whitespace before the colon.
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    return isFieldName(name) ? name : std::string_view{};
+}
+
+// Exchange wraps long Received fields onto lines without the folding white space
+// ("edge1.example.com (195.232.244.48) with Microsoft SMTP Server (TLS) id"). Such a line
+// belongs to the header block when a real header field follows within a few lines before
+// the blank line; otherwise the body starts at it (a body without the separator line).
+// Looks at most kLookahead lines ahead, so the header block stays linear to parse.
+bool headerFieldFollows(std::string_view raw, std::size_t pos) {
+    constexpr int kLookahead = 6;
+    for (int n = 0; n < kLookahead && pos < raw.size(); ++n) {
+        std::size_t eol = raw.find('\n', pos);
+        std::string_view line = raw.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+        if (trim(line).empty() || line.starts_with("--")) return false;  // blank line or a MIME boundary
+        if (line.front() != ' ' && line.front() != '\t') {
+            std::string_view name = fieldNameOf(line);
+            if (!name.empty()) return isKnownFieldName(name);
+        }
+        if (eol == std::string_view::npos) return false;
+        pos = eol + 1;
+    }
+    return false;
+}
+
 }  // namespace
 
 const std::string* findParam(const Params& params, std::string_view name) {
@@ -152,13 +202,26 @@ std::string parseParams(std::string_view value, Params& params, std::vector<std:
                 v = v.substr(b + 1);
             }
         }
-        it->second.segments.emplace(index, std::make_pair(ext ? percentDecode(v) : v, ext));
+        it->second.segments.emplace(index, std::make_pair(std::move(v), ext));
     }
     for (auto& entry : extended) {
         const std::string& base = entry.first;  // not a structured binding: lambdas capture it below
         const Joined& joined = entry.second;
+        // Percent-decoding runs over the joined text of consecutive extended segments, not per
+        // segment: encoders split where the line gets long, which can be inside a "%CC"
+        // escape as well as inside a multibyte (e.g. NFD-accented) character (RFC 2231 §4.1).
         std::string bytes;
-        for (auto& [index, seg] : joined.segments) bytes += seg.first;
+        std::string escaped;
+        for (auto& [index, seg] : joined.segments) {
+            if (seg.second) {
+                escaped += seg.first;
+                continue;
+            }
+            bytes += percentDecode(escaped);
+            escaped.clear();
+            bytes += seg.first;
+        }
+        bytes += percentDecode(escaped);
         std::string utf8 = toUtf8(bytes, joined.charset, defects);
         // RFC 2231 wins over a plain parameter of the same name (clients send both).
         auto it = std::find_if(params.begin(), params.end(), [&](auto& e) { return e.first == base; });
@@ -200,11 +263,8 @@ std::expected<HeaderBlock, ParseError> parseHeaderBlock(std::string_view raw, co
             pos = next;
             continue;
         }
-        std::size_t colon = line.find(':');
-        std::string_view name = colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
-        // obs-field-name (RFC 5322 §4.5.8) allows whitespace before the colon.
-        while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-        if (!isFieldName(name) && !block.fields.empty() && block.fields.back().value.ends_with(';') &&
+        std::string_view name = fieldNameOf(line);
+        if (name.empty() && !block.fields.empty() && block.fields.back().value.ends_with(';') &&
             line.find('=') != std::string_view::npos && line.find(' ') == std::string_view::npos) {
             // "Content-Type: multipart/alternative;\nboundary=…" — a parameter continued without
             // the folding whitespace (seen from Apache James and others): keep it in the field.
@@ -214,7 +274,19 @@ std::expected<HeaderBlock, ParseError> parseHeaderBlock(std::string_view raw, co
             pos = next;
             continue;
         }
-        if (!isFieldName(name)) {
+        if (name.empty() && !block.fields.empty() && !line.starts_with("--") && headerFieldFollows(raw, next)) {
+            // An unindented continuation line (see headerFieldFollows): unfolded into the
+            // field before it, as Ruby's mail gem and other lenient readers do.
+            addDefect(defects, "header continuation line without leading whitespace");
+            auto& v = block.fields.back().value;
+            if (v.size() < limits.max_line_length) {
+                v += ' ';
+                v.append(line);
+            }
+            pos = next;
+            continue;
+        }
+        if (name.empty()) {
             // Not a header: the body starts here without the blank separator line.
             addDefect(defects, "missing blank line between header and body (before '" +
                                    sanitizeUtf8(line.substr(0, 40)) + "')");
@@ -224,7 +296,7 @@ std::expected<HeaderBlock, ParseError> parseHeaderBlock(std::string_view raw, co
         if (block.fields.size() >= limits.max_headers)
             return std::unexpected(ParseError{"too_many_headers", "more than " + std::to_string(limits.max_headers) +
                                                                       " header fields in one entity"});
-        block.fields.push_back(RawField{name, std::string(line.substr(colon + 1))});
+        block.fields.push_back(RawField{name, std::string(line.substr(line.find(':') + 1))});
         pos = next;
     }
     block.body_offset = raw.size();

@@ -37,7 +37,7 @@ nlohmann::ordered_json toJson(const ParsedMail& m) {
     j["quoted"] = m.quoted;
     auto atts = nlohmann::ordered_json::array();
     for (const auto& a : m.attachments)
-        atts.push_back({{"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size},
+        atts.push_back({{"filename", a.filename}, {"name_given", a.name_given}, {"content_type", a.content_type}, {"size", a.size},
                         {"sha256", a.sha256}, {"is_inline", a.is_inline}, {"content_id", a.content_id}});
     j["attachments"] = atts;
     j["kind"] = std::string(toString(m.kind));

@@ -102,7 +102,8 @@ std::string safeFileName(std::string_view name) {
 
 void nameAttachments(std::vector<Attachment>& attachments) {
     std::set<std::string> used;  // lower-case: case-insensitive file systems must not collide either
-    std::map<std::string, unsigned> counters;
+    std::map<std::string, unsigned> counters;     // generated names: the last number per kind
+    std::map<std::string, unsigned> next_suffix;  // duplicate given names: the next "-N" to try
     auto take = [&](const std::string& name) { return used.insert(lower(name)).second; };
     // Names first (the sender's, or one derived from the content such as an attached
     // message's subject), so that a generated "image-1.jpg" never takes one of them.
@@ -115,9 +116,12 @@ void nameAttachments(std::vector<Attachment>& attachments) {
             continue;
         }
         if (!take(safe)) {
+            // The next suffix per name is remembered: 10,000 parts named "x" stay linear.
             auto [stem, ext] = splitExtension(safe);
-            for (unsigned n = 2;; ++n)
-                if (take(safe = stem + "-" + std::to_string(n) + ext)) break;
+            unsigned& n = next_suffix[lower(safe)];
+            if (n < 2) n = 2;
+            while (!take(safe = stem + "-" + std::to_string(n) + ext)) ++n;
+            ++n;
         }
         a.filename = std::move(safe);
     }

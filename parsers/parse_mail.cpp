@@ -34,15 +34,18 @@ std::expected<std::string_view, ParseError> normalise(std::string_view raw, std:
     if (has_cr) {
         // resize_and_overwrite: no zero-filling of a buffer that is written right away.
         storage.resize_and_overwrite(raw.size(), [&](char* out, std::size_t) {
+            // The text between two CRs is copied in one piece (memchr finds the next).
             std::size_t o = 0;
-            for (std::size_t i = 0; i < raw.size(); ++i) {
-                char c = raw[i];
-                if (c == '\r') {
-                    out[o++] = '\n';
-                    if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
-                } else {
-                    out[o++] = c;
-                }
+            std::size_t i = 0;
+            while (i < raw.size()) {
+                const void* cr = std::memchr(raw.data() + i, '\r', raw.size() - i);
+                std::size_t end = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - raw.data()) : raw.size();
+                std::memcpy(out + o, raw.data() + i, end - i);
+                o += end - i;
+                if (end == raw.size()) break;
+                out[o++] = '\n';
+                i = end + 1;
+                if (i < raw.size() && raw[i] == '\n') ++i;
             }
             return o;
         });

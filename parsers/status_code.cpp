@@ -31,21 +31,26 @@ std::size_t codeEnd(std::string_view text, std::size_t i) {
 
 bool isGenericStatus(std::string_view code) { return code.size() == 5 && code.substr(1) == ".0.0"; }
 
-std::string findStatusCode(std::string_view text) {
+// The position of the first class 4 or 5 code in `text`, npos if none.
+std::size_t firstCode(std::string_view text) {
     for (std::size_t i = 0; i + 5 <= text.size(); ++i) {
-        std::size_t end = codeEnd(text, i);
-        if (end == 0) continue;
+        if (codeEnd(text, i) == 0) continue;
         if (text[i] == '2') continue;  // success codes do not explain a bounce
-        return std::string(text.substr(i, end - i));
+        return i;
     }
-    return {};
+    return std::string_view::npos;
+}
+
+std::string findStatusCode(std::string_view text) {
+    std::size_t i = firstCode(text);
+    return i == std::string_view::npos ? std::string() : std::string(text.substr(i, codeEnd(text, i) - i));
 }
 
 std::string causeStatusCode(std::string_view text, bool* nested) {
     if (nested) *nested = false;
-    std::string first = findStatusCode(text);
-    if (first.empty()) return first;
-    std::size_t start = text.find(first);
+    // Where the first code is (a text search for its digits could stop at "15.1.1" before it).
+    std::size_t start = firstCode(text);
+    if (start == std::string_view::npos) return {};
     std::size_t eol = text.find('\n', start);
     std::string_view line = text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
     struct Found {
@@ -67,6 +72,7 @@ std::string causeStatusCode(std::string_view text, bool* nested) {
             i = end - 1;
         }
     }
+    if (codes.empty()) return {};  // cannot happen: the scan starts at a code
     const Found* best = &codes.front();
     for (const auto& f : codes)
         if (f.depth > best->depth) best = &f;

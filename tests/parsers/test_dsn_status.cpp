@@ -24,6 +24,8 @@ TEST_CASE("diagnostic texts: which enhanced code names the cause") {
         {"smtp; 550 5.3.0 - Other mail system problem 554-'Message rejected'", "5.3.0"},
         {"smtp; 250 2.0.0 OK then 452 4.2.2 mailbox full", "4.2.2"},
         {"no code here at all", ""},
+        // The digits of the code occur earlier inside a longer number (found by the fuzzer).
+        {"To: root@psuStatus: 5.1.1ketaro.example.jp\nRemote host said: 550 5.1.1 unknown", "5.1.1"},
     };
     for (const auto& c : cases) {
         std::string text = c.text;

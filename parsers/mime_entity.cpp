@@ -94,7 +94,18 @@ std::string_view fieldNameOf(std::string_view line) {
 // belongs to the header block when a real header field follows within a few lines before
 // the blank line; otherwise the body starts at it (a body without the separator line).
 // Looks at most kLookahead lines ahead, so the header block stays linear to parse.
-bool headerFieldFollows(std::string_view raw, std::size_t pos) {
+//
+// A field that may occur once (RFC 5322 §3.6, RFC 2045 §3) and is already in the block does
+// not count: "Hello,\nFrom: …" after the header's own From is text quoting a mail.
+bool headerFieldFollows(std::string_view raw, std::size_t pos, const std::vector<RawField>& fields) {
+    static constexpr std::string_view kOnce[] = {"from", "to", "cc", "subject", "date", "message-id", "reply-to",
+                                                 "sender", "in-reply-to", "references", "mime-version",
+                                                 "content-type", "content-transfer-encoding"};
+    auto repeated = [&](std::string_view name) {
+        std::string l = lower(name);
+        bool once = std::find(std::begin(kOnce), std::end(kOnce), l) != std::end(kOnce);
+        return once && std::any_of(fields.begin(), fields.end(), [&](const RawField& f) { return iequals(f.name, l); });
+    };
     constexpr int kLookahead = 6;
     for (int n = 0; n < kLookahead && pos < raw.size(); ++n) {
         std::size_t eol = raw.find('\n', pos);
@@ -102,7 +113,7 @@ bool headerFieldFollows(std::string_view raw, std::size_t pos) {
         if (trim(line).empty() || line.starts_with("--")) return false;  // blank line or a MIME boundary
         if (line.front() != ' ' && line.front() != '\t') {
             std::string_view name = fieldNameOf(line);
-            if (!name.empty()) return isKnownFieldName(name);
+            if (!name.empty()) return isKnownFieldName(name) && !repeated(name);
         }
         if (eol == std::string_view::npos) return false;
         pos = eol + 1;
@@ -274,7 +285,7 @@ std::expected<HeaderBlock, ParseError> parseHeaderBlock(std::string_view raw, co
             pos = next;
             continue;
         }
-        if (name.empty() && !block.fields.empty() && !line.starts_with("--") && headerFieldFollows(raw, next)) {
+        if (name.empty() && !block.fields.empty() && !line.starts_with("--") && headerFieldFollows(raw, next, block.fields)) {
             // An unindented continuation line (see headerFieldFollows): unfolded into the
             // field before it, as Ruby's mail gem and other lenient readers do.
             addDefect(defects, "header continuation line without leading whitespace");

@@ -75,6 +75,10 @@ TEST_CASE("a body that starts without the blank line still is the body") {
         {"body line that looks like a field",
          "From: a@example.com\nSubject: no separator\nHello team,\nNote: the printer is broken.\n", "no separator",
          "Hello team,\nNote: the printer is broken.\n"},
+        // A quoted mail's header in the text: From and Subject are already in the header.
+        {"text quoting another mail's header",
+         "From: a@example.com\nSubject: no separator\nsee below\nFrom: b@example.com\nSubject: original\n", "no separator",
+         "see below\nFrom: b@example.com\nSubject: original\n"},
         {"a MIME boundary right after the header",
          "From: a@example.com\nSubject: multipart\nContent-Type: multipart/mixed; boundary=\"b\"\n--b\n"
          "Content-Type: text/plain\n\ninside\n--b--\n",

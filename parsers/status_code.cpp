@@ -51,32 +51,36 @@ std::string causeStatusCode(std::string_view text, bool* nested) {
     // Where the first code is (a text search for its digits could stop at "15.1.1" before it).
     std::size_t start = firstCode(text);
     if (start == std::string_view::npos) return {};
+    // The line of the first code, from the beginning: the replies before the code count.
+    std::size_t bol = text.rfind('\n', start);
+    bol = bol == std::string_view::npos ? 0 : bol + 1;
     std::size_t eol = text.find('\n', start);
-    std::string_view line = text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
+    std::string_view line = text.substr(bol, eol == std::string_view::npos ? std::string_view::npos : eol - bol);
     struct Found {
         std::string code;
-        int depth;
+        int depth;  // SMTP replies (RFC 5321 §4.2: "550 ", "421-") before it on the line
     };
     std::vector<Found> codes;
-    int depth = 0;
+    int replies = 0;
     for (std::size_t i = 0; i < line.size() && codes.size() < 32; ++i) {
         char c = line[i];
-        if (c == '<' || c == '(' || c == '[') ++depth;
-        else if ((c == '>' || c == ')' || c == ']') && depth > 0) --depth;
-        else if (std::size_t end = codeEnd(line, i); end != 0) {
-            // A quoted reply is "421 4.4.2 …": the basic reply code (RFC 5321 §4.2) comes first.
-            // A bare code in brackets ("(… 4.4.1 earlier)") is a remark, counted at depth 0.
-            bool reply = i >= 4 && isDigit(line[i - 4]) && isDigit(line[i - 3]) && isDigit(line[i - 2]) &&
-                         (line[i - 1] == ' ' || line[i - 1] == '-');
-            if (c != '2') codes.push_back({std::string(line.substr(i, end - i)), reply ? depth : 0});
+        if (std::size_t end = codeEnd(line, i); end != 0) {
+            if (c != '2') codes.push_back({std::string(line.substr(i, end - i)), replies});
             i = end - 1;
+        } else if ((c == '2' || c == '4' || c == '5') && i + 3 < line.size() && isDigit(line[i + 1]) &&
+                   isDigit(line[i + 2]) && (line[i + 3] == ' ' || line[i + 3] == '-') &&
+                   (i == 0 || !isAlnum(line[i - 1]))) {
+            // A reply quoted inside the text of another ("554 4.4.7 … <421 4.4.2 …>",
+            // SES's "5.1.0 - Unknown address error 550-'5.7.1 … Access denied'").
+            ++replies;
+            i += 2;
         }
     }
-    if (codes.empty()) return {};  // cannot happen: the scan starts at a code
+    if (codes.empty()) return {};  // cannot happen: the line holds the first code
     const Found* best = &codes.front();
     for (const auto& f : codes)
         if (f.depth > best->depth) best = &f;
-    if (best->depth > 0) {
+    if (best != &codes.front()) {
         if (nested) *nested = true;
         return best->code;
     }

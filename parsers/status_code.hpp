@@ -11,9 +11,9 @@ std::string findStatusCode(std::string_view text);
 
 // The code that names the cause in one diagnostic (an SMTP reply as a DSN's Diagnostic-Code
 // or a bounce text quotes it), looking at the line of the first code only:
-//  - a reply quoted inside the reply ("554 4.4.7 Message expired … <421 4.4.2 Connection
-//    timed out>") was the cause: the code of the reply nested deepest in <…>, (…) or […]
-//    wins (a reply: a basic reply code, then the enhanced one);
+//  - a reply quoted inside the reply was the cause: the code after the most SMTP reply codes
+//    wins ("554 4.4.7 Message expired … <421 4.4.2 Connection timed out>" → 4.4.2, SES's
+//    "5.1.0 - Unknown address error 550-'5.7.1 … Access denied'" → 5.7.1);
 //  - otherwise the first code, unless it is a generic x.0.0 and a more specific code of the
 //    same class follows ("550 5.0.0 <u@x>: 5.1.1 unknown user").
 // `nested` (if not null) tells whether the answer came from a nested reply.

@@ -21,7 +21,12 @@ TEST_CASE("diagnostic texts: which enhanced code names the cause") {
         {"smtp; 550 5.1.1 user unknown (in reply to RCPT TO; 4.4.1 earlier)", "5.1.1"},
         {"smtp; 550 5.0.0 <u@example.net>: 5.1.1 mailbox unknown", "5.1.1"},
         {"smtp; 550 5.0.0 Mailbox unavailable", "5.0.0"},
+        // Amazon SES quotes the remote server's reply in '…' after its own code.
+        {"smtp; 5.1.0 - Unknown address error 550-'5.7.1 <0001@email-bounces.amazonses.com>... Access denied' (delivery attempts: 0)",
+         "5.7.1"},
+        {"smtp; 5.3.0 - Other mail system problem 550-'Unknown user nobody@docomo.ne.jp' (delivery attempts: 0)", "5.3.0"},
         {"smtp; 550 5.3.0 - Other mail system problem 554-'Message rejected'", "5.3.0"},
+        {"smtp; 554 4.4.7 Message expired: unable to deliver in 840 minutes.", "4.4.7"},
         {"smtp; 250 2.0.0 OK then 452 4.2.2 mailbox full", "4.2.2"},
         {"no code here at all", ""},
         // The digits of the code occur earlier inside a longer number (found by the fuzzer).

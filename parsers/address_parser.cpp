@@ -156,21 +156,29 @@ std::vector<Address> parseAddressList(std::string_view value, std::vector<std::s
     }
     // "Müller, Hans <h@x>" and "Smith, Karoline, Example DE <k@x>" unquoted: the segments
     // without '@' directly before one with <...> are parts of its display name.
+    auto namePart = [](const Segment& s) {
+        return !s.has_angle && s.bare.find('@') == std::string::npos && !trimSpace(s.bare).empty();
+    };
+    // joins[k]: segment k is such a part, and the run it belongs to ends at an angle address
+    // with a display name. Computed backwards in one pass: a list of 100,000 bare words must
+    // not be scanned again from every word.
+    std::vector<bool> joins(segments.size(), false);
+    bool run_joins = false;
+    for (std::size_t k = segments.size(); k-- > 0;) {
+        const Segment& s = segments[k];
+        if (namePart(s)) joins[k] = run_joins;
+        else run_joins = s.has_angle && !trimSpace(s.phrase).empty();
+    }
     std::vector<Address> out;
     std::string name_prefix;  // such segments so far, joined with ", "
+    bool reported = false;
     for (std::size_t k = 0; k < segments.size(); ++k) {
         Segment& s = segments[k];
-        bool name_part = !s.has_angle && s.bare.find('@') == std::string::npos && !trimSpace(s.bare).empty();
-        if (name_part) {
-            std::size_t next = k + 1;
-            while (next < segments.size() && !segments[next].has_angle &&
-                   segments[next].bare.find('@') == std::string::npos && !trimSpace(segments[next].bare).empty())
-                ++next;
-            if (next < segments.size() && segments[next].has_angle && !trimSpace(segments[next].phrase).empty()) {
-                name_prefix += std::string(trimSpace(s.bare)) + ", ";
-                if (defects) defects->push_back("unquoted comma in a display name");
-                continue;
-            }
+        if (joins[k]) {
+            name_prefix += std::string(trimSpace(s.bare)) + ", ";
+            if (defects && !reported) defects->push_back("unquoted comma in a display name");
+            reported = true;
+            continue;
         }
         if (!name_prefix.empty()) {
             s.phrase = name_prefix + std::string(trimSpace(s.phrase));

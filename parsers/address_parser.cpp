@@ -3,6 +3,7 @@
 
 #include "parsers/decode.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
@@ -52,6 +53,11 @@ Address finish(Segment& s, std::vector<std::string>* defects) {
     if (s.has_angle) {
         a.address = cleanAddress(s.angle);
         a.name = collapseSpaces(decodeEncodedWords(collapseSpaces(s.phrase), defects));
+        // "\"postmaster@example.org\" <>": the null path, the address is in the display name.
+        if (a.address.empty() && a.name.find('@') != std::string::npos && a.name.find(' ') == std::string::npos) {
+            a.address = cleanAddress(a.name);
+            a.name.clear();
+        }
     } else {
         std::string bare = collapseSpaces(s.bare);
         if (bare.find('@') != std::string::npos || s.phrase.empty()) {
@@ -115,7 +121,9 @@ std::vector<Address> parseAddressList(std::string_view value, std::vector<std::s
         } else if (c == '<') {
             std::size_t close = value.find('>', i + 1);
             std::size_t end = close == std::string_view::npos ? n : close;
-            cur.angle = std::string(value.substr(i + 1, end - i - 1));
+            // "Name <user@x> <>": the null path (RFC 5321 §4.5.5) never replaces an address.
+            std::string angle(value.substr(i + 1, end - i - 1));
+            if (!trimSpace(angle).empty() || !cur.has_angle) cur.angle = std::move(angle);
             if (!cur.has_angle) {
                 cur.phrase += cur.bare;
                 cur.bare.clear();
@@ -146,20 +154,44 @@ std::vector<Address> parseAddressList(std::string_view value, std::vector<std::s
             s.phrase.clear();
         }
     }
-    // "Müller, Hans <h@x>" unquoted: a segment without '@' directly before one with <...>.
+    // "Müller, Hans <h@x>" and "Smith, Karoline, Example DE <k@x>" unquoted: the segments
+    // without '@' directly before one with <...> are parts of its display name.
+    auto namePart = [](const Segment& s) {
+        return !s.has_angle && s.bare.find('@') == std::string::npos && !trimSpace(s.bare).empty();
+    };
+    // joins[k]: segment k is such a part, and the run it belongs to ends at an angle address
+    // with a display name. Computed backwards in one pass: a list of 100,000 bare words must
+    // not be scanned again from every word.
+    std::vector<bool> joins(segments.size(), false);
+    bool run_joins = false;
+    for (std::size_t k = segments.size(); k-- > 0;) {
+        const Segment& s = segments[k];
+        if (namePart(s)) joins[k] = run_joins;
+        else run_joins = s.has_angle && !trimSpace(s.phrase).empty();
+    }
     std::vector<Address> out;
+    std::string name_prefix;  // such segments so far, joined with ", "
+    bool reported = false;
     for (std::size_t k = 0; k < segments.size(); ++k) {
         Segment& s = segments[k];
-        if (!s.has_angle && s.bare.find('@') == std::string::npos && k + 1 < segments.size() &&
-            segments[k + 1].has_angle && !trimSpace(s.bare).empty()) {
-            segments[k + 1].phrase = std::string(trimSpace(s.bare)) + ", " + std::string(trimSpace(segments[k + 1].phrase));
-            if (defects) defects->push_back("unquoted comma in a display name");
+        if (joins[k]) {
+            name_prefix += std::string(trimSpace(s.bare)) + ", ";
+            if (defects && !reported) defects->push_back("unquoted comma in a display name");
+            reported = true;
             continue;
+        }
+        if (!name_prefix.empty()) {
+            s.phrase = name_prefix + std::string(trimSpace(s.phrase));
+            name_prefix.clear();
         }
         Address a = finish(s, defects);
         if (!a.address.empty() || !a.name.empty()) out.push_back(std::move(a));
         if (out.size() >= 1000) break;
     }
+    // A name without any address ("MAILER-DAEMON <>", a stray word) is dropped when the list
+    // has real mailboxes: readers take the first entry as the sender.
+    bool any_address = std::any_of(out.begin(), out.end(), [](const Address& a) { return !a.address.empty(); });
+    if (any_address) std::erase_if(out, [](const Address& a) { return a.address.empty(); });
     return out;
 }
 

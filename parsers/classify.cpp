@@ -2,6 +2,7 @@
 #include "parsers/ascii.hpp"
 
 #include "parsers/address_parser.hpp"
+#include "parsers/status_code.hpp"
 
 #include <algorithm>
 #include <array>
@@ -19,27 +20,6 @@ std::string addressOfTypedField(std::string_view v) {
     if (!v.empty() && v.front() == '<') v.remove_prefix(1);
     if (!v.empty() && v.back() == '>') v.remove_suffix(1);
     return std::string(trimSpace(v));
-}
-
-// An enhanced status code (RFC 3463) "5.1.1" anywhere in `text`.
-std::string findStatusCode(std::string_view text) {
-    for (std::size_t i = 0; i + 5 <= text.size(); ++i) {
-        char c = text[i];
-        if ((c != '2' && c != '4' && c != '5') || text[i + 1] != '.') continue;
-        if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.')) continue;
-        std::size_t j = i + 2;
-        std::size_t a = j;
-        while (j < text.size() && j - a < 3 && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-        if (j == a || j >= text.size() || text[j] != '.') continue;
-        std::size_t b = ++j;
-        while (j < text.size() && j - b < 3 && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-        if (j == b) continue;
-        if (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || (text[j] == '.' && j + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[j + 1])))))
-            continue;
-        if (c == '2') continue;  // success codes do not explain a bounce
-        return std::string(text.substr(i, j - i));
-    }
-    return {};
 }
 
 // A basic SMTP reply code (RFC 5321 §4.2) "550 " → "5.0.0".
@@ -134,8 +114,13 @@ BounceInfo parseDeliveryStatus(std::string_view dsn) {
     // Fields are unfolded one per line; per-recipient blocks follow the per-message block.
     BounceInfo current;
     std::string action;
+    std::string status_field;  // this block's Status, normalised to x.y.z
+    std::string diagnostic;    // this block's Diagnostic-Code, unfolded
     bool chosen = false;
     auto commit = [&] {
+        current.status = preferStatus(status_field, diagnostic);
+        status_field.clear();
+        diagnostic.clear();
         if (chosen) return;
         if (!current.failed_recipient.empty() || !current.status.empty()) {
             bool failed = action.empty() || action == "failed";
@@ -162,7 +147,8 @@ BounceInfo parseDeliveryStatus(std::string_view dsn) {
             continue;
         }
         if (line.front() == ' ' || line.front() == '\t') {
-            if (last_name == "diagnostic-code" && current.status.empty()) current.status = findStatusCode(line);
+            // RFC 5322 §2.2.3 unfolding of a long Diagnostic-Code.
+            if (last_name == "diagnostic-code" && diagnostic.size() < 4096) diagnostic += std::string(line);
             if (eol == dsn.size()) break;
             continue;
         }
@@ -180,9 +166,9 @@ BounceInfo parseDeliveryStatus(std::string_view dsn) {
                 std::string_view v = trimSpace(value.substr(0, value.find_first_of(" (")));
                 if (!v.empty() && (v[0] == '4' || v[0] == '5')) s = v.find('.') == std::string_view::npos ? std::string(1, v[0]) + ".0.0" : std::string(v);
             }
-            if (!s.empty()) current.status = s;
+            if (!s.empty()) status_field = s;
         } else if (name == "action") action = lower(value);
-        else if (name == "diagnostic-code" && current.status.empty()) current.status = findStatusCode(value);
+        else if (name == "diagnostic-code" && diagnostic.empty()) diagnostic = std::string(value.substr(0, 4096));
         if (eol == dsn.size()) break;
     }
     commit();
@@ -282,7 +268,14 @@ void classify(ParsedMail& mail, const ReportParts& report) {
             info.failed_recipient = findRecipientInText(text, own);
             if (info.failed_recipient.empty() && !mail.to.empty()) info.failed_recipient = {};
         }
-        if (info.status.empty()) info.status = findStatusCode(mail.text);
+        // The MTA's text quotes the SMTP reply: its code refines a DSN's generic x.0.0 (same
+        // class) and is the status of a bounce without a DSN (innermost quoted reply first).
+        if (info.status.empty() || isGenericStatus(info.status)) {
+            std::string from_text = causeStatusCode(mail.text);
+            if (info.status.empty() || (!from_text.empty() && !isGenericStatus(from_text) &&
+                                        from_text.front() == info.status.front()))
+                if (!from_text.empty()) info.status = from_text;
+        }
         if (info.status.empty()) info.status = findSmtpCode(mail.text);
         if (info.status.empty()) {
             // Sendmail-era and provider bounces that give no code: keep the class the text states.

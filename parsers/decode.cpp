@@ -34,30 +34,51 @@ bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 std::string decodeBase64(std::string_view in, bool* bad) {
     std::string out;
-    out.reserve(in.size() / 4 * 3 + 3);
     std::uint32_t acc = 0;
     int bits = 0;
     bool garbage = false;
-    for (char ch : in) {
-        auto c = static_cast<unsigned char>(ch);
-        signed char v = kBase64[c];
-        if (v < 0) {
-            // '=' padding ends a quantum; concatenated base64 blobs continue after it.
-            if (c == '=') {
-                bits = 0;
-                acc = 0;
-            } else if (!isSpace(ch)) {
-                garbage = true;
+    const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+    const std::size_t n = in.size();
+    // At most 3 bytes per 4 input characters; no zero-filling of a buffer written right away.
+    out.resize_and_overwrite(n / 4 * 3 + 3, [&](char* o, std::size_t) {
+        std::size_t w = 0;
+        std::size_t i = 0;
+        while (i < n) {
+            if (bits == 0) {
+                // Whole quanta of alphabet characters (the 76-character lines of RFC 2045
+                // §6.8 are 19 of them): decoded four characters at a time.
+                while (i + 4 <= n) {
+                    int a = kBase64[p[i]], b = kBase64[p[i + 1]], c = kBase64[p[i + 2]], d = kBase64[p[i + 3]];
+                    if ((a | b | c | d) < 0) break;
+                    auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+                    o[w++] = static_cast<char>(v >> 16);
+                    o[w++] = static_cast<char>((v >> 8) & 0xFF);
+                    o[w++] = static_cast<char>(v & 0xFF);
+                    i += 4;
+                }
+                if (i >= n) break;
             }
-            continue;
+            unsigned char c = p[i++];
+            signed char v = kBase64[c];
+            if (v < 0) {
+                // '=' padding ends a quantum; concatenated base64 blobs continue after it.
+                if (c == '=') {
+                    bits = 0;
+                    acc = 0;
+                } else if (!isSpace(static_cast<char>(c))) {
+                    garbage = true;
+                }
+                continue;
+            }
+            acc = (acc << 6) | static_cast<std::uint32_t>(v);
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                o[w++] = static_cast<char>((acc >> bits) & 0xFF);
+            }
         }
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-        }
-    }
+        return w;
+    });
     if (bad && (garbage || bits >= 6)) *bad = true;
     return out;
 }
@@ -173,7 +194,20 @@ std::string decodeEncodedWords(std::string_view value, std::vector<std::string>*
     out.reserve(value.size());
     std::string pending;          // decoded bytes of adjacent words in one charset
     std::string pending_charset;  // as labelled
+    // Base64 text of the last B words, not yet decoded: some encoders split a base64 run
+    // between words in the middle of a 4-character quantum (RFC 2047 §5 forbids it), and
+    // decoding each word alone then loses the bytes at the cut (seen as "… 12.22.38.jp"
+    // for a long NFD file name). A word whose text is not a whole number of quanta, without
+    // '=' padding, is therefore joined with the next B word of the same charset.
+    std::string pending_b64;
+    bool b64_open = false;  // pending_b64 ends inside a quantum
+    auto decodePendingB64 = [&] {
+        if (!pending_b64.empty()) pending += decodeBase64(pending_b64);
+        pending_b64.clear();
+        b64_open = false;
+    };
     auto flush = [&] {
+        decodePendingB64();
         if (!pending_charset.empty() || !pending.empty()) {
             out += toUtf8(pending, pending_charset, defects);
             pending.clear();
@@ -212,10 +246,23 @@ std::string decodeEncodedWords(std::string_view value, std::vector<std::string>*
             flush();
             out.append(gap);
         }
+        std::string cs = lower(charset);
+        if (auto star = cs.find('*'); star != std::string::npos) cs.resize(star);  // RFC 2231 §5 language
+        if (cs != pending_charset) flush();
+        pending_charset = cs;
         std::string decoded;
         if (enc == 'B') {
-            decoded = decodeBase64(text);
+            // Joined with the previous word's text when that one stopped inside a quantum.
+            if (!b64_open) decodePendingB64();
+            bool padded = false;
+            for (char c : text) {
+                if (isSpace(c)) continue;
+                padded = padded || c == '=';
+                pending_b64.push_back(c);
+            }
+            b64_open = !padded && pending_b64.size() % 4 != 0;
         } else {
+            decodePendingB64();
             decoded.reserve(text.size());
             for (std::size_t k = 0; k < text.size(); ++k) {
                 char c = text[k];
@@ -226,10 +273,6 @@ std::string decodeEncodedWords(std::string_view value, std::vector<std::string>*
                 } else decoded.push_back(c);
             }
         }
-        std::string cs = lower(charset);
-        if (auto star = cs.find('*'); star != std::string::npos) cs.resize(star);  // RFC 2231 §5 language
-        if (cs != pending_charset) flush();
-        pending_charset = cs;
         pending += decoded;
         last_was_word = true;
         i = end + 2;

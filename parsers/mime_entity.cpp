@@ -49,16 +49,6 @@ std::string percentDecode(std::string_view s) {
     return out;
 }
 
-// A valid field name (RFC 5322 §3.6.8: printable ASCII except ':').
-bool isFieldName(std::string_view s) {
-    if (s.empty() || s.size() > 200) return false;
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        // 8-bit bytes are invalid but occur (mislabelled names); they do not end the header.
-        if (u <= 32 || u == 127 || c == ':') return false;
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -152,13 +142,26 @@ std::string parseParams(std::string_view value, Params& params, std::vector<std:
                 v = v.substr(b + 1);
             }
         }
-        it->second.segments.emplace(index, std::make_pair(ext ? percentDecode(v) : v, ext));
+        it->second.segments.emplace(index, std::make_pair(std::move(v), ext));
     }
     for (auto& entry : extended) {
         const std::string& base = entry.first;  // not a structured binding: lambdas capture it below
         const Joined& joined = entry.second;
+        // Percent-decoding runs over the joined text of consecutive extended segments, not per
+        // segment: encoders split where the line gets long, which can be inside a "%CC"
+        // escape as well as inside a multibyte (e.g. NFD-accented) character (RFC 2231 §4.1).
         std::string bytes;
-        for (auto& [index, seg] : joined.segments) bytes += seg.first;
+        std::string escaped;
+        for (auto& [index, seg] : joined.segments) {
+            if (seg.second) {
+                escaped += seg.first;
+                continue;
+            }
+            bytes += percentDecode(escaped);
+            escaped.clear();
+            bytes += seg.first;
+        }
+        bytes += percentDecode(escaped);
         std::string utf8 = toUtf8(bytes, joined.charset, defects);
         // RFC 2231 wins over a plain parameter of the same name (clients send both).
         auto it = std::find_if(params.begin(), params.end(), [&](auto& e) { return e.first == base; });
@@ -166,69 +169,6 @@ std::string parseParams(std::string_view value, Params& params, std::vector<std:
         else params.emplace_back(base, std::move(utf8));
     }
     return head;
-}
-
-std::expected<HeaderBlock, ParseError> parseHeaderBlock(std::string_view raw, const Limits& limits,
-                                                        std::vector<std::string>& defects) {
-    HeaderBlock block;
-    std::size_t pos = 0;
-    bool first = true;
-    while (pos < raw.size()) {
-        std::size_t eol = raw.find('\n', pos);
-        std::size_t line_end = eol == std::string_view::npos ? raw.size() : eol;
-        std::size_t next = eol == std::string_view::npos ? raw.size() : eol + 1;
-        std::string_view line = raw.substr(pos, line_end - pos);
-        if (line.empty()) {
-            block.body_offset = next;
-            return block;
-        }
-        if (first && line.starts_with("From ")) {
-            // mbox separator line ("From sender date") in front of the message.
-            pos = next;
-            first = false;
-            continue;
-        }
-        first = false;
-        if (line.front() == ' ' || line.front() == '\t') {
-            if (!block.fields.empty()) {
-                // RFC 5322 §2.2.3: unfolding removes the line break, keeps the whitespace.
-                auto& v = block.fields.back().value;
-                if (v.size() < limits.max_line_length) v.append(line);
-            } else {
-                addDefect(defects, "header starts with a continuation line");
-            }
-            pos = next;
-            continue;
-        }
-        std::size_t colon = line.find(':');
-        std::string_view name = colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
-        // obs-field-name (RFC 5322 §4.5.8) allows whitespace before the colon.
-        while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-        if (!isFieldName(name) && !block.fields.empty() && block.fields.back().value.ends_with(';') &&
-            line.find('=') != std::string_view::npos && line.find(' ') == std::string_view::npos) {
-            // "Content-Type: multipart/alternative;\nboundary=…" — a parameter continued without
-            // the folding whitespace (seen from Apache James and others): keep it in the field.
-            addDefect(defects, "header continuation line without leading whitespace");
-            block.fields.back().value += ' ';
-            block.fields.back().value.append(line);
-            pos = next;
-            continue;
-        }
-        if (!isFieldName(name)) {
-            // Not a header: the body starts here without the blank separator line.
-            addDefect(defects, "missing blank line between header and body (before '" +
-                                   sanitizeUtf8(line.substr(0, 40)) + "')");
-            block.body_offset = pos;
-            return block;
-        }
-        if (block.fields.size() >= limits.max_headers)
-            return std::unexpected(ParseError{"too_many_headers", "more than " + std::to_string(limits.max_headers) +
-                                                                      " header fields in one entity"});
-        block.fields.push_back(RawField{name, std::string(line.substr(colon + 1))});
-        pos = next;
-    }
-    block.body_offset = raw.size();
-    return block;
 }
 
 const std::string* Entity::field(std::string_view name) const {

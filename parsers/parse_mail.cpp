@@ -4,6 +4,7 @@
 #include "parsers/ascii.hpp"
 
 #include "parsers/address_parser.hpp"
+#include "parsers/attachment_names.hpp"
 #include "parsers/charset.hpp"
 #include "parsers/classify.hpp"
 #include "parsers/decode.hpp"
@@ -33,15 +34,18 @@ std::expected<std::string_view, ParseError> normalise(std::string_view raw, std:
     if (has_cr) {
         // resize_and_overwrite: no zero-filling of a buffer that is written right away.
         storage.resize_and_overwrite(raw.size(), [&](char* out, std::size_t) {
+            // The text between two CRs is copied in one piece (memchr finds the next).
             std::size_t o = 0;
-            for (std::size_t i = 0; i < raw.size(); ++i) {
-                char c = raw[i];
-                if (c == '\r') {
-                    out[o++] = '\n';
-                    if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
-                } else {
-                    out[o++] = c;
-                }
+            std::size_t i = 0;
+            while (i < raw.size()) {
+                const void* cr = std::memchr(raw.data() + i, '\r', raw.size() - i);
+                std::size_t end = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - raw.data()) : raw.size();
+                std::memcpy(out + o, raw.data() + i, end - i);
+                o += end - i;
+                if (end == raw.size()) break;
+                out[o++] = '\n';
+                i = end + 1;
+                if (i < raw.size() && raw[i] == '\n') ++i;
             }
             return o;
         });
@@ -76,6 +80,8 @@ public:
         if (e.isMessage()) return addMessageAttachment(e);
         if (e.type == "message" && (e.subtype == "delivery-status" || e.subtype == "global-delivery-status")) {
             report.delivery_status.push_back(decodeTransfer(e.body, e.cte, &defects_));
+            // Also an attachment: agents keep the machine-readable report of a bounce.
+            addDecodedAttachment(e, report.delivery_status.back());
             return;
         }
         if (e.type == "message" && e.subtype == "feedback-report") {
@@ -84,7 +90,9 @@ public:
         }
         if ((e.type == "text" && e.subtype == "rfc822-headers") ||
             (e.type == "message" && e.subtype == "global-headers")) {
-            if (report.original_headers.empty()) report.original_headers = decodeTransfer(e.body, e.cte, &defects_);
+            std::string headers = decodeTransfer(e.body, e.cte, &defects_);
+            addDecodedAttachment(e, headers);
+            if (report.original_headers.empty()) report.original_headers = std::move(headers);
             return;
         }
         if (isBodyText(e)) return addText(e);
@@ -212,6 +220,7 @@ private:
                 std::string data = decodeUuencodeLines(std::string_view(text).substr(eol + 1, end - eol - 1));
                 Attachment a;
                 a.filename = toUtf8(trimSpace(header.substr(sp + 1)), "", &defects_);
+                a.name_given = !a.filename.empty();
                 a.content_type = "application/octet-stream";
                 a.size = data.size();
                 a.sha256 = sha256Hex(data);
@@ -240,6 +249,8 @@ private:
 
     void fillCommon(const Entity& e, Attachment& a) {
         a.content_type = e.type + "/" + e.subtype;
+        a.filename = filenameOf(e);
+        a.name_given = !a.filename.empty();
         if (const std::string* cid = e.field("Content-ID")) {
             std::string_view v = trimSpace(*cid);
             if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
@@ -248,12 +259,21 @@ private:
         a.is_inline = e.disposition == "inline" || (e.disposition.empty() && !a.content_id.empty());
     }
 
+    // A part whose decoded bytes the walker already has (reports): type, name, size, hash.
+    void addDecodedAttachment(const Entity& e, std::string_view data) {
+        if (mail_.attachments.size() >= 10000) return;
+        Attachment a;
+        fillCommon(e, a);
+        a.size = data.size();
+        a.sha256 = sha256Hex(data);
+        mail_.attachments.push_back(std::move(a));
+    }
+
     void addAttachment(const Entity& e) {
         if (mail_.attachments.size() >= 10000) return;
         std::string data = decodeTransfer(e.body, e.cte, &defects_);
         Attachment a;
         fillCommon(e, a);
-        a.filename = filenameOf(e);
         std::string lname = lower(a.filename);
         if (a.content_type == "application/ms-tnef" || a.content_type == "application/vnd.ms-tnef" || lname == "winmail.dat") {
             // Outlook's TNEF wrapper: replace it by what it carries where we can read it.
@@ -262,6 +282,7 @@ private:
                 for (auto& t : *inner) {
                     Attachment x;
                     x.filename = std::move(t.filename);
+                    x.name_given = !x.filename.empty();
                     x.content_type = "application/octet-stream";
                     x.size = t.data.size();
                     x.sha256 = sha256Hex(t.data);
@@ -283,7 +304,6 @@ private:
             for (const auto& f : e.children.front()->fields) report.original_headers += std::string(f.name) + ": " + f.value + "\n";
         Attachment a;
         fillCommon(e, a);
-        a.filename = filenameOf(e);
         std::string data = (e.cte == "base64" || e.cte == "quoted-printable") ? decodeTransfer(e.body, e.cte, &defects_)
                                                                                 : std::string(e.body);
         if (a.filename.empty() && !e.children.empty()) {
@@ -408,6 +428,7 @@ static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view
 
     BodyWalker walker(mail, mail.defects, header_charset, limits);
     walker.walk(top);
+    nameAttachments(mail.attachments);
     std::size_t quote_start = std::string::npos;
     for (auto& part : walker.texts) {
         if (!mail.text.empty()) {

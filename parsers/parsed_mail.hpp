@@ -28,7 +28,11 @@ struct BounceInfo {
 };
 
 struct Attachment {
-    std::string filename;      // decoded (RFC 2047 / RFC 2231), UTF-8
+    // Decoded (RFC 2047 / RFC 2231), UTF-8, safe to write as a file name (no path parts or
+    // control characters) and unique in the mail; generated from the type when the mail
+    // names none ("image-1.jpg", "message-1.eml", "delivery-status.txt", "attachment-1.bin").
+    std::string filename;
+    bool name_given = false;   // the mail named the file (parameter, TNEF or uuencode header)
     std::string content_type;  // lower-case type/subtype
     std::size_t size = 0;      // decoded size in bytes
     std::string sha256;        // lower-case hex of the decoded content

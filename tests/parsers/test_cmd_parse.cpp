@@ -1,6 +1,8 @@
 // `deskgate parse --json` end to end: the JSON has exactly ParsedMail's field names.
 #include <doctest/doctest.h>
 
+#include "parsers/parsed_mail.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -63,5 +65,48 @@ TEST_CASE("deskgate parse --json prints ParsedMail's fields") {
     CHECK(nlohmann::json::parse(out)["error"]["code"] == "empty");
     out = run(binary.string() + " parse " + (dir / "missing.eml").string() + " 2>/dev/null", status);
     CHECK(WEXITSTATUS(status) == 2);
+    std::filesystem::remove_all(dir);
+}
+
+// parse --json writes its JSON itself (not through nlohmann): every string must read back
+// exactly as parseMail returned it, escapes and UTF-8 included.
+TEST_CASE("deskgate parse --json: strings read back exactly as parseMail gave them") {
+    const std::filesystem::path binary = DESKGATE_BINARY;
+    if (!std::filesystem::exists(binary)) {
+        MESSAGE("SKIPPED: " << binary << " not built; deskgate parse was not tested");
+        return;
+    }
+    const auto dir = std::filesystem::temp_directory_path() / "deskgate-parse-json-test";
+    std::filesystem::create_directories(dir);
+    const auto path = dir / "mail.eml";
+    const std::string raw =
+        "From: \"Back\\\\slash \\\"Quote\\\"\" <b@example.com>\r\n"
+        "To: =?UTF-8?B?S8O2bG4g8J+Mgg==?= <k@example.de>\r\n"
+        "Subject: tab\there, bell\x07, \"quotes\", back\\slash, Gr\xC3\xBC\xC3\x9F" "e \xE2\x80\x94 \xF0\x9F\x93\x8E\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nline 1\r\n\x01\x1F control\r\n\"end\"\r\n"
+        "--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0K\r\n--b--\r\n";
+    std::ofstream(path, std::ios::binary) << raw;
+    auto expected = deskgate::parseMail(raw);
+    REQUIRE(expected.has_value());
+    int status = 0;
+    std::string out = run(binary.string() + " parse --json " + path.string(), status);
+    CHECK(status == 0);
+    auto j = nlohmann::json::parse(out);
+    CHECK(j["subject"] == expected->subject);
+    CHECK(j["text"] == expected->text);
+    REQUIRE(j["from"].size() == expected->from.size());
+    CHECK(j["from"][0]["name"] == expected->from[0].name);
+    CHECK(j["to"][0]["name"] == expected->to[0].name);
+    REQUIRE(j["attachments"].size() == expected->attachments.size());
+    CHECK(j["attachments"][0]["filename"] == expected->attachments[0].filename);
+    CHECK(j["attachments"][0]["name_given"] == expected->attachments[0].name_given);
+    CHECK(j["attachments"][0]["size"] == expected->attachments[0].size);
+    REQUIRE(j["headers"].size() == expected->headers.size());
+    for (std::size_t i = 0; i < expected->headers.size(); ++i) CHECK(j["headers"][i]["value"] == expected->headers[i].second);
+    // The cases the writer escapes are really in there.
+    CHECK(expected->subject.find('\t') != std::string::npos);
+    CHECK(expected->text.find('\x01') != std::string::npos);
+    CHECK(expected->from[0].name.find('"') != std::string::npos);
     std::filesystem::remove_all(dir);
 }

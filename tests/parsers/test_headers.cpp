@@ -33,6 +33,48 @@ TEST_CASE("address lists as real senders write them") {
     }
 }
 
+// The odd From, To and Cc fields of the peers' fixtures (issue 14, class 4): whatever the
+// display name does, the real mailbox address must come out, and first.
+TEST_CASE("address lists: quoted commas, empty <>, bare addresses with comments, groups") {
+    struct Case {
+        const char* in;
+        std::vector<Address> out;
+    };
+    const Case cases[] = {
+        // Outlook/Exchange directory names: "Last, First, Org" quoted, and the same unquoted.
+        {"\"Smith, Karoline, Example DE\" <karoline.smith@example.de>", {{"Smith, Karoline, Example DE", "karoline.smith@example.de"}}},
+        {"Smith, Karoline, Example DE <karoline.smith@example.de>", {{"Smith, Karoline, Example DE", "karoline.smith@example.de"}}},
+        {"\"Smith, Karoline, Example DE\" <karoline.smith@example.de>, \"Doe, J.\" <jd@example.de>",
+         {{"Smith, Karoline, Example DE", "karoline.smith@example.de"}, {"Doe, J.", "jd@example.de"}}},
+        {"=?utf-8?Q?Sm=C3=AFth=2C_Karoline=2C_Example_DE?= <karoline.smith@example.de>",
+         {{"Smïth, Karoline, Example DE", "karoline.smith@example.de"}}},
+        // The null reverse-path <> (RFC 5321 §4.5.5) next to a real address.
+        {"<>, Mail Delivery System <mailer-daemon@mx.example.net>", {{"Mail Delivery System", "mailer-daemon@mx.example.net"}}},
+        {"Mail Delivery System <mailer-daemon@mx.example.net> <>", {{"Mail Delivery System", "mailer-daemon@mx.example.net"}}},
+        {"\"postmaster@example.org\" <>", {{"", "postmaster@example.org"}}},
+        {"MAILER-DAEMON <>, \"Doe, Jane\" <jane@example.com>", {{"Doe, Jane", "jane@example.com"}}},
+        // Bare addr-spec with a comment (RFC 5322 §3.2.2), before or after, with commas inside.
+        {"root@mx1.example.com (Cron Daemon)", {{"Cron Daemon", "root@mx1.example.com"}}},
+        {"jdoe@example.com (Doe, John), ops@example.com", {{"Doe, John", "jdoe@example.com"}, {"", "ops@example.com"}}},
+        {"(Support Team) support@example.com", {{"Support Team", "support@example.com"}}},
+        {"jdoe@example.com(John Doe)", {{"John Doe", "jdoe@example.com"}}},
+        // Groups (RFC 5322 §3.4): members come out, the group name does not; empty groups give nothing.
+        {"Undisclosed recipients:;, real@example.com", {{"", "real@example.com"}}},
+        {"Support: \"Doe, Jane\" <jane@example.com>, bob@example.com;", {{"Doe, Jane", "jane@example.com"}, {"", "bob@example.com"}}},
+        {"Team:;", {}},
+    };
+    auto show = [](const std::vector<Address>& list) {
+        std::string out;
+        for (const auto& a : list) out += "[" + a.name + "|" + a.address + "]";
+        return out;
+    };
+    for (const auto& c : cases) {
+        std::string in = c.in;
+        CAPTURE(in);
+        CHECK(show(parseAddressList(c.in, nullptr)) == show(c.out));
+    }
+}
+
 TEST_CASE("message ids without angle brackets") {
     CHECK(parseMessageIds("<abc@x>") == std::vector<std::string>{"abc@x"});
     CHECK(parseMessageIds("<a@x> <b@y>\t<c@z>") == std::vector<std::string>{"a@x", "b@y", "c@z"});

@@ -100,6 +100,14 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "ALTER TABLE intake_log ADD COLUMN detail TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX intake_log_at ON intake_log (at)",
     },
+    // 6: the daemon's view of its connections for `deskgate status`: one row per mailbox and one
+    // for SMTP, written when a state changes (and the last contact at most every 30 s)
+    {
+        "CREATE TABLE service_status (kind VARCHAR(16) NOT NULL, name VARCHAR(128) NOT NULL,"
+        " connected INTEGER NOT NULL DEFAULT 0, last_contact_at BIGINT, last_error TEXT NOT NULL DEFAULT '',"
+        " last_error_at BIGINT, updated_at BIGINT NOT NULL, daemon VARCHAR(200) NOT NULL DEFAULT '',"
+        " PRIMARY KEY (kind, name))",
+    },
 };
 
 std::string expand(std::string sql, Backend backend) {

@@ -7,9 +7,10 @@
 
 namespace deskgate {
 
-std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRuntime(const std::filesystem::path& file) {
+std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRuntime(const std::filesystem::path& file,
+                                                                                    const InstallPaths& paths) {
     std::vector<std::string> errors;
-    auto config = loadConfig(file);
+    auto config = loadConfig(file, paths);
     if (!config) {
         for (const auto& e : config.error()) errors.push_back(e.str());
         return std::unexpected(errors);

@@ -173,8 +173,8 @@ int runStatus(const std::string& configPath, bool asJson) {
 
 void addStatusCommand(CLI::App& app) {
     auto* cmd = app.add_subcommand(
-        "status", "How the desk is doing: mailboxes, SMTP, outbox, quarantine, deadlines; exit 0 healthy, 1 degraded, "
-                  "2 database unreachable, 3 configuration unreadable");
+        "status", "Health of the desk: mailboxes, SMTP, outbox, quarantine, deadlines (exit 0 healthy, 1 degraded)");
+    cmd->footer("Exit status: 0 healthy, 1 degraded, 2 database unreachable, 3 configuration unreadable.");
     auto config = std::make_shared<std::string>(kDefaultConfig);
     auto asJson = std::make_shared<bool>(false);
     cmd->add_option("-c,--config", *config, "Configuration file")->capture_default_str();

@@ -88,7 +88,7 @@ Scrape scrape(int port) {
     auto parsed = runCommand({"/usr/bin/python3", std::string(DESKGATE_SOURCE_DIR) + "/tests/integration/parse_metrics.py"},
                              r.body);
     REQUIRE_MESSAGE(parsed.status.exited, parsed.err);
-    REQUIRE_MESSAGE(parsed.status.code == 0, parsed.err + "\n" + r.body);
+    REQUIRE_MESSAGE(parsed.status.code == 0, (parsed.err + "\n" + r.body));
     auto j = json::parse(parsed.out);
     return {j["families"], j["samples"]};
 }
@@ -211,7 +211,7 @@ TEST_CASE("deskgate status: a running desk is healthy; a dead mailbox degrades i
             j = json::parse(r.out);
             return r.status.code == 1 && j["mailboxes"].size() == 2 && !j["mailboxes"][1]["last_error"].is_null() &&
                    j["mailboxes"][0]["state"] == "ok";
-        }, 30s), status(desk.configPath()).out + desk.process().output());
+        }, 30s), (status(desk.configPath()).out + desk.process().output()));
         CHECK(j["state"] == "degraded");
         CHECK(j["mailboxes"][0]["name"] == "support");
         CHECK(j["mailboxes"][1]["name"] == "dead");

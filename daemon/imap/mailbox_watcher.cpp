@@ -132,9 +132,9 @@ asio::awaitable<void> MailboxWatcher::session() {
                       mailbox_.name, cp->uidvalidity, info.uidvalidity);
         store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(info.uidvalidity), 0}, deps_.now());
     }
-    monitor().mailboxConnected(mailbox_.name);
     log->info("watching mailbox={} folder={} uidvalidity={} last_uid={} idle={}", mailbox_.name, mailbox_.folder,
               info.uidvalidity, last, client_.hasCapability("IDLE") && mailbox_.idle);
+    monitor().mailboxConnected(mailbox_.name);
     co_await finishHandled(info.uidvalidity, last);
 
     while (!stopping_) {

@@ -251,7 +251,37 @@ void loadLimits(YamlChecker& check, const YAML::Node& node, Limits& limits) {
     set("max_line_length", limits.max_line_length, std::int64_t(1) << 30);
 }
 
+void loadMetrics(YamlChecker& check, const YAML::Node& node, MetricsConfig& out) {
+    if (!check.isMap(node, "'metrics'")) return;
+    check.allowKeys(node, {"listen"});
+    auto v = check.str(node, "listen", true);
+    if (!v) return;
+    const auto colon = v->rfind(':');
+    const std::string port = colon == std::string::npos ? "" : v->substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos && std::stoul(port) <= 65535;
+    if (!digits)
+        check.error(node["listen"], "'listen' must be host:port, e.g. \"127.0.0.1:9464\" or \"[::1]:9464\", not '" +
+                                        *v + "'");
+    out.listen = *v;
+}
+
+bool holdsRuleFiles(const std::filesystem::path& dir) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        auto ext = it->path().extension();
+        if (ext == ".yaml" || ext == ".yml") return true;
+    }
+    return false;
+}
+
 }  // namespace
+
+const InstallPaths& installPaths() {
+    // DESKGATE_DATADIR comes from GNUInstallDirs (daemon/CMakeLists.txt): /usr/share/deskgate.
+    static const InstallPaths paths{DESKGATE_DATADIR};
+    return paths;
+}
 
 const MailboxConfig* Config::mailbox(std::string_view name) const {
     for (const auto& mb : mailboxes)
@@ -304,7 +334,8 @@ bool Config::isOwnAddress(std::string_view address) const {
     return false;
 }
 
-std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file) {
+std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file,
+                                                           const InstallPaths& paths) {
     std::vector<ConfigError> errors;
     YamlChecker check(file.string(), errors);
     auto text = readFile(file);
@@ -318,10 +349,9 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     config.file = file;
     const auto base = std::filesystem::absolute(file).parent_path();
     config.rules_dir = base / "rules";
-    config.templates_dir = base / "templates";
     if (!check.isMap(*root, "the configuration")) return std::unexpected(errors);
     check.allowKeys(*root, {"database", "identity", "mailboxes", "smtp", "agents", "rules", "templates", "language",
-                            "limits", "agent_mail", "participants", "reports"});
+                            "limits", "agent_mail", "participants", "reports", "metrics", "start_timeout"});
     if (auto v = check.str(*root, "database")) {
         if (auto expanded = expandEnv(check, (*root)["database"], *v)) {
             if (expanded->rfind("sqlite:", 0) == 0) {
@@ -335,13 +365,20 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     } else {
         config.database = "sqlite:" + (base / "deskgate.db").string();
     }
-    if (auto node = (*root)["identity"]; node.IsDefined())
-        loadIdentity(check, node, config.identity);
-    else
-        check.error(*root, "missing required key 'identity'");
+    if (auto node = (*root)["identity"]; node.IsDefined()) loadIdentity(check, node, config.identity);
     if (auto node = (*root)["mailboxes"]; node.IsDefined() && !node.IsNull()) {
         if (check.isList(node, "'mailboxes'"))
             for (const auto& item : node) loadMailbox(check, item, base, config);
+    }
+    // A minimal configuration names no identity: deskgate sends as its first mailbox.
+    if (!(*root)["identity"].IsDefined()) {
+        if (!config.mailboxes.empty() && looksLikeAddress(config.mailboxes.front().address)) {
+            config.identity.address = config.mailboxes.front().address;
+            config.identity.domain = config.identity.address.substr(config.identity.address.find('@') + 1);
+        } else {
+            check.error(*root, "missing required key 'identity' (the address deskgate sends from; without it, "
+                               "that of the first mailbox)");
+        }
     }
     if (auto node = (*root)["smtp"]; node.IsDefined())
         loadSmtp(check, node, base, config.smtp);
@@ -356,13 +393,29 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
         if (!std::filesystem::is_directory(config.rules_dir))
             check.error((*root)["rules"], "rules directory " + config.rules_dir.string() + " does not exist");
     }
-    if (auto v = check.str(*root, "templates")) config.templates_dir = relativeTo(base, *v);
+    if (!config.rules_configured && !holdsRuleFiles(config.rules_dir) && !paths.data_dir.empty() &&
+        std::filesystem::is_directory(paths.data_dir / "rules"))
+        config.rules_dir = paths.data_dir / "rules";  // the shipped defaults
+    if (auto v = check.str(*root, "templates")) {
+        config.templates_dirs = {relativeTo(base, *v)};
+        if (!std::filesystem::is_directory(config.templates_dirs[0]))
+            check.error((*root)["templates"], "templates directory " + config.templates_dirs[0].string() + " does not exist");
+    } else {
+        for (const auto& dir : {paths.data_dir.empty() ? std::filesystem::path() : paths.data_dir / "templates",
+                                base / "templates"})
+            if (!dir.empty() && std::filesystem::is_directory(dir)) config.templates_dirs.push_back(dir);
+        if (config.templates_dirs.empty())
+            check.error(*root, "no templates: neither " + (base / "templates").string() + " nor the shipped " +
+                                   (paths.data_dir / "templates").string() + " exists (or set 'templates:')");
+    }
     if (auto v = check.str(*root, "language")) config.language = *v;
     if (auto node = (*root)["limits"]; node.IsDefined()) loadLimits(check, node, config.limits);
     if (auto node = (*root)["reports"]; node.IsDefined()) loadReportSchedules(check, node, config.reports);
-    if (!std::filesystem::is_directory(config.templates_dir))
-        check.error((*root)["templates"].IsDefined() ? (*root)["templates"] : *root,
-                    "templates directory " + config.templates_dir.string() + " does not exist");
+    if (auto node = (*root)["metrics"]; node.IsDefined()) loadMetrics(check, node, config.metrics);
+    if (auto v = check.duration(*root, "start_timeout")) {
+        if (v->count() < 1) check.error((*root)["start_timeout"], "'start_timeout' must be at least 1s");
+        config.start_timeout = *v;
+    }
     if (!errors.empty()) return std::unexpected(errors);
     return config;
 }

@@ -60,6 +60,11 @@ struct AgentMailConfig {
     bool attach_original = true;               // notifications carry the customer's mail
 };
 
+// `metrics: { listen: "127.0.0.1:9464" }`: Prometheus text over HTTP; off when listen is empty.
+struct MetricsConfig {
+    std::string listen;  // host:port, [v6]:port or :port
+};
+
 struct IdentityConfig {
     std::string name = "Support";         // display name on outgoing mail
     std::string address;                  // From address of outgoing mail
@@ -79,10 +84,16 @@ struct Config {
     bool notify_participants = true;      // addresses in Cc get the updates the customer gets
     std::filesystem::path rules_dir;
     bool rules_configured = false;        // `rules:` given: the directory must exist
-    std::filesystem::path templates_dir;
+    // Searched in order: a later directory's file replaces the same file of an earlier one.
+    // `templates:` given: only that; otherwise the shipped templates, then templates/ next to
+    // the file (where an admin overrides single files), whichever exist.
+    std::vector<std::filesystem::path> templates_dirs;
     std::string language = "en";
     Limits limits;
     std::vector<ReportSchedule> reports;  // `reports:` mailed on a schedule (report_schedule.hpp)
+    MetricsConfig metrics;
+    // systemd is told READY=1 when every mailbox has logged in once, or after this long.
+    std::chrono::seconds start_timeout{60};
 
     const MailboxConfig* mailbox(std::string_view name) const;
     const AgentConfig* agentByAddress(std::string_view address) const;
@@ -99,7 +110,16 @@ bool isLoopbackHost(std::string_view host);
 // [from_address]), each as a sentence for the log at start and for `deskgate check`.
 std::vector<std::string> configWarnings(const Config& config);
 
-// Reads and validates the file; every problem is returned, each with file:line:col.
-std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file);
+// Where an installed deskgate finds its shipped files (GNUInstallDirs at build time).
+struct InstallPaths {
+    std::filesystem::path data_dir;  // /usr/share/deskgate: templates/, rules/ (the defaults)
+};
+const InstallPaths& installPaths();
+
+// Reads and validates the file; every problem is returned, each with file:line:col. Without
+// `rules:` the rules are rules/ next to the file when it holds any *.yaml, else the shipped
+// defaults (data_dir/rules); without `templates:` see Config::templates_dirs.
+std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem::path& file,
+                                                           const InstallPaths& paths = installPaths());
 
 }  // namespace deskgate

@@ -7,14 +7,15 @@
 
 namespace deskgate {
 
-std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRuntime(const std::filesystem::path& file) {
+std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRuntime(const std::filesystem::path& file,
+                                                                                    const InstallPaths& paths) {
     std::vector<std::string> errors;
-    auto config = loadConfig(file);
+    auto config = loadConfig(file, paths);
     if (!config) {
         for (const auto& e : config.error()) errors.push_back(e.str());
         return std::unexpected(errors);
     }
-    auto templates = TemplateSet::load(config->templates_dir, TemplateSetOptions{});
+    auto templates = TemplateSet::load(config->templates_dirs, TemplateSetOptions{});
     if (!templates)
         for (const auto& e : templates.error()) errors.push_back(e.str());
 
@@ -41,7 +42,9 @@ std::filesystem::file_time_type configurationStamp(const Config& config) {
         if (!ec && t > newest) newest = t;
     };
     consider(config.file);
-    for (const auto& dir : {config.rules_dir, config.templates_dir}) {
+    std::vector<std::filesystem::path> dirs = config.templates_dirs;
+    dirs.push_back(config.rules_dir);
+    for (const auto& dir : dirs) {
         if (!std::filesystem::is_directory(dir, ec)) continue;
         consider(dir);
         for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);

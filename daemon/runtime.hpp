@@ -22,7 +22,8 @@ struct Runtime {
 
 // Loads deskgate.yaml and everything it names (rules, templates), collecting all errors as
 // "file:line:col: message" lines. `deskgate check` and the daemon both use exactly this.
-std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRuntime(const std::filesystem::path& file);
+std::expected<std::shared_ptr<const Runtime>, std::vector<std::string>> loadRuntime(
+    const std::filesystem::path& file, const InstallPaths& paths = installPaths());
 
 // Newest modification time of the configuration file, the rule files and the templates:
 // the daemon reloads when it changes.

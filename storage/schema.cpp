@@ -113,6 +113,14 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "CREATE TABLE secrets (name VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL)",
         "ALTER TABLE messages ADD COLUMN body_sha256 VARCHAR(64) NOT NULL DEFAULT ''",
     },
+    // 7: the daemon's view of its connections for `deskgate status`: one row per mailbox and one
+    // for SMTP, written when a state changes (and the last contact at most every 30 s)
+    {
+        "CREATE TABLE service_status (kind VARCHAR(16) NOT NULL, name VARCHAR(128) NOT NULL,"
+        " connected INTEGER NOT NULL DEFAULT 0, last_contact_at BIGINT, last_error TEXT NOT NULL DEFAULT '',"
+        " last_error_at BIGINT, updated_at BIGINT NOT NULL, daemon VARCHAR(200) NOT NULL DEFAULT '',"
+        " PRIMARY KEY (kind, name))",
+    },
 };
 
 // Migration 6 made participants rows; the tickets before it had them only as the To/Cc lists of

@@ -126,6 +126,17 @@ std::optional<std::pair<std::string, std::string>> parseTextTemplate(FileCheck& 
 
 std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::fromSources(
     const std::map<std::string, std::string>& files, const TemplateSetOptions& options, std::string_view label) {
+    return build(files, options, label, {});
+}
+
+std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::build(
+    const std::map<std::string, std::string>& files, const TemplateSetOptions& options, std::string_view label,
+    const std::map<std::string, std::string>& origins) {
+    // A file read from another directory than `label` (a layered load) is named by its own path.
+    auto fileOf = [&](const std::string& key) {
+        auto it = origins.find(key);
+        return it != origins.end() ? it->second : joinPath(label, key);
+    };
     std::vector<TemplateError> errors;
     TemplateSet set;
     set.fallback_ = normalizeLanguage(options.fallback_language);
@@ -134,7 +145,7 @@ std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::fromSources(
     std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> htmlSources;  // (lang,name) -> (file, src)
 
     for (const auto& [key, raw] : files) {
-        FileCheck check{errors, joinPath(label, key)};
+        FileCheck check{errors, fileOf(key)};
         const std::size_t slash = key.find('/');
         if (slash == std::string::npos || key.find('/', slash + 1) != std::string::npos) {
             check.add(0, 0, "templates belong in a language directory: <dir>/<language>/<name>.mustache");
@@ -188,11 +199,11 @@ std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::fromSources(
     for (const std::string& l : required) requiredSet.insert(normalizeLanguage(l));
     for (const std::string& l : requiredSet)
         if (!languages.contains(l))
-            errors.push_back({joinPath(label, l + "/"), 0, 0, "language '" + l + "' is missing"});
+            errors.push_back({fileOf(l + "/"), 0, 0, "language '" + l + "' is missing"});
     for (const std::string& l : languages) {
         for (const std::string& name : requiredTemplateNames()) {
             if (!textFiles.contains({l, name}))
-                errors.push_back({joinPath(label, l + "/" + name + std::string(kTextSuffix)), 0, 0,
+                errors.push_back({fileOf(l + "/" + name + std::string(kTextSuffix)), 0, 0,
                                   "template '" + name + "' is missing in language '" + l + "'"});
         }
     }
@@ -208,40 +219,58 @@ std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::fromSources(
 
 std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::load(const std::filesystem::path& dir,
                                                                          const TemplateSetOptions& options) {
+    return load(std::vector<std::filesystem::path>{dir}, options);
+}
+
+std::expected<TemplateSet, std::vector<TemplateError>> TemplateSet::load(const std::vector<std::filesystem::path>& dirs,
+                                                                         const TemplateSetOptions& options) {
     namespace fs = std::filesystem;
     std::vector<TemplateError> errors;
     std::map<std::string, std::string> files;
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-        return std::unexpected(std::vector<TemplateError>{{dir.string(), 0, 0, "not a directory"}});
-    }
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const fs::path& entry = it->path();
-        const std::string top = entry.filename().string();
-        if (top.starts_with(".")) continue;
-        if (!it->is_directory(ec)) {
-            if (top.ends_with(kTextSuffix)) files[top] = {};  // reported as outside a language directory
+    std::map<std::string, std::string> origins;  // key -> the file it was read from
+    if (dirs.empty()) return std::unexpected(std::vector<TemplateError>{{"", 0, 0, "no template directory"}});
+    for (const fs::path& dir : dirs) {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) {
+            errors.push_back({dir.string(), 0, 0, "not a directory"});
             continue;
         }
-        for (fs::directory_iterator inner(entry, ec), innerEnd; !ec && inner != innerEnd; inner.increment(ec)) {
-            const std::string name = inner->path().filename().string();
-            if (name.starts_with(".") || !name.ends_with(kTextSuffix) || !inner->is_regular_file(ec)) {
-                if (!name.starts_with(".") && !name.ends_with(kTextSuffix)) files.try_emplace(top + "/");
+        // A later directory's file replaces an earlier one's of the same language and name:
+        // an admin overrides one shipped template by putting one file in their own directory.
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const fs::path& entry = it->path();
+            const std::string top = entry.filename().string();
+            if (top.starts_with(".")) continue;
+            if (!it->is_directory(ec)) {
+                if (top.ends_with(kTextSuffix)) {  // reported as outside a language directory
+                    files[top] = {};
+                    origins[top] = entry.string();
+                }
                 continue;
             }
-            std::ifstream in(inner->path(), std::ios::binary);
-            std::ostringstream content;
-            content << in.rdbuf();
-            if (!in && !in.eof()) {
-                errors.push_back({inner->path().string(), 0, 0, "cannot read"});
-                continue;
+            for (fs::directory_iterator inner(entry, ec), innerEnd; !ec && inner != innerEnd; inner.increment(ec)) {
+                const std::string name = inner->path().filename().string();
+                if (name.starts_with(".") || !name.ends_with(kTextSuffix) || !inner->is_regular_file(ec)) {
+                    if (!name.starts_with(".") && !name.ends_with(kTextSuffix)) files.try_emplace(top + "/");
+                    continue;
+                }
+                std::ifstream in(inner->path(), std::ios::binary);
+                std::ostringstream content;
+                content << in.rdbuf();
+                if (!in && !in.eof()) {
+                    errors.push_back({inner->path().string(), 0, 0, "cannot read"});
+                    continue;
+                }
+                files[top + "/" + name] = content.str();
+                origins[top + "/" + name] = inner->path().string();
             }
-            files[top + "/" + name] = content.str();
+            files.try_emplace(top + "/");  // an empty language directory still counts as a language
         }
-        files.try_emplace(top + "/");  // an empty language directory still counts as a language
+        if (ec) errors.push_back({dir.string(), 0, 0, "cannot read: " + ec.message()});
     }
-    if (ec) errors.push_back({dir.string(), 0, 0, "cannot read: " + ec.message()});
-    auto set = fromSources(files, options, dir.string());
+    if (!errors.empty() && files.empty()) return std::unexpected(std::move(errors));
+    // Whatever is missing belongs in the last (the admin's own) directory.
+    auto set = build(files, options, dirs.back().string(), origins);
     if (errors.empty()) return set;
     if (!set) errors.insert(errors.end(), set.error().begin(), set.error().end());
     return std::unexpected(std::move(errors));

@@ -51,6 +51,11 @@ public:
     // missing in a language, required languages missing, invalid UTF-8.
     static std::expected<TemplateSet, std::vector<TemplateError>> load(const std::filesystem::path& dir,
                                                                        const TemplateSetOptions& options = {});
+    // Several directories, lowest precedence first (e.g. the shipped /usr/share/deskgate/templates,
+    // then the admin's /etc/deskgate/templates): a file in a later one replaces the file of the
+    // same language and name in an earlier one; the merged set is validated as one.
+    static std::expected<TemplateSet, std::vector<TemplateError>> load(const std::vector<std::filesystem::path>& dirs,
+                                                                       const TemplateSetOptions& options = {});
 
     // The same from memory: keys are "<lang>/<name>.mustache" (or ".html.mustache");
     // `label` prefixes the file names in errors.
@@ -70,6 +75,11 @@ public:
     bool has(std::string_view name, std::string_view language) const;
 
 private:
+    // fromSources() with the real file of each key (`origins`) where it is not `label`/key.
+    static std::expected<TemplateSet, std::vector<TemplateError>> build(
+        const std::map<std::string, std::string>& files, const TemplateSetOptions& options, std::string_view label,
+        const std::map<std::string, std::string>& origins);
+
     struct Source {
         std::string file;          // for errors at render time
         std::string subject;       // mustache source of the subject line

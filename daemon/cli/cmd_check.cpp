@@ -20,9 +20,11 @@ void addCheckCommand(CLI::App& app) {
         }
         const auto& c = (*loaded)->config;
         for (const auto& w : configWarnings(c)) std::cout << *config << ": warning: " << w << "\n";
+        std::string templates;
+        for (const auto& dir : c.templates_dirs) templates += (templates.empty() ? "" : " + ") + dir.string();
         std::cout << *config << ": OK (" << c.mailboxes.size() << " mailboxes, " << c.agents.size() << " agents, "
-                  << (*loaded)->rules->rules.size() << " routing rules, templates " << c.templates_dir.string()
-                  << ")\n";
+                  << (*loaded)->rules->rules.size() << " routing rules from " << c.rules_dir.string() << ", templates "
+                  << templates << ")\n";
         throw CLI::RuntimeError(0);
     });
 }

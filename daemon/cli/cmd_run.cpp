@@ -1,5 +1,6 @@
-// `deskgate run`: the daemon. One Asio event loop watches every mailbox; the outbox worker
-// sends on its own thread; SIGTERM finishes the mail in hand and exits; SIGHUP reloads.
+// `deskgate run`: the daemon. One Asio event loop watches every mailbox, runs the timers and
+// serves the metrics; the outbox worker sends on its own thread; SIGTERM finishes the mail in
+// hand and exits; SIGHUP reloads. Under systemd it tells READY/RELOADING/STOPPING/WATCHDOG.
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -17,6 +18,9 @@
 #include "daemon/logging.hpp"
 #include "daemon/desk/mail_composer.hpp"
 #include "daemon/imap/mailbox_watcher.hpp"
+#include "daemon/metrics/metrics_server.hpp"
+#include "daemon/service/desk_monitor.hpp"
+#include "daemon/service/systemd_notifier.hpp"
 #include "daemon/smtp/outbox_worker.hpp"
 #include "daemon/schedule/report_scheduler.hpp"
 #include "daemon/runtime.hpp"
@@ -26,8 +30,8 @@ namespace deskgate {
 
 namespace {
 
-int runDaemon(const std::string& configPath, const std::string& logLevel) {
-    setupLogging(logLevel);
+int runDaemon(const std::string& configPath, const std::string& logLevel, LogTarget logTarget) {
+    setupLogging(logLevel, logTarget);
     auto log = spdlog::get("deskgate");
     auto loaded = loadRuntime(configPath);
     if (!loaded) {
@@ -51,7 +55,27 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     log->info("deskgate starting database={} mailboxes={}", dbUrl.redacted(), (*loaded)->config.mailboxes.size());
     for (const auto& w : configWarnings((*loaded)->config)) log->warn("configuration lowers protection: {}", w);
 
+    boost::asio::io_context io;
+    SystemdNotifier systemd(io);
+    MetricsRegistry metrics;
+    describeDaemonMetrics(metrics, *store, wallNow);
+    std::vector<std::string> mailboxNames;
+    for (const auto& mb : (*loaded)->config.mailboxes) mailboxNames.push_back(mb.name);
+    DeskMonitor monitor(io, *store, metrics, mailboxNames, wallNow);
+    std::unique_ptr<MetricsServer> metricsServer;
+    if (!(*loaded)->config.metrics.listen.empty()) {
+        try {
+            metricsServer = std::make_unique<MetricsServer>(io, (*loaded)->config.metrics.listen, metrics);
+        } catch (const std::exception& e) {
+            log->error("{}", e.what());
+            return 1;
+        }
+        boost::asio::co_spawn(io, metricsServer->run(), boost::asio::detached);
+        log->info("serving metrics listen={} port={}", (*loaded)->config.metrics.listen, metricsServer->port());
+    }
+
     OutboxWorker outbox((*loaded)->config.smtp, dbUrl, wallNow);
+    outbox.setMonitor(&monitor);
     outbox.onFailure([&](SociStore& outboxStore, const OutboxRecord& failed, const std::string& reason) {
         auto current = currentRuntime();
         auto ticket = outboxStore.tickets.ticketById(*failed.ticket_id);
@@ -62,8 +86,8 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
     });
     outbox.start();
 
-    boost::asio::io_context io;
     EscalationScheduler escalation(io, currentRuntime, *store, wallNow, [&outbox] { outbox.notify(); });
+    escalation.setMonitor(&monitor);
     boost::asio::co_spawn(io, escalation.run(), boost::asio::detached);
     ReportScheduler reports(io, currentRuntime, *store, wallNow, [&outbox] { outbox.notify(); });
     boost::asio::co_spawn(io, reports.run(), boost::asio::detached);
@@ -75,22 +99,44 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
         escalation.wake();  // new tickets bring new deadlines
     };
     deps.now = wallNow;
+    deps.monitor = &monitor;
     std::vector<std::unique_ptr<MailboxWatcher>> watchers;
     for (const auto& mb : (*loaded)->config.mailboxes) {
         watchers.push_back(std::make_unique<MailboxWatcher>(io, mb, deps));
         boost::asio::co_spawn(io, watchers.back()->run(), boost::asio::detached);
     }
 
+    // systemd: ready when every mailbox has logged in once; a mailbox that cannot (yet) does not
+    // hold the start back longer than start_timeout (its error is in the log and in status).
+    const std::string readyStatus = "watching " + std::to_string(mailboxNames.size()) + " mailboxes";
+    boost::asio::steady_timer startTimer(io);
+    monitor.onAllConnected([&] {
+        startTimer.cancel();
+        if (!systemd.isReady()) log->info("ready: every mailbox logged in mailboxes={}", mailboxNames.size());
+        systemd.ready(readyStatus);
+    });
+    startTimer.expires_after((*loaded)->config.start_timeout);
+    startTimer.async_wait([&](const boost::system::error_code& ec) {
+        if (ec || systemd.isReady()) return;
+        log->warn("ready after start_timeout={}s although not every mailbox has logged in",
+                  (*loaded)->config.start_timeout.count());
+        systemd.ready(readyStatus + " (not all logged in yet: see deskgate status)");
+    });
+    systemd.startWatchdog();
+
     // Reload: build and validate a whole new Runtime; an invalid one is rejected, the old stays.
     auto stamp = configurationStamp((*loaded)->config);
     auto reload = [&](const char* why) {
         stamp = configurationStamp(currentRuntime()->config);
+        systemd.reloading();
         auto fresh = loadRuntime(configPath);
         if (!fresh) {
             log->error("reload ({}) rejected, the running configuration stays; errors={}", why, fresh.error().size());
             for (const auto& e : fresh.error()) log->error("  {}", e);
+            systemd.reloaded(readyStatus + " (last reload rejected: see the log)");
             return;
         }
+        systemd.reloaded(readyStatus);
         runtime.store(*fresh);
         stamp = configurationStamp((*fresh)->config);
         log->info("configuration reloaded ({}); rules: {} (mailbox and database changes take effect at restart)", why,
@@ -119,7 +165,10 @@ int runDaemon(const std::string& configPath, const std::string& logLevel) {
                 return;
             }
             log->info("stopping on signal {}: finishing the mail in hand", sig);
+            systemd.stopping();
             stopping = true;
+            startTimer.cancel();
+            if (metricsServer) metricsServer->stop();
             for (auto& w : watchers) w->stop();
             escalation.stop();
             reports.stop();
@@ -140,10 +189,17 @@ void addRunCommand(CLI::App& app) {
     auto* cmd = app.add_subcommand("run", "Run the daemon: watch the mailboxes, answer, escalate");
     auto config = std::make_shared<std::string>(kDefaultConfig);
     auto level = std::make_shared<std::string>("info");
+    auto target = std::make_shared<LogTarget>(LogTarget::automatic);
     cmd->add_option("-c,--config", *config, "Configuration file")->capture_default_str();
     cmd->add_option("--log-level", *level, "trace, debug, info, warn, error")->capture_default_str();
-    cmd->callback([config, level] {
-        int rc = runDaemon(*config, *level);
+    cmd->add_option("--log-target", *target, "auto (the journal when systemd connected stderr to it), stderr, journal")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, LogTarget>{
+                {"auto", LogTarget::automatic}, {"stderr", LogTarget::stderr_stream}, {"journal", LogTarget::journal}},
+            CLI::ignore_case))
+        ->default_str("auto");
+    cmd->callback([config, level, target] {
+        int rc = runDaemon(*config, *level, *target);
         throw CLI::RuntimeError(rc);
     });
 }

@@ -22,6 +22,7 @@ void addExplainCommand(CLI::App& app);
 void addRulesCommand(CLI::App& app);
 void addReportCommand(CLI::App& app);
 void addIntakeCommand(CLI::App& app);
+void addStatusCommand(CLI::App& app);
 
 class SociStore;
 // Opens the database the configuration names; errors end the command with a message (exit 1

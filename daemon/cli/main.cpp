@@ -6,7 +6,7 @@
 int main(int argc, char** argv) {
     CLI::App app{"deskgate - an email-driven helpdesk"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "deskgate 0.1.0");
+    app.set_version_flag("--version", "deskgate " DESKGATE_VERSION);
 
     deskgate::addRunCommand(app);
     deskgate::addCheckCommand(app);
@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     deskgate::addRulesCommand(app);
     deskgate::addReportCommand(app);
     deskgate::addIntakeCommand(app);
+    deskgate::addStatusCommand(app);
 
     try {
         app.parse(argc, argv);

@@ -19,6 +19,10 @@ std::shared_ptr<spdlog::logger> imapLog() {
     return l ? l : spdlog::default_logger();
 }
 
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 ImapSettings settingsFor(const MailboxConfig& mb) {
     ImapSettings s;
     s.url = mb.url;
@@ -55,8 +59,17 @@ asio::awaitable<void> MailboxWatcher::run() {
             backoff = std::chrono::milliseconds(1000);
         } catch (const StorageUnavailable& e) {
             imapLog()->error("database unavailable mailbox={} reason={}", mailbox_.name, e.what());
+            monitor().databaseError("imap", "unavailable");
+            monitor().mailboxDown(mailbox_.name, std::string("database unavailable: ") + e.what());
+        } catch (const StorageError& e) {
+            imapLog()->error("database error mailbox={} reason={}", mailbox_.name, e.what());
+            monitor().databaseError("imap", "error");
+            monitor().mailboxDown(mailbox_.name, std::string("database error: ") + e.what());
         } catch (const std::exception& e) {
-            if (!stopping_) imapLog()->error("mailbox session failed mailbox={} reason={}", mailbox_.name, e.what());
+            if (!stopping_) {
+                imapLog()->error("mailbox session failed mailbox={} reason={}", mailbox_.name, e.what());
+                monitor().mailboxDown(mailbox_.name, e.what());
+            }
         }
         client_.disconnect();
         if (stopping_) break;
@@ -66,6 +79,7 @@ asio::awaitable<void> MailboxWatcher::run() {
         backoff = std::min(backoff * 2, std::chrono::milliseconds(60000));
     }
     client_.disconnect();
+    monitor().mailboxStopped(mailbox_.name);
 }
 
 asio::awaitable<void> MailboxWatcher::afterIngest(const std::vector<std::uint64_t>& uids) {
@@ -120,24 +134,34 @@ asio::awaitable<void> MailboxWatcher::session() {
     }
     log->info("watching mailbox={} folder={} uidvalidity={} last_uid={} idle={}", mailbox_.name, mailbox_.folder,
               info.uidvalidity, last, client_.hasCapability("IDLE") && mailbox_.idle);
+    monitor().mailboxConnected(mailbox_.name);
     co_await finishHandled(info.uidvalidity, last);
 
     while (!stopping_) {
         auto uids = co_await client_.searchUidsFrom(last + 1);
+        monitor().mailboxContact(mailbox_.name);
         for (std::size_t i = 0; i < uids.size() && !stopping_; i += mailbox_.batch_size) {
             std::vector<std::uint64_t> chunk(
                 uids.begin() + static_cast<long>(i),
                 uids.begin() + static_cast<long>(std::min(uids.size(), i + mailbox_.batch_size)));
+            const auto batchStart = std::chrono::steady_clock::now();
             auto fetched = co_await client_.fetchBodies(chunk);
             auto runtime = deps_.runtime();
             Intake intake(*runtime, store, deps_.now);
             int queued = 0;
             std::vector<std::uint64_t> handled;
+            struct Outcome {
+                std::string outcome, reason;
+                double seconds;
+            };
+            std::vector<Outcome> outcomes;  // told to the monitor once committed
             store.transaction([&] {
                 for (const auto& f : fetched) {
                     MailOrigin origin{mailbox_.name, static_cast<std::int64_t>(info.uidvalidity),
                                       static_cast<std::int64_t>(f.uid)};
+                    const auto mailStart = std::chrono::steady_clock::now();
                     auto r = intake.processIsolated(origin, *f.body);
+                    outcomes.push_back({r.outcome, r.reason, secondsSince(mailStart)});
                     queued += r.queued_mails;
                     handled.push_back(f.uid);
                     log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", mailbox_.name, f.uid,
@@ -150,12 +174,15 @@ asio::awaitable<void> MailboxWatcher::session() {
             // Committed: now, and only now, the server may be told.
             last = chunk.back();
             taken_in_ += handled.size();
+            for (const auto& o : outcomes) monitor().mailTakenIn(mailbox_.name, o.outcome, o.reason, o.seconds);
+            monitor().batchTakenIn(mailbox_.name, handled.size(), secondsSince(batchStart));
             if (queued > 0 && deps_.mail_queued) deps_.mail_queued();
             co_await afterIngest(handled);
         }
         if (stopping_) break;
         if (mailbox_.idle && client_.hasCapability("IDLE")) {
             co_await client_.idle(std::max(mailbox_.poll_interval, std::chrono::seconds(1)));
+            monitor().mailboxContact(mailbox_.name);
         } else if (!co_await sleepFor(mailbox_.poll_interval)) {
             break;
         }

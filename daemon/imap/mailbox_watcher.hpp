@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "daemon/imap/curl_imap_client.hpp"
+#include "daemon/monitor.hpp"
 #include "daemon/runtime.hpp"
 #include "storage/store.hpp"
 
@@ -22,6 +23,7 @@ struct WatcherDeps {
     SociStore* store = nullptr;                         // the loop thread's session
     std::function<void()> mail_queued;                        // wakes the outbox worker
     std::function<UnixTime()> now;
+    Monitor* monitor = nullptr;                               // metrics, status, readiness; may be null
 };
 
 class MailboxWatcher {
@@ -38,6 +40,7 @@ private:
     boost::asio::awaitable<void> finishHandled(std::uint64_t uidvalidity, std::uint64_t last_uid);
     boost::asio::awaitable<void> afterIngest(const std::vector<std::uint64_t>& uids);
     boost::asio::awaitable<bool> sleepFor(std::chrono::milliseconds d);
+    Monitor& monitor() { return deps_.monitor ? *deps_.monitor : quiet_; }
 
     boost::asio::io_context& io_;
     MailboxConfig mailbox_;
@@ -46,6 +49,7 @@ private:
     boost::asio::steady_timer timer_;
     bool stopping_ = false;
     std::uint64_t taken_in_ = 0;
+    Monitor quiet_;  // tells nobody, when no monitor is given
 };
 
 }  // namespace deskgate

@@ -74,7 +74,9 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
         auto plan = planEscalation(rules, clock, fired, toSysSeconds(now));
         if (plan.next_wakeup) earliest(next, plan.next_wakeup->time_since_epoch().count());
         if (plan.due.empty()) continue;
+        std::vector<std::string> firedNow;
         store_.transaction([&] {
+            firedNow.clear();  // a retried transaction starts again
             MailComposer composer(*runtime, store_, now_);
             for (const auto& due : plan.due) {
                 const EscalationStep& step = *due.step;
@@ -87,6 +89,7 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                 ticket.team = effect.after.team.value_or("");
                 ticket.assignee = effect.after.agent.value_or("");
                 ticket.escalations += step.name + "\n";
+                firedNow.push_back(step.name);
                 std::string changes;
                 for (const auto& c : effect.changes) changes += (changes.empty() ? "" : "; ") + c;
                 store_.tickets.addEvent({0, ticket.id, now, "escalation", "escalation",
@@ -131,6 +134,8 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
             applySla(rules, ticket, store_.tickets.eventsOf(ticket.id));
             store_.tickets.updateTicket(ticket);
         });
+        if (monitor_)
+            for (const auto& name : firedNow) monitor_->escalationFired(name);
         earliest(next, now + 1);  // look again with the moved deadlines
     }
     if (queued > 0 && mail_queued_) mail_queued_();

@@ -4,6 +4,7 @@
 // across restarts.
 #pragma once
 
+#include "daemon/monitor.hpp"
 #include "daemon/schedule/scheduler.hpp"
 
 namespace deskgate {
@@ -17,8 +18,14 @@ public:
     // Used by run() and by tests with an injected clock.
     std::optional<UnixTime> sweep();
 
+    // Told of every step fired (after its transaction committed).
+    void setMonitor(Monitor* monitor) { monitor_ = monitor; }
+
 protected:
     std::optional<UnixTime> pass() override { return sweep(); }
+
+private:
+    Monitor* monitor_ = nullptr;
 };
 
 }  // namespace deskgate

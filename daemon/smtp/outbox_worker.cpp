@@ -1,6 +1,7 @@
 #include "daemon/smtp/outbox_worker.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -76,7 +77,13 @@ int OutboxWorker::runOnce(SociStore& store) {
         auto batch = store.outbox.claimDueMail(now_(), batchSize, lease);
         if (batch.empty()) break;
         std::vector<SendResult> results;
-        for (const auto& mail : batch) results.push_back(sender->send(mail.mail_from, mail.recipients, mail.raw));
+        std::vector<double> seconds;
+        for (const auto& mail : batch) {
+            const auto start = std::chrono::steady_clock::now();
+            results.push_back(sender->send(mail.mail_from, mail.recipients, mail.raw));
+            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        }
+        std::vector<const char*> outcomes(batch.size(), "sent");
         // One transaction records the whole batch: one commit (fsync) per batch, not per mail.
         // A crash before it sends the batch again after the lease: at least once, same Message-IDs.
         const UnixTime now = now_();
@@ -94,6 +101,7 @@ int OutboxWorker::runOnce(SociStore& store) {
                 } else if (result.status == SendResult::Status::permanent ||
                            now - mail.created_at >= smtp_.give_up_after.count()) {
                     store.outbox.markFailed(mail.id, attempts, result.message);
+                    outcomes[i] = "failed";
                     if (mail.ticket_id) {
                         store.tickets.addEvent({0, *mail.ticket_id, now, "system", "send_failed",
                                         mail.kind + " to " + to + ": " + result.message});
@@ -105,11 +113,16 @@ int OutboxWorker::runOnce(SociStore& store) {
                     auto wait = smtp_.retry_initial.count() << std::min(attempts - 1, 20);
                     wait = std::min<long long>(wait, smtp_.retry_max.count());
                     store.outbox.markRetry(mail.id, attempts, now + wait, result.message);
+                    outcomes[i] = "deferred";
                     log->warn("send deferred outbox={} kind={} attempts={} retry_in={}s reason={}", mail.id,
                               mail.kind, attempts, wait, result.message);
                 }
             }
         });
+        // Committed: the results count now (a rolled-back batch is sent again and counted then).
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            monitor_->mailSent(batch[i].kind, outcomes[i], seconds[i],
+                               results[i].status == SendResult::Status::sent ? "" : results[i].message);
         handled += static_cast<int>(batch.size());
     }
     return handled;
@@ -129,8 +142,15 @@ void OutboxWorker::loop() {
                 wait = std::chrono::milliseconds(std::clamp<long long>(ms, 0, 5000));
             }
             backoff = std::chrono::seconds(1);
+        } catch (const StorageUnavailable& e) {
+            log->error("outbox pass failed: database unavailable reason={}", e.what());
+            monitor_->databaseError("smtp", "unavailable");
+            store.reset();  // reconnect next time
+            wait = backoff;
+            backoff = std::min(backoff * 2, std::chrono::seconds(60));
         } catch (const std::exception& e) {
             log->error("outbox pass failed reason={}", e.what());
+            monitor_->databaseError("smtp", "error");
             store.reset();  // reconnect next time
             wait = backoff;
             backoff = std::min(backoff * 2, std::chrono::seconds(60));

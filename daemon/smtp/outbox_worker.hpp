@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "daemon/config.hpp"
+#include "daemon/monitor.hpp"
 #include "storage/store.hpp"
 
 namespace deskgate {
@@ -34,6 +35,8 @@ public:
     // worker's thread: the daemon tells the agents (delivery_failed).
     using FailureHook = std::function<void(SociStore&, const OutboxRecord&, const std::string& reason)>;
     void onFailure(FailureHook hook) { on_failure_ = std::move(hook); }
+    // Told of every send's result and time (on the worker's thread); set before start().
+    void setMonitor(Monitor* monitor) { monitor_ = monitor ? monitor : &quiet_; }
 
     // One pass: sends every due mail; returns how many were handled. Used by the thread and by tests.
     int runOnce(SociStore& store);
@@ -49,6 +52,8 @@ private:
     DatabaseUrl database_;
     Now now_;
     FailureHook on_failure_;
+    Monitor quiet_;
+    Monitor* monitor_ = &quiet_;
     std::unique_ptr<CurlSmtpSender> sender_;  // used by one thread at a time
     std::thread thread_;
     std::mutex mutex_;

@@ -113,7 +113,11 @@ TEST_CASE("the shipped etc/deskgate.yaml with its rules and templates passes the
     const Config& c = (*r)->config;
     CHECK(c.mailboxes.size() == 2);
     CHECK(c.agents.size() == 3);
-    CHECK(c.rules_configured);
+    // No `rules:` or `templates:`: the files next to it (etc/rules, etc/templates) are found.
+    CHECK_FALSE(c.rules_configured);
+    CHECK(c.rules_dir == std::filesystem::path(DESKGATE_SOURCE_DIR) / "etc/rules");
+    REQUIRE_FALSE(c.templates_dirs.empty());
+    CHECK(c.templates_dirs.back() == std::filesystem::path(DESKGATE_SOURCE_DIR) / "etc/templates");
     CHECK((*r)->rules->rules.size() >= 3);
 }
 
@@ -170,4 +174,79 @@ TEST_CASE("config: a password in clear text to another host is refused unless al
     CHECK(urlHost("smtps://u:p@Mail.Acme.test:465/ehlo") == "mail.acme.test");
     CHECK(isLoopbackHost("127.0.0.2"));
     CHECK_FALSE(isLoopbackHost("mail.acme.test"));
+}
+
+TEST_CASE("install layout: without rules: and templates: the shipped defaults are used, single templates overridden") {
+    // An installed deskgate: data_dir holds the shipped templates and default rules, the
+    // configuration directory only deskgate.yaml (and perhaps one template of its own).
+    auto data = test::freshDirectory("install-data");
+    std::filesystem::create_directories(data / "templates");
+    std::filesystem::copy(std::string(DESKGATE_SOURCE_DIR) + "/etc/templates", data / "templates",
+                          std::filesystem::copy_options::recursive);
+    std::filesystem::copy(std::string(DESKGATE_SOURCE_DIR) + "/etc/default-rules", data / "rules");
+    auto etc = test::freshDirectory("install-etc");
+    std::filesystem::create_directories(etc / "rules");  // empty: the defaults apply
+    const std::string minimal =
+        "database: sqlite:deskgate.db\n"
+        "mailboxes:\n  - { name: support, url: imaps://mail.acme.test, username: support, password: x,"
+        " address: support@acme.test }\n"
+        "smtp: { url: smtp://mail.acme.test:587 }\n"
+        "agents:\n  - { name: zoe, address: zoe@acme.test }\n";
+    auto file = writeFile(etc / "deskgate.yaml", minimal);
+    const InstallPaths paths{data};
+
+    auto c = loadConfig(file, paths);
+    REQUIRE_MESSAGE(c, (c ? "" : c.error().front().str()));
+    CHECK(c->identity.address == "support@acme.test");  // no identity: the first mailbox's
+    CHECK(c->identity.domain == "acme.test");
+    CHECK(c->rules_dir == data / "rules");
+    REQUIRE(c->templates_dirs.size() == 1);
+    CHECK(c->templates_dirs[0] == data / "templates");
+    auto r = loadRuntime(file, paths);
+    REQUIRE_MESSAGE(r, (r ? "" : r.error().front()));
+    CHECK((*r)->rules->rules.size() == 3);
+    CHECK((*r)->rules->slaPolicy("standard") != nullptr);
+
+    // One file of the admin's replaces the shipped one; the others stay.
+    writeFile(etc / "templates/de/acknowledgement.mustache",
+              "Subject: {{token}} Eingang bestätigt\n\nWir kümmern uns, {{customer.name}}.\n");
+    r = loadRuntime(file, paths);
+    REQUIRE_MESSAGE(r, (r ? "" : r.error().front()));
+    REQUIRE((*r)->config.templates_dirs.size() == 2);
+    CHECK((*r)->config.templates_dirs[1] == etc / "templates");
+    TemplateValues values;
+    values.set("token", "[Ticket#1001]");
+    values.set("customer.name", "Alice");
+    auto de = (*r)->templates.render("acknowledgement", "de", values);
+    REQUIRE(de);
+    CHECK(de->subject == "[Ticket#1001] Eingang bestätigt");
+    auto en = (*r)->templates.render("acknowledgement", "en", values);
+    REQUIRE(en);
+    CHECK(en->subject.find("[Ticket#1001]") != std::string::npos);
+    CHECK(en->subject.find("Eingang") == std::string::npos);
+    CHECK((*r)->templates.render("resolved", "de", values).has_value());
+
+    // An error in the override names the admin's file.
+    writeFile(etc / "templates/de/acknowledgement.mustache", "Subject: {{token}} {{ticket.subjct}}\n\nx\n");
+    r = loadRuntime(file, paths);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().front().find((etc / "templates/de/acknowledgement.mustache").string() + ":1:") == 0);
+
+    // Rule files of the admin's replace the defaults as a whole.
+    std::filesystem::remove_all(etc / "templates");
+    writeFile(etc / "rules/routing.yaml", "routing:\n  - name: everything\n    set: { queue: mine }\n");
+    c = loadConfig(file, paths);
+    REQUIRE(c);
+    CHECK(c->rules_dir == etc / "rules");
+
+    // Nothing installed and nothing next to the file: a clear error.
+    c = loadConfig(file, InstallPaths{etc / "nowhere"});
+    REQUIRE_FALSE(c);
+    CHECK(c.error().front().message.find("no templates") != std::string::npos);
+
+    // Without identity and without mailboxes there is nobody to send as.
+    auto bare = writeFile(etc / "bare.yaml", "smtp: { url: smtp://x:25 }\n");
+    c = loadConfig(bare, paths);
+    REQUIRE_FALSE(c);
+    CHECK(c.error().front().message.find("identity") != std::string::npos);
 }

@@ -16,6 +16,10 @@ pkgs=(
   postfix
   python3 clang-14 libclang-rt-14-dev
   chromium
+  libsystemd-dev                     # sd_notify and the journal sink (issue 13)
+  python3-prometheus-client          # the metrics test reads the exposition with the reference parser
+  help2man man-db                    # deskgate(8) from --help; the package test runs man -w
+  systemd dpkg-dev file              # systemd-analyze verify; dpkg-shlibdeps and file for cpack -G DEB
 )
 
 missing=()

@@ -17,6 +17,14 @@ inline std::string lower(std::string_view s) {
     return out;
 }
 
+// Equal without ASCII case (header names, parameter names, keywords).
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (asciiLower(a[i]) != asciiLower(b[i])) return false;
+    return true;
+}
+
 // `s` without leading and trailing white space (isspace: blank, tab, CR, LF, VT, FF).
 inline std::string_view trimSpace(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);

@@ -1,5 +1,6 @@
 #include "parsers/charset.hpp"
 #include "parsers/ascii.hpp"
+#include "parsers/parsed_mail.hpp"
 
 #include <uchardet/uchardet.h>
 
@@ -14,10 +15,7 @@ namespace deskgate {
 namespace {
 
 void addDefect(std::vector<std::string>* defects, std::string text) {
-    if (!defects) return;
-    // A pathological mail can trigger the same defect thousands of times; keep the list short.
-    if (defects->size() >= 50) return;
-    if (std::find(defects->begin(), defects->end(), text) == defects->end()) defects->push_back(std::move(text));
+    if (defects) deskgate::addDefect(*defects, std::move(text));
 }
 
 // Labels seen in real mail that iconv does not know, or knows under a narrower meaning.

@@ -11,17 +11,6 @@
 namespace deskgate {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return asciiLower(x) == asciiLower(y);
-           });
-}
-
-void addDefect(std::vector<std::string>& defects, std::string text) {
-    if (defects.size() >= 50) return;
-    if (std::find(defects.begin(), defects.end(), text) == defects.end()) defects.push_back(std::move(text));
-}
-
 // A valid field name (RFC 5322 §3.6.8: printable ASCII except ':').
 bool isFieldName(std::string_view s) {
     if (s.empty() || s.size() > 200) return false;

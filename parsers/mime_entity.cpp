@@ -17,17 +17,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return asciiLower(x) == asciiLower(y);
-           });
-}
-
-void addDefect(std::vector<std::string>& defects, std::string text) {
-    if (defects.size() >= 50) return;
-    if (std::find(defects.begin(), defects.end(), text) == defects.end()) defects.push_back(std::move(text));
-}
-
 int hexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;

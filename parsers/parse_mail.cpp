@@ -21,11 +21,6 @@
 namespace deskgate {
 namespace {
 
-void addDefect(std::vector<std::string>& defects, std::string text) {
-    if (defects.size() >= 50) return;
-    if (std::find(defects.begin(), defects.end(), text) == defects.end()) defects.push_back(std::move(text));
-}
-
 // LF line ends everywhere: CRLF (RFC 5322) and bare CR (old Mac mail) become LF, so every
 // later stage handles one convention. Also enforces the line-length limit.
 std::expected<std::string_view, ParseError> normalise(std::string_view raw, std::string& storage, const Limits& limits) {

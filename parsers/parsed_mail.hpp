@@ -91,6 +91,15 @@ struct ParseError {
 
 std::expected<ParsedMail, ParseError> parseMail(std::string_view raw, const ParseOptions& options = {});
 
+// Records a defect once; a pathological mail can trigger the same one thousands of times, so
+// the list stops at 50.
+inline void addDefect(std::vector<std::string>& defects, std::string text) {
+    if (defects.size() >= 50) return;
+    for (const auto& d : defects)
+        if (d == text) return;
+    defects.push_back(std::move(text));
+}
+
 // The ticket number in `subject` for `token_format`, if any (used by parseMail, exported for tests).
 std::optional<std::uint64_t> extractToken(std::string_view subject, std::string_view token_format);
 

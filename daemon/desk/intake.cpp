@@ -213,6 +213,9 @@ IntakeResult Intake::openTicket(const Incoming& in, std::optional<std::int64_t> 
         store_.tickets.addEvent({0, t.id, now, "rules", "assigned", t.assignee + " (" + assignReason + ")"});
     store_.tickets.addMessage(messageFrom(in, t.id, "customer"));
     widenAudience(t, in, Standing::customer);  // her own Cc on her first mail
+    // Her own organisation's address she asked to be answered at may write on the ticket too.
+    if (!t.reply_address.empty() && store_.tickets.addParticipant(t.id, t.reply_address, actor, now))
+        store_.tickets.addEvent({0, t.id, now, actor, "participant", "+" + t.reply_address + " (Reply-To)"});
 
     IntakeResult result{"new_ticket", t.number, 0, ""};
     if (!isAutomaticMail(mail.kind) && !d.ignore) {

@@ -220,3 +220,19 @@ TEST_CASE("a reply that starts with a digit is a reply: it reopens and the agent
     CHECK(r.outcome == "rating");
     CHECK(d.ticket(1001).rating == 4);
 }
+
+TEST_CASE("a Reply-To of the sender's own domain is where she is answered, and may write on the ticket") {
+    Desk d;
+    d.mail("Alice <alice@customer.test>", "VPN down", "x\r\n", "Reply-To: IT Team <it-team@customer.test>\r\n");
+    CHECK(d.outbox("acknowledgement").at(0).recipients == std::vector<std::string>{"it-team@customer.test"});
+    auto t = d.ticket(1001);
+    CHECK(t.customer_address == "alice@customer.test");  // her identity is From
+    CHECK(t.reply_address == "it-team@customer.test");
+    CHECK(d.store->tickets.participantsOf(t.id) == std::vector<std::string>{"it-team@customer.test"});
+    IntakeResult r;
+    d.mail("it-team@customer.test", "Re: [Ticket#1001] VPN down", "More from the team.\r\n", "", &r);
+    CHECK(r.outcome == "reply");
+    CHECK(r.ticket_number == 1001);
+    d.reply("anna@acme.test", "Re: [Ticket#1001] VPN down", "Fixed.\r\n");
+    CHECK(d.outbox("agent_reply").at(0).recipients == std::vector<std::string>{"it-team@customer.test"});
+}

@@ -121,6 +121,10 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " last_error_at BIGINT, updated_at BIGINT NOT NULL, daemon VARCHAR(200) NOT NULL DEFAULT '',"
         " PRIMARY KEY (kind, name))",
     },
+    // 8: intake that never stalls (issue 12) — the end of a first_start: all import
+    {
+        "ALTER TABLE mailbox_checkpoints ADD COLUMN import_until BIGINT NOT NULL DEFAULT 0",
+    },
 };
 
 // Migration 6 made participants rows; the tickets before it had them only as the To/Cc lists of

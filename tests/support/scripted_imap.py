@@ -170,6 +170,8 @@ class Session:
             if uid in self.args.no_uid:
                 refused = True  # Dovecot answers the others and ends with a tagged NO
                 continue
+            if uid in self.args.vanish_uid:
+                continue  # listed with its size, gone when fetched (expunged meanwhile)
             if uid in self.args.nil_uid:
                 await self.send("* %d FETCH (UID %d BODY[] NIL)" % (seq, uid))
                 continue
@@ -225,6 +227,7 @@ async def main():
     p.add_argument("--throttle", type=int, default=0, help="literal bytes per second")
     p.add_argument("--no-uid", type=int, action="append", default=[], help="tagged NO when fetching this UID")
     p.add_argument("--nil-uid", type=int, action="append", default=[], help="BODY[] NIL for this UID")
+    p.add_argument("--vanish-uid", type=int, action="append", default=[], help="listed, never returned by FETCH")
     p.add_argument("--refuse-move", action="store_true", help="UID MOVE -> NO [OVERQUOTA]")
     p.add_argument("--silent", action="store_true", help="accept connections, never greet")
     args = p.parse_args()

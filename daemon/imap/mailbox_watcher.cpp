@@ -122,7 +122,8 @@ asio::awaitable<SelectInfo> MailboxWatcher::open() {
 
 void MailboxWatcher::saveCheckpoint(std::uint64_t last_uid) {
     deps_.store->intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
-                                        static_cast<std::int64_t>(last_uid), static_cast<std::int64_t>(pos_.import_until)},
+                                        static_cast<std::int64_t>(last_uid), static_cast<std::int64_t>(pos_.import_until),
+                                        static_cast<std::int64_t>(pos_.first_uid)},
                                        deps_.now());
 }
 
@@ -134,6 +135,7 @@ asio::awaitable<MailboxWatcher::Position> MailboxWatcher::startingPoint(const Se
     if (cp && static_cast<std::uint64_t>(cp->uidvalidity) == info.uidvalidity) {
         pos.last_uid = static_cast<std::uint64_t>(cp->last_uid);
         pos.import_until = static_cast<std::uint64_t>(cp->import_until);
+        pos.first_uid = static_cast<std::uint64_t>(cp->first_uid);
         co_return pos;
     }
     pos_ = pos;
@@ -155,10 +157,12 @@ asio::awaitable<MailboxWatcher::Position> MailboxWatcher::startingPoint(const Se
         const std::string date = imapDate(deps_.now() - mailbox_.first_start_since.count());
         const std::uint64_t first = co_await firstUidSince(date, highest);
         pos.last_uid = first > 0 ? first - 1 : highest;
+        pos.first_uid = pos.last_uid + 1;
         log->info("first start mailbox={} first_start=since date={} existing={}: intake starts at uid={}", mailbox_.name,
                   date, info.exists, pos.last_uid + 1);
     } else {
         pos.last_uid = std::max(highest, info.uidnext > 0 ? info.uidnext - 1 : 0);
+        pos.first_uid = pos.last_uid + 1;
         log->info("first start mailbox={} first_start=new_only existing={}: existing mail is left alone, intake starts "
                   "at UIDNEXT={}",
                   mailbox_.name, info.exists, pos.last_uid + 1);
@@ -172,7 +176,9 @@ asio::awaitable<std::vector<std::uint64_t>> MailboxWatcher::notYetHandled() {
     // Flag mode: what is still unseen up to the checkpoint. Move mode: whatever is still there.
     const std::string criteria = mailbox_.after_ingest == MailboxConfig::After::move ? "" : "UNSEEN";
     std::vector<std::uint64_t> pending;
-    for (std::uint64_t from = 1; from <= pos_.last_uid && !stopping_; from += kUidWindow) {
+    // Only what intake owns: with first_start new_only/since, older mail stays as it is.
+    for (std::uint64_t from = std::max<std::uint64_t>(pos_.first_uid, 1); from <= pos_.last_uid && !stopping_;
+         from += kUidWindow) {
         auto found = co_await client_.searchUids(from, std::min(pos_.last_uid, from + kUidWindow - 1), criteria);
         pending.insert(pending.end(), found.begin(), found.end());
     }
@@ -341,7 +347,8 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
         }
         store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
                                      static_cast<std::int64_t>(batch.last_uid),
-                                     static_cast<std::int64_t>(pos_.import_until)},
+                                     static_cast<std::int64_t>(pos_.import_until),
+                                     static_cast<std::int64_t>(pos_.first_uid)},
                                     deps_.now());
     });
     std::sort(handled.begin(), handled.end());

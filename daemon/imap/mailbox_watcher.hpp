@@ -53,6 +53,7 @@ private:
         std::uint64_t uidvalidity = 0;
         std::uint64_t last_uid = 0;
         std::uint64_t import_until = 0;
+        std::uint64_t first_uid = 0;  // mail below it was in the folder before intake began
     };
 
     boost::asio::awaitable<void> session();

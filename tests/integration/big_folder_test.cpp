@@ -7,6 +7,7 @@
 // takes); CI uses 20,000.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "desk_fixture.hpp"
@@ -19,6 +20,13 @@ namespace {
 int bigFolderSize() {
     const char* v = std::getenv("HD_BIG_FOLDER");
     return v && *v ? std::atoi(v) : 20000;
+}
+
+// Messages of the support account's `folder` matching a doveadm search query (e.g. "UNSEEN"):
+// doveadm, because curl 7.88 fails on a SEARCH answer longer than 64 KB.
+std::size_t countMatching(const std::string& folder, const std::string& query) {
+    auto r = doveadm({"search", "-u", kSupport, "mailbox", folder, query});
+    return static_cast<std::size_t>(std::count(r.out.begin(), r.out.end(), '\n'));
 }
 
 double secondsSince(std::chrono::steady_clock::time_point t) {
@@ -56,6 +64,8 @@ TEST_CASE("a folder with many messages: new_only leaves them and starts at UIDNE
                                                           uniqueMessageId()));
         REQUIRE_MESSAGE(waitFor([&] { return desk.ticketCount() == 1; }, 60s), desk.process().output());
         CHECK(desk.store().tickets.listTickets("", 10)[0].subject == "the first new mail");
+        // Left alone means left alone: the old mail is not flagged either, only the new one.
+        REQUIRE(waitFor([&] { return countMatching(folder, "UNSEEN") == std::size_t(n); }, 20s));
         desk.stop();
         CHECK(desk.ticketCount() == 1);
     }
@@ -66,7 +76,7 @@ TEST_CASE("a folder with many messages: new_only leaves them and starts at UIDNE
         REQUIRE_MESSAGE(waitFor([&] { return desk.ticketCount() == n + 1; }, 1800s, 500ms),
                         desk.process().output().substr(0, 4000));
         MESSAGE("all: " << n + 1 << " tickets imported in " << secondsSince(t2) << " s");
-        REQUIRE(waitFor([&] { return searchMailbox(kSupport, folder, "UNSEEN").empty(); }, 60s));
+        REQUIRE(waitFor([&] { return countMatching(folder, "UNSEEN") == 0; }, 60s));
         CHECK(desk.process().output().find("first_start=all existing=" + std::to_string(n + 1)) != std::string::npos);
         // Imported as they are: no acknowledgement, no notification for the old mail.
         CHECK(desk.store().outbox.listOutbox("queued").empty());

@@ -29,6 +29,14 @@ std::size_t countMatching(const std::string& folder, const std::string& query) {
     return static_cast<std::size_t>(std::count(r.out.begin(), r.out.end(), '\n'));
 }
 
+// Empties the folder; doveadm's expunge of 200,000 messages takes longer than doveadm()'s 60 s.
+void emptyFolder(const std::string& folder) {
+    auto argv = servers().doveadm;
+    argv.insert(argv.end(), {"expunge", "-u", kSupport, "mailbox", folder, "all"});
+    auto r = runCommand(argv, std::nullopt, {}, 900s);
+    REQUIRE_MESSAGE((r.status.exited && r.status.code == 0), (r.out + r.err));
+}
+
 double secondsSince(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -41,7 +49,7 @@ TEST_CASE("a folder with many messages: new_only leaves them and starts at UIDNE
     const int n = bigFolderSize();
     const std::string folder = "Big";
     createFolder(kSupport, folder);
-    clearMailbox(kSupport, folder);
+    emptyFolder(folder);
     auto t0 = std::chrono::steady_clock::now();
     {
         std::vector<std::string> mails;
@@ -84,7 +92,7 @@ TEST_CASE("a folder with many messages: new_only leaves them and starts at UIDNE
         CHECK(desk.process().output().find("mailbox session failed") == std::string::npos);
         desk.stop();
     }
-    clearMailbox(kSupport, folder);
+    emptyFolder(folder);
 }
 
 }  // TEST_SUITE

@@ -253,7 +253,7 @@ TEST_CASE("install layout: without rules: and templates: the shipped defaults ar
 TEST_CASE("config: a mailbox's intake settings (first_start, max_batch_bytes, timeouts) and their defaults") {
     auto dir = test::freshDirectory("config-intake");
     auto mailbox = [](const std::string& name, const std::string& extra) {
-        return "  - name: " + name + "\n    url: imap://mail.acme.test\n    username: u\n    password: p\n"
+        return "  - name: " + name + "\n    url: imaps://mail.acme.test\n    username: u\n    password: p\n"
                "    address: " + name + "@acme.test\n" + extra;
     };
     auto file = writeFile(dir / "deskgate.yaml",
@@ -286,12 +286,12 @@ TEST_CASE("config: bad intake settings are reported with file:line:col") {
     auto file = writeFile(dir / "deskgate.yaml",
                           "identity:\n  address: support@acme.test\n"     // 1-2
                           "mailboxes:\n"                                   // 3
-                          "  - name: a\n    url: imap://m\n    username: u\n    password: p\n"  // 4-7
+                          "  - name: a\n    url: imaps://m\n    username: u\n    password: p\n"  // 4-7
                           "    address: a@acme.test\n"                     // 8
                           "    first_start: everything\n"                  // 9
                           "    read_timeout: 0s\n"                         // 10
                           "    max_batch_bytes: 0\n"                       // 11
-                          "  - name: b\n    url: imap://m\n    username: u\n    password: p\n"  // 12-15
+                          "  - name: b\n    url: imaps://m\n    username: u\n    password: p\n"  // 12-15
                           "    address: b@acme.test\n"                     // 16
                           "    first_start: { since: soon, until: 1d }\n"  // 17
                           "smtp:\n  url: smtp://x\n" +

@@ -111,11 +111,35 @@ void loadIdentity(YamlChecker& check, const YAML::Node& node, IdentityConfig& id
     if (id.domain.empty() && !id.address.empty()) id.domain = id.address.substr(id.address.find('@') + 1);
 }
 
+// first_start: new_only | all | { since: 7d }
+void loadFirstStart(YamlChecker& check, const YAML::Node& mailbox, MailboxConfig& mb) {
+    const YAML::Node node = mailbox["first_start"];
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (node.IsMap()) {
+        check.allowKeys(node, {"since"});
+        if (auto v = check.duration(node, "since", true)) {
+            if (v->count() < 1) check.error(node["since"], "'since' must be at least 1s");
+            mb.first_start = MailboxConfig::FirstStart::since;
+            mb.first_start_since = *v;
+        }
+        return;
+    }
+    auto v = check.str(mailbox, "first_start");
+    if (!v) return;
+    if (*v == "new_only")
+        mb.first_start = MailboxConfig::FirstStart::new_only;
+    else if (*v == "all")
+        mb.first_start = MailboxConfig::FirstStart::all;
+    else
+        check.error(node, "'first_start': '" + *v + "' is not one of new_only, all, { since: 7d }");
+}
+
 void loadMailbox(YamlChecker& check, const YAML::Node& node, const std::filesystem::path& base, Config& config) {
     if (!check.isMap(node, "a mailbox")) return;
     check.allowKeys(node, {"name", "url", "username", "password", "password_file", "address", "folder",
                            "after_ingest", "move_to", "poll_interval", "idle", "ca_file", "starttls", "language",
-                           "batch_size", "allow_plaintext"});
+                           "batch_size", "allow_plaintext", "max_batch_bytes", "connect_timeout", "read_timeout",
+                           "first_start"});
     MailboxConfig mb;
     if (auto v = check.str(node, "name", true)) mb.name = *v;
     if (auto v = check.str(node, "url", true)) {
@@ -149,6 +173,15 @@ void loadMailbox(YamlChecker& check, const YAML::Node& node, const std::filesyst
     if (auto v = check.integer(node, "batch_size", false, 1, 100)) mb.batch_size = static_cast<std::size_t>(*v);
     if (auto v = check.boolean(node, "allow_plaintext")) mb.allow_plaintext = *v;
     checkPlaintext(check, node, mb.url, mb.starttls, !mb.password.empty(), mb.allow_plaintext);
+    if (auto v = check.integer(node, "max_batch_bytes", false, 1, std::int64_t(1) << 32))
+        mb.max_batch_bytes = static_cast<std::uint64_t>(*v);
+    for (auto [key, field] : {std::pair{"connect_timeout", &mb.connect_timeout}, std::pair{"read_timeout", &mb.read_timeout}})
+        if (auto v = check.duration(node, key)) {
+            if (v->count() < 1 || v->count() > 3600)
+                check.error(node[key], std::string("'") + key + "' must be between 1s and 1h");
+            *field = *v;
+        }
+    loadFirstStart(check, node, mb);
     for (const auto& other : config.mailboxes)
         if (!mb.name.empty() && other.name == mb.name) check.error(node["name"], "mailbox name '" + mb.name + "' is used twice");
     config.mailboxes.push_back(std::move(mb));

@@ -33,6 +33,14 @@ struct MailboxConfig {
     std::string language;   // default language of customers writing here
     std::size_t batch_size = 50;
     bool allow_plaintext = false;  // imap:// without STARTTLS to a host that is not this machine
+    std::uint64_t max_batch_bytes = 32u << 20;  // bodies per batch (RFC822.SIZE), at least one mail
+    std::chrono::seconds connect_timeout{30};   // TCP, TLS and login together
+    std::chrono::seconds read_timeout{30};      // the server silent this long during a command: reconnect
+    // What the very first start (no checkpoint) does with mail already in the folder: leave it
+    // (new_only: start at UIDNEXT), take in what arrived since a time ago, or import all of it
+    // as tickets without acknowledgements or notifications.
+    enum class FirstStart { new_only, since, all } first_start = FirstStart::new_only;
+    std::chrono::seconds first_start_since{0};  // first_start: { since: 7d }
 };
 
 struct SmtpConfig {

@@ -40,6 +40,7 @@ std::optional<std::size_t> trailingLiteral(std::string_view line) {
 struct Token {
     enum class Type { atom, string, literal, open, close, end } type;
     std::string value;
+    std::size_t literal = 0;  // for Type::literal: its index in ImapResponse::literals
 };
 
 class Tokenizer {
@@ -67,7 +68,7 @@ public:
             auto close = s.find('}', pos_);
             if (close != std::string::npos && literal_ < r_.literals.size()) {
                 pos_ = close + 1;
-                return {Token::Type::literal, r_.literals[literal_++]};
+                return {Token::Type::literal, {}, literal_++};  // the caller takes or copies it
             }
         }
         // Atom; "BODY[...]" keeps its bracketed section (which may contain spaces and parens).
@@ -193,7 +194,9 @@ std::optional<ImapResponse> ImapResponseParser::next() {
     return r;
 }
 
-std::optional<ImapFetch> parseFetch(const ImapResponse& r) {
+namespace {
+
+std::optional<ImapFetch> fetchOf(ImapResponse& r, bool take) {
     if (r.kind != ImapResponse::Kind::untagged) return std::nullopt;
     auto seq = r.numbered("FETCH");
     if (!seq) return std::nullopt;
@@ -202,6 +205,11 @@ std::optional<ImapFetch> parseFetch(const ImapResponse& r) {
     ImapFetch out;
     out.sequence = *seq;
     Tokenizer tok(r, open + 1);
+    auto valueOf = [&](Token& t) -> std::optional<std::string> {
+        if (t.type == Token::Type::string) return std::move(t.value);
+        if (t.type != Token::Type::literal) return std::nullopt;  // NIL: no content
+        return take ? std::move(r.literals[t.literal]) : r.literals[t.literal];
+    };
     for (;;) {
         Token name = tok.next();
         if (name.type == Token::Type::close || name.type == Token::Type::end) break;
@@ -222,12 +230,24 @@ std::optional<ImapFetch> parseFetch(const ImapResponse& r) {
             auto n = toNumber(value.value);
             if (!n) return std::nullopt;
             out.uid = *n;
-        } else if (key.starts_with("BODY[") || key.starts_with("BODY.PEEK[") || key.starts_with("RFC822")) {
-            if (value.type == Token::Type::literal || value.type == Token::Type::string) out.body = value.value;
+        } else if (key == "RFC822.SIZE") {
+            auto n = toNumber(value.value);
+            if (!n) return std::nullopt;
+            out.size = *n;
+        } else if (key == "BODY[HEADER]" || key == "BODY.PEEK[HEADER]" || key == "RFC822.HEADER") {
+            out.header = valueOf(value);
+        } else if (key.starts_with("BODY[") || key.starts_with("BODY.PEEK[") || key == "RFC822") {
+            out.body = valueOf(value);
         }
     }
     return out;
 }
+
+}  // namespace
+
+std::optional<ImapFetch> parseFetch(const ImapResponse& r) { return fetchOf(const_cast<ImapResponse&>(r), false); }
+
+std::optional<ImapFetch> takeFetch(ImapResponse& r) { return fetchOf(r, true); }
 
 std::vector<std::uint64_t> expandSequenceSet(std::string_view set, std::uint64_t max) {
     std::vector<std::uint64_t> out;

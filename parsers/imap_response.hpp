@@ -57,15 +57,20 @@ private:
     std::deque<ImapResponse> ready_;
 };
 
-// One message from "* n FETCH (UID u FLAGS (...) BODY[] {N}...)".
+// One message from "* n FETCH (UID u FLAGS (...) RFC822.SIZE s BODY[] {N}...)".
 struct ImapFetch {
     std::uint64_t sequence = 0;
     std::uint64_t uid = 0;
     std::vector<std::string> flags;
-    std::optional<std::string> body;  // BODY[] or BODY.PEEK[] content
+    std::optional<std::uint64_t> size;  // RFC822.SIZE
+    std::optional<std::string> body;    // BODY[] content; none for NIL (RFC 3501 §7.4.2) or absent
+    std::optional<std::string> header;  // BODY[HEADER] content
 };
 
 std::optional<ImapFetch> parseFetch(const ImapResponse& response);
+// The same, moving the literals out of `response` instead of copying them (a body may be tens
+// of MB: it is held once, not twice).
+std::optional<ImapFetch> takeFetch(ImapResponse& response);
 // "* SEARCH 1 2 3" or "* ESEARCH (TAG "x") UID ALL 1:3,7" -> UIDs.
 std::optional<std::vector<std::uint64_t>> parseSearch(const ImapResponse& response);
 // "* CAPABILITY IMAP4rev1 IDLE ..." or "OK [CAPABILITY ...]" -> upper-cased capability names.

@@ -73,21 +73,23 @@ bool IntakeStore::hasMessageId(const std::string& message_id) {
 
 std::optional<Checkpoint> IntakeStore::checkpoint(const std::string& mailbox) {
     return guarded("reading a mailbox checkpoint", [&]() -> std::optional<Checkpoint> {
-        long long v = 0, last = 0;
-        sql() << "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = :m", soci::use(mailbox),
-            soci::into(v), soci::into(last);
+        long long v = 0, last = 0, import = 0, first = 0;
+        sql() << "SELECT uidvalidity, last_uid, import_until, first_uid FROM mailbox_checkpoints WHERE mailbox = :m",
+            soci::use(mailbox), soci::into(v), soci::into(last), soci::into(import), soci::into(first);
         if (!sql().got_data()) return std::nullopt;
-        return Checkpoint{mailbox, v, last};
+        return Checkpoint{mailbox, v, last, import, first};
     });
 }
 
 void IntakeStore::saveCheckpoint(const Checkpoint& c, UnixTime at) {
     guarded("saving a mailbox checkpoint", [&] {
-        long long v = c.uidvalidity, last = c.last_uid, t = at;
-        sql() << "INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, updated_at) VALUES (:m, :v, :l, :t)"
+        long long v = c.uidvalidity, last = c.last_uid, import = c.import_until, first = c.first_uid, t = at;
+        sql() << "INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, import_until, first_uid, updated_at)"
+                 " VALUES (:m, :v, :l, :i, :f, :t)"
                  " ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
-                 " last_uid = excluded.last_uid, updated_at = excluded.updated_at",
-            soci::use(c.mailbox), soci::use(v), soci::use(last), soci::use(t);
+                 " last_uid = excluded.last_uid, import_until = excluded.import_until,"
+                 " first_uid = excluded.first_uid, updated_at = excluded.updated_at",
+            soci::use(c.mailbox), soci::use(v), soci::use(last), soci::use(import), soci::use(first), soci::use(t);
         return 0;
     });
 }

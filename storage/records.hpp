@@ -127,6 +127,12 @@ struct Checkpoint {
     std::string mailbox;
     std::int64_t uidvalidity = 0;
     std::int64_t last_uid = 0;
+    // first_start: all — mail up to this UID was in the folder before the first start and is
+    // imported without acknowledgements or notifications (0: none).
+    std::int64_t import_until = 0;
+    // The lowest UID intake owns (first_start new_only/since: the one after the start; 0 or 1:
+    // all). Mail below it was never ours: it is neither flagged nor moved after a restart.
+    std::int64_t first_uid = 0;
 };
 
 // One row of the intake log: what became of one incoming mail.

@@ -121,6 +121,12 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " last_error_at BIGINT, updated_at BIGINT NOT NULL, daemon VARCHAR(200) NOT NULL DEFAULT '',"
         " PRIMARY KEY (kind, name))",
     },
+    // 8: intake that never stalls (issue 12) — the end of a first_start: all import, and the
+    // lowest UID intake owns (first_start new_only/since: older mail is never flagged or moved)
+    {
+        "ALTER TABLE mailbox_checkpoints ADD COLUMN import_until BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE mailbox_checkpoints ADD COLUMN first_uid BIGINT NOT NULL DEFAULT 0",
+    },
 };
 
 // Migration 6 made participants rows; the tickets before it had them only as the To/Cc lists of

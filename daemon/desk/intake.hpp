@@ -42,6 +42,10 @@ public:
     // database going away) quarantines it with the reason instead of failing the batch.
     IntakeResult processIsolated(const MailOrigin& origin, const std::string& raw);
 
+    // first_start: all — the mail that was in the folder before the first start becomes
+    // tickets as it is, history to search, with nothing sent for it.
+    void importQuietly(bool quiet) { composer_.setQuiet(quiet); }
+
     // Takes a quarantined mail in again (after the rules, limits or templates were fixed): it
     // leaves the quarantine, and lands there again with the new reason if it still cannot be handled.
     IntakeResult replay(const QuarantineRecord& record);

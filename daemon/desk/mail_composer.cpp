@@ -97,6 +97,7 @@ bool MailComposer::withinLimits(const TicketRecord& ticket, ComposedMail& mail) 
 }
 
 std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
+    if (quiet_) return {};
     if (!withinLimits(ticket, mail)) return "";
     TemplateValues values = ticketValues(ticket);
     for (const auto& [k, val] : mail.values.values()) values.set(k, val);

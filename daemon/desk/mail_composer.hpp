@@ -48,6 +48,9 @@ public:
     // Throws StorageError when the template cannot be rendered (a broken template must not
     // pass silently).
     std::string queue(const TicketRecord& ticket, ComposedMail mail);
+    // first_start: all imports the mail already in a folder as it is: nothing is sent for it
+    // (no acknowledgement, no notification); queue() then does nothing and returns "".
+    void setQuiet(bool quiet) { quiet_ = quiet; }
 
     // Mail to the customer's side: `mail` goes to the customer (at the ticket's answer address),
     // Cc the participants, never to an address refused for good for this ticket, in the thread
@@ -74,6 +77,7 @@ private:
     // rest); false when none is left.
     bool withinLimits(const TicketRecord& ticket, ComposedMail& mail);
 
+    bool quiet_ = false;
     const Runtime& runtime_;
     SociStore& store_;
     Now now_;

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 namespace deskgate {
 
@@ -17,9 +19,42 @@ namespace {
 
 CURL* handle(void* p) { return static_cast<CURL*>(p); }
 
-enum class Wait { ready, timeout, woken };
+std::shared_ptr<spdlog::logger> imapLog() {
+    auto l = spdlog::get("imap");
+    return l ? l : spdlog::default_logger();
+}
+
+// A command or status line for the debug log: never a literal (the parser keeps those apart),
+// never a password (curl logs in, not us), cut to a readable length.
+std::string shortLine(std::string_view line, std::size_t max = 160) {
+    std::string out(line.substr(0, max));
+    for (auto& c : out)
+        if (c == '\r' || c == '\n') c = ' ';
+    if (line.size() > max) out += "...";
+    return out;
+}
+
+// "UID FETCH 1:5 (...)" -> "UID FETCH"; "SELECT INBOX" -> "SELECT".
+std::string verbOf(std::string_view cmd) {
+    auto end = cmd.find(' ');
+    if (cmd.starts_with("UID ")) end = cmd.find(' ', 4);
+    return std::string(cmd.substr(0, end));
+}
+
+// Keeps command lines short: Dovecot refuses lines over 64 KB (imap_max_line_length), and a
+// set of scattered UIDs does not compress.
+constexpr std::size_t kUidsPerCommand = 500;
+
+std::vector<std::vector<std::uint64_t>> chunks(const std::vector<std::uint64_t>& uids, std::size_t n) {
+    std::vector<std::vector<std::uint64_t>> out;
+    for (std::size_t i = 0; i < uids.size(); i += n)
+        out.emplace_back(uids.begin() + static_cast<long>(i), uids.begin() + static_cast<long>(std::min(uids.size(), i + n)));
+    return out;
+}
 
 }  // namespace
+
+enum class CurlImapClient::Wait { ready, timeout, woken };
 
 std::string uidSet(const std::vector<std::uint64_t>& uids) {
     // Compress runs: 1,2,3,7 -> "1:3,7" (keeps command lines short for large batches).
@@ -37,11 +72,42 @@ std::string uidSet(const std::vector<std::uint64_t>& uids) {
     return out;
 }
 
-CurlImapClient::CurlImapClient(asio::io_context& io, ImapSettings settings) : io_(io), settings_(std::move(settings)) {}
+bool ImapRefused::hasCode(std::string_view code) const {
+    ImapResponse r;
+    r.text = server_text;
+    return r.code(code).has_value();
+}
+
+// The blocking part of connect(), handed to a worker thread. Shared with it, so that either
+// side may finish first.
+struct CurlImapClient::ConnectJob {
+    CURL* curl = nullptr;
+    CURLcode rc = CURLE_OK;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    std::atomic<bool> abort{false};
+    bool finished = false;                   // io thread only
+    asio::steady_timer* waiter = nullptr;    // io thread only
+};
+
+namespace {
+// curl calls this during connect and login too: a stop() ends a hanging connect at once.
+int abortCheck(void* job, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<std::atomic<bool>*>(job)->load() ? 1 : 0;
+}
+}  // namespace
+
+CurlImapClient::CurlImapClient(asio::io_context& io, ImapSettings settings)
+    : io_(io), settings_(std::move(settings)), parser_(1u << 20, settings_.max_literal) {}
 
 CurlImapClient::~CurlImapClient() { disconnect(); }
 
 void CurlImapClient::disconnect() {
+    if (connect_thread_.joinable()) {
+        if (connecting_) connecting_->abort = true;
+        connect_thread_.join();
+        if (connecting_ && connecting_->curl) curl_easy_cleanup(connecting_->curl);
+        connecting_.reset();
+    }
     if (socket_) {
         boost::system::error_code ignored;
         socket_->close(ignored);  // our dup() of curl's socket
@@ -51,8 +117,10 @@ void CurlImapClient::disconnect() {
         curl_easy_cleanup(handle(curl_));  // sends nothing more; the server sees the connection close
         curl_ = nullptr;
     }
-    parser_ = ImapResponseParser();
+    parser_ = ImapResponseParser(1u << 20, settings_.max_literal);
     capabilities_.clear();
+    exists_ = 0;
+    news_ = false;
     idling_ = false;
 }
 
@@ -61,32 +129,58 @@ void CurlImapClient::fail(const std::string& what) {
     throw ImapFailure(what);
 }
 
-void CurlImapClient::connect() {
+asio::awaitable<void> CurlImapClient::connect() {
     disconnect();
     CURL* c = curl_easy_init();
     if (!c) throw ImapFailure("curl_easy_init failed");
-    curl_ = c;
-    char errbuf[CURL_ERROR_SIZE] = {0};
+    auto job = std::make_shared<ConnectJob>();
+    job->curl = c;
     std::string url = settings_.url;
     if (url.empty() || url.back() != '/') url += '/';  // no mailbox in the URL: curl must not SELECT
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());     // curl copies every string option
     curl_easy_setopt(c, CURLOPT_USERNAME, settings_.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, settings_.password.c_str());
     curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, job->errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min<long long>(settings_.timeout.count(), 60)));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout.count()));
+    const long limit = static_cast<long>(settings_.connect_timeout.count());
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, limit);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, limit);  // the greeting and login too, not only TCP
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abortCheck);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &job->abort);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!settings_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
     if (settings_.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) {
-        std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-        fail("cannot connect to " + settings_.url + " as " + settings_.username + ": " + reason + " (curl " +
-             std::to_string(static_cast<int>(rc)) + ")");
+
+    // curl_easy_perform blocks for the whole connect and login: a worker thread does it, and the
+    // loop (other mailboxes, timers, signals) goes on meanwhile.
+    asio::steady_timer waiter(io_, Clock::time_point::max());
+    job->waiter = &waiter;
+    connecting_ = job;
+    connect_thread_ = std::thread([job, &io = io_] {
+        job->rc = curl_easy_perform(job->curl);
+        asio::post(io, [job] {
+            job->finished = true;
+            if (job->waiter) job->waiter->cancel();
+        });
+    });
+    while (!job->finished) {
+        boost::system::error_code ec;
+        co_await waiter.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    job->waiter = nullptr;
+    connect_thread_.join();
+    connecting_.reset();
+    curl_ = c;
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+    if (job->rc != CURLE_OK) {
+        std::string reason = job->errbuf[0] ? job->errbuf : curl_easy_strerror(job->rc);
+        fail("cannot connect to " + settings_.url + " as " + settings_.username + ": " + reason + " (curl " +
+             std::to_string(static_cast<int>(job->rc)) + ")");
+    }
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);  // the job's buffer goes with it
     // CONNECT_ONLY keeps the overall timeout armed for later transfers; we time out ourselves.
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 0L);
     curl_socket_t fd = CURL_SOCKET_BAD;
@@ -95,13 +189,14 @@ void CurlImapClient::connect() {
     int mine = ::dup(fd);  // Asio owns the duplicate; curl keeps its own descriptor
     if (mine < 0) fail("dup() failed");
     socket_ = std::make_unique<asio::posix::stream_descriptor>(io_, mine);
+    imapLog()->debug("imap connected mailbox={} url={}", settings_.name, settings_.url);
 }
 
 bool CurlImapClient::hasCapability(std::string_view name) const {
     return std::find(capabilities_.begin(), capabilities_.end(), name) != capabilities_.end();
 }
 
-asio::awaitable<void> CurlImapClient::waitSocket(bool write, Clock::time_point deadline) {
+asio::awaitable<CurlImapClient::Wait> CurlImapClient::waitSocket(bool write, Clock::time_point deadline) {
     asio::steady_timer timer(io_);
     timer.expires_at(deadline);
     bool timedOut = false;
@@ -117,19 +212,20 @@ asio::awaitable<void> CurlImapClient::waitSocket(bool write, Clock::time_point d
                                     : asio::posix::stream_descriptor::wait_read,
                               asio::redirect_error(asio::use_awaitable, ec));
     timer.cancel();
-    if (timedOut) throw ImapFailure("timeout");
-    if (ec == asio::error::operation_aborted && woken_) throw ImapFailure("woken");
-    if (ec && ec != asio::error::operation_aborted) throw ImapFailure("socket wait failed: " + ec.message());
+    if (timedOut) co_return Wait::timeout;
+    if (ec == asio::error::operation_aborted && woken_) co_return Wait::woken;
+    if (ec && ec != asio::error::operation_aborted) fail("socket wait failed: " + ec.message());
+    co_return Wait::ready;
 }
 
 asio::awaitable<void> CurlImapClient::sendAll(const std::string& bytes) {
     std::size_t sent = 0;
-    auto deadline = Clock::now() + settings_.timeout;
     while (sent < bytes.size()) {
         std::size_t n = 0;
         CURLcode rc = curl_easy_send(handle(curl_), bytes.data() + sent, bytes.size() - sent, &n);
         if (rc == CURLE_AGAIN) {
-            co_await waitSocket(true, deadline);
+            if (co_await waitSocket(true, Clock::now() + settings_.read_timeout) == Wait::timeout)
+                fail("the IMAP server took nothing for " + std::to_string(settings_.read_timeout.count()) + "s");
             continue;
         }
         if (rc != CURLE_OK) fail(std::string("send to IMAP server failed: ") + curl_easy_strerror(rc));
@@ -137,54 +233,86 @@ asio::awaitable<void> CurlImapClient::sendAll(const std::string& bytes) {
     }
 }
 
-asio::awaitable<ImapResponse> CurlImapClient::readResponse(Clock::time_point deadline) {
+asio::awaitable<CurlImapClient::Wait> CurlImapClient::receive(Clock::time_point deadline) {
     char buf[65536];
     for (;;) {
-        if (auto r = parser_.next()) co_return std::move(*r);
         std::size_t n = 0;
         CURLcode rc = curl_easy_recv(handle(curl_), buf, sizeof buf, &n);
         if (rc == CURLE_AGAIN) {
-            co_await waitSocket(false, deadline);
+            if (auto w = co_await waitSocket(false, deadline); w != Wait::ready) co_return w;
             continue;
         }
         if (rc != CURLE_OK) fail(std::string("receive from IMAP server failed: ") + curl_easy_strerror(rc));
         if (n == 0) fail("the IMAP server closed the connection");
         if (auto fed = parser_.feed(std::string_view(buf, n)); !fed) fail("bad IMAP response: " + fed.error().message);
+        co_return Wait::ready;
     }
 }
 
-asio::awaitable<CurlImapClient::Result> CurlImapClient::command(const std::string& cmd) {
+asio::awaitable<ImapResponse> CurlImapClient::readResponse(const std::string& waiting_for) {
+    for (;;) {
+        if (auto r = parser_.next()) co_return std::move(*r);
+        // The clock restarts with every read: a large mail on a slow link is fine while bytes come.
+        if (co_await receive(Clock::now() + settings_.read_timeout) != Wait::ready)
+            fail("timeout: no answer from the IMAP server for " + std::to_string(settings_.read_timeout.count()) +
+                 "s (read_timeout) waiting for " + waiting_for);
+    }
+}
+
+asio::awaitable<std::optional<ImapResponse>> CurlImapClient::readUntil(Clock::time_point deadline) {
+    for (;;) {
+        if (auto r = parser_.next()) co_return std::move(*r);
+        if (co_await receive(deadline) != Wait::ready) co_return std::nullopt;
+    }
+}
+
+bool CurlImapClient::noteUntagged(const ImapResponse& r) {
+    const std::string status = r.status();
+    if (status == "BYE") fail("the IMAP server said goodbye: " + r.text);
+    if (!status.empty()) imapLog()->debug("imap untagged mailbox={} line={}", settings_.name, shortLine(r.text));
+    if (r.code("ALERT")) imapLog()->warn("IMAP server alert mailbox={} text={}", settings_.name, shortLine(r.text));
+    if (auto caps = parseCapabilities(r); !caps.empty()) capabilities_ = caps;
+    if (auto n = r.numbered("EXISTS")) {
+        bool more = *n > exists_;
+        exists_ = *n;
+        if (more) news_ = true;
+        return more;
+    }
+    if (r.numbered("EXPUNGE") && exists_ > 0) --exists_;
+    return false;
+}
+
+asio::awaitable<CurlImapClient::Result> CurlImapClient::exchange(const std::string& cmd) {
     if (!curl_) throw ImapFailure("not connected");
-    std::string tag = "d" + std::to_string(++tag_);
+    const std::string tag = "d" + std::to_string(++tag_);
+    imapLog()->debug("imap send mailbox={} tag={} command={}", settings_.name, tag, shortLine(cmd));
     co_await sendAll(tag + " " + cmd + "\r\n");
     Result result;
-    auto deadline = Clock::now() + settings_.timeout;
     for (;;) {
-        ImapResponse r;
-        try {
-            r = co_await readResponse(deadline);
-        } catch (const ImapFailure& e) {
-            if (std::string(e.what()) == "timeout") fail("timeout waiting for the answer to " + cmd.substr(0, 40));
-            throw;
-        }
-        if (r.kind == ImapResponse::Kind::tagged && r.tag == tag) {
+        ImapResponse r = co_await readResponse(tag + " " + verbOf(cmd));
+        if (r.kind == ImapResponse::Kind::tagged) {
+            // One command at a time: an answer with another tag means we lost track of the stream.
+            if (r.tag != tag) fail("IMAP answer for tag " + r.tag + " while waiting for " + tag + ": out of step");
+            imapLog()->debug("imap answer mailbox={} tag={} status={}", settings_.name, tag, shortLine(r.text));
             result.done = std::move(r);
             break;
         }
-        if (r.kind == ImapResponse::Kind::untagged && r.status() == "BYE")
-            fail("the IMAP server said goodbye: " + r.text);
-        if (r.kind == ImapResponse::Kind::untagged) {
-            auto caps = parseCapabilities(r);
-            if (!caps.empty()) capabilities_ = caps;
-        }
+        if (r.kind == ImapResponse::Kind::continuation)
+            fail("unexpected continuation from the IMAP server for " + tag + " " + verbOf(cmd));
+        noteUntagged(r);
         result.untagged.push_back(std::move(r));
-    }
-    if (result.done.status() != "OK") {
-        auto verb = cmd.substr(0, cmd.find(' ', 4));
-        throw ImapFailure("IMAP " + verb + " failed: " + result.done.text);
     }
     if (auto caps = parseCapabilities(result.done); !caps.empty()) capabilities_ = caps;
     co_return result;
+}
+
+asio::awaitable<CurlImapClient::Result> CurlImapClient::command(const std::string& cmd) {
+    auto r = co_await exchange(cmd);
+    if (r.done.status() != "OK") {
+        imapLog()->debug("imap refused mailbox={} command={} answer={}", settings_.name, verbOf(cmd), shortLine(r.done.text));
+        throw ImapRefused(verbOf(cmd), r.done.text);
+    }
+    co_return r;
 }
 
 asio::awaitable<SelectInfo> CurlImapClient::select(const std::string& folder) {
@@ -196,70 +324,110 @@ asio::awaitable<SelectInfo> CurlImapClient::select(const std::string& folder) {
         if (auto v = u.code("UIDNEXT")) info.uidnext = std::stoull(*v);
         if (auto v = u.numbered("EXISTS")) info.exists = *v;
     }
+    exists_ = info.exists;
     if (info.uidvalidity == 0) fail("SELECT " + folder + " returned no UIDVALIDITY");
     co_return info;
 }
 
-asio::awaitable<std::vector<std::uint64_t>> CurlImapClient::searchUidsFrom(std::uint64_t from_uid) {
-    auto r = co_await command("UID SEARCH UID " + std::to_string(std::max<std::uint64_t>(from_uid, 1)) + ":*");
+asio::awaitable<std::uint64_t> CurlImapClient::highestUid() {
+    if (exists_ == 0) co_return 0;
+    // RFC 3501 §6.4.5: "*" is the last message; its UID is the highest in the folder.
+    auto r = co_await command("FETCH * (UID)");
+    std::uint64_t highest = 0;
+    for (const auto& u : r.untagged)
+        if (auto f = parseFetch(u); f && f->uid) highest = std::max(highest, f->uid);
+    co_return highest;
+}
+
+asio::awaitable<std::vector<std::uint64_t>> CurlImapClient::searchUids(std::uint64_t from, std::uint64_t to,
+                                                                       const std::string& criteria) {
+    from = std::max<std::uint64_t>(from, 1);
     std::vector<std::uint64_t> out;
+    if (to < from) co_return out;
+    // Built before the co_await: g++ 12 destroys the temporaries of a ?: inside a co_await
+    // expression twice (a double free).
+    std::string cmd = "UID SEARCH UID " + std::to_string(from) + ":" + std::to_string(to);
+    if (!criteria.empty()) cmd += " " + criteria;
+    auto r = co_await command(cmd);
     for (const auto& u : r.untagged)
         if (auto uids = parseSearch(u))
             for (auto uid : *uids)
-                if (uid >= from_uid) out.push_back(uid);
+                if (uid >= from && uid <= to) out.push_back(uid);
     std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     co_return out;
 }
 
-asio::awaitable<std::vector<std::uint64_t>> CurlImapClient::searchUnseen() {
-    auto r = co_await command("UID SEARCH UNSEEN");
-    std::vector<std::uint64_t> out;
+asio::awaitable<std::vector<MessageSize>> CurlImapClient::fetchSizes(std::uint64_t from, std::uint64_t to) {
+    from = std::max<std::uint64_t>(from, 1);
+    std::vector<MessageSize> out;
+    if (to < from) co_return out;
+    auto r = co_await command("UID FETCH " + std::to_string(from) + ":" + std::to_string(to) + " (UID RFC822.SIZE)");
     for (const auto& u : r.untagged)
-        if (auto uids = parseSearch(u)) out.insert(out.end(), uids->begin(), uids->end());
-    std::sort(out.begin(), out.end());
+        if (auto f = parseFetch(u); f && f->uid >= from && f->uid <= to && f->size) out.push_back({f->uid, *f->size});
+    std::sort(out.begin(), out.end(), [](const MessageSize& a, const MessageSize& b) { return a.uid < b.uid; });
+    out.erase(std::unique(out.begin(), out.end(), [](const MessageSize& a, const MessageSize& b) { return a.uid == b.uid; }),
+              out.end());
     co_return out;
 }
 
-asio::awaitable<std::vector<ImapFetch>> CurlImapClient::fetchBodies(const std::vector<std::uint64_t>& uids) {
-    std::vector<ImapFetch> out;
+asio::awaitable<FetchedBodies> CurlImapClient::fetchBodies(const std::vector<std::uint64_t>& uids) {
+    FetchedBodies out;
     if (uids.empty()) co_return out;
-    auto r = co_await command("UID FETCH " + uidSet(uids) + " (UID BODY.PEEK[])");
+    std::vector<std::uint64_t> sorted(uids);
+    std::sort(sorted.begin(), sorted.end());
+    auto r = co_await exchange("UID FETCH " + uidSet(sorted) + " (UID BODY.PEEK[])");
     for (auto& u : r.untagged)
-        if (auto f = parseFetch(u); f && f->uid && f->body) out.push_back(std::move(*f));
-    std::sort(out.begin(), out.end(), [](const ImapFetch& a, const ImapFetch& b) { return a.uid < b.uid; });
+        // Only the messages asked for: a FETCH of flags that another client changed may come too.
+        if (auto f = takeFetch(u); f && f->uid && std::binary_search(sorted.begin(), sorted.end(), f->uid))
+            out.messages.push_back(std::move(*f));
+    if (r.done.status() != "OK") out.refused = r.done.text;
+    std::sort(out.messages.begin(), out.messages.end(),
+              [](const ImapFetch& a, const ImapFetch& b) { return a.uid < b.uid; });
     co_return out;
+}
+
+asio::awaitable<std::optional<std::string>> CurlImapClient::fetchHeader(std::uint64_t uid) {
+    auto r = co_await command("UID FETCH " + std::to_string(uid) + " (UID BODY.PEEK[HEADER])");
+    for (auto& u : r.untagged)
+        if (auto f = takeFetch(u); f && f->uid == uid && f->header) co_return std::move(f->header);
+    co_return std::nullopt;
 }
 
 asio::awaitable<void> CurlImapClient::addFlags(const std::vector<std::uint64_t>& uids, const std::string& flags) {
-    if (uids.empty()) co_return;
-    co_await command("UID STORE " + uidSet(uids) + " +FLAGS.SILENT (" + flags + ")");
+    // Named, not a temporary in the range-for: g++ 12 ends such temporaries early in coroutines.
+    const auto parts = chunks(uids, kUidsPerCommand);
+    for (const auto& part : parts)
+        co_await command("UID STORE " + uidSet(part) + " +FLAGS.SILENT (" + flags + ")");
 }
 
 asio::awaitable<void> CurlImapClient::move(const std::vector<std::uint64_t>& uids, const std::string& folder) {
-    if (uids.empty()) co_return;
-    if (hasCapability("MOVE")) {
-        co_await command("UID MOVE " + uidSet(uids) + " " + imapQuote(imapMailboxName(folder)));
-        co_return;
+    const std::string target = imapQuote(imapMailboxName(folder));
+    const auto parts = chunks(uids, kUidsPerCommand);
+    for (const auto& part : parts) {
+        if (hasCapability("MOVE")) {
+            co_await command("UID MOVE " + uidSet(part) + " " + target);
+            continue;
+        }
+        // RFC 6851 §3.3 fallback: COPY, flag \Deleted, expunge just these UIDs (UIDPLUS).
+        co_await command("UID COPY " + uidSet(part) + " " + target);
+        co_await command("UID STORE " + uidSet(part) + " +FLAGS.SILENT (\\Deleted)");
+        if (hasCapability("UIDPLUS")) co_await command("UID EXPUNGE " + uidSet(part));
     }
-    // RFC 6851 §3.3 fallback: COPY, flag \Deleted, expunge just these UIDs (UIDPLUS).
-    co_await command("UID COPY " + uidSet(uids) + " " + imapQuote(imapMailboxName(folder)));
-    co_await command("UID STORE " + uidSet(uids) + " +FLAGS.SILENT (\\Deleted)");
-    if (hasCapability("UIDPLUS")) co_await command("UID EXPUNGE " + uidSet(uids));
 }
 
 asio::awaitable<void> CurlImapClient::createFolder(const std::string& folder) {
     try {
         co_await command("CREATE " + imapQuote(imapMailboxName(folder)));
-    } catch (const ImapFailure& e) {
+    } catch (const ImapRefused& e) {
         // "NO [ALREADYEXISTS]" is fine (RFC 5530); anything else is a real failure.
-        if (std::string(e.what()).find("ALREADYEXISTS") == std::string::npos &&
-            std::string(e.what()).find("already exists") == std::string::npos)
-            throw;
+        if (!e.hasCode("ALREADYEXISTS") && e.server_text.find("already exists") == std::string::npos) throw;
     }
 }
 
 void CurlImapClient::wake() {
     woken_ = true;
+    if (connecting_) connecting_->abort = true;
     if (socket_ && idling_) socket_->cancel();
 }
 
@@ -268,37 +436,47 @@ asio::awaitable<bool> CurlImapClient::idle(std::chrono::seconds max_wait) {
         woken_ = false;
         co_return false;
     }
-    std::string tag = "d" + std::to_string(++tag_);
+    if (news_) co_return true;  // new mail was announced during an earlier command
+    if (!curl_) throw ImapFailure("not connected");
+    const std::string tag = "d" + std::to_string(++tag_);
+    imapLog()->debug("imap send mailbox={} tag={} command=IDLE", settings_.name, tag);
     co_await sendAll(tag + " IDLE\r\n");
-    auto first = co_await readResponse(Clock::now() + settings_.timeout);
-    if (first.kind == ImapResponse::Kind::tagged) throw ImapFailure("IDLE refused: " + first.text);
     bool newMail = false;
+    // RFC 2177 §3: the server may send untagged responses (EXISTS, flag changes) before its "+";
+    // they are news to note, not the continuation.
+    for (;;) {
+        auto r = co_await readResponse(tag + " IDLE (the continuation)");
+        if (r.kind == ImapResponse::Kind::continuation) break;
+        if (r.kind == ImapResponse::Kind::tagged) {
+            if (r.tag != tag) fail("IMAP answer for tag " + r.tag + " while waiting for " + tag + ": out of step");
+            throw ImapRefused("IDLE", r.text);
+        }
+        if (noteUntagged(r)) newMail = true;
+    }
     idling_ = true;
-    auto deadline = Clock::now() + max_wait;
-    try {
-        for (;;) {
-            auto r = co_await readResponse(deadline);
-            if (r.kind == ImapResponse::Kind::untagged && r.status() == "BYE") fail("server ended IDLE: " + r.text);
-            if (r.numbered("EXISTS") || r.numbered("RECENT")) {
-                newMail = true;
-                break;
-            }
-        }
-    } catch (const ImapFailure& e) {
-        std::string why = e.what();
-        if (why != "timeout" && why != "woken") {
+    const auto deadline = Clock::now() + max_wait;
+    while (!newMail) {
+        auto r = co_await readUntil(deadline);
+        if (!r) break;  // max_wait passed, or wake()
+        if (r->kind == ImapResponse::Kind::tagged) {
             idling_ = false;
-            throw;
+            fail("the IMAP server ended IDLE by itself: " + r->tag + " " + r->text);
         }
+        if (noteUntagged(*r)) newMail = true;
     }
     idling_ = false;
     woken_ = false;
+    imapLog()->debug("imap send mailbox={} tag={} command=DONE", settings_.name, tag);
     co_await sendAll("DONE\r\n");
-    auto deadline2 = Clock::now() + settings_.timeout;
     for (;;) {
-        auto r = co_await readResponse(deadline2);
-        if (r.kind == ImapResponse::Kind::tagged && r.tag == tag) break;
-        if (r.numbered("EXISTS")) newMail = true;
+        auto r = co_await readResponse(tag + " IDLE (after DONE)");
+        if (r.kind == ImapResponse::Kind::tagged) {
+            if (r.tag != tag) fail("IMAP answer for tag " + r.tag + " while waiting for " + tag + ": out of step");
+            imapLog()->debug("imap answer mailbox={} tag={} status={}", settings_.name, tag, shortLine(r.text));
+            if (r.status() != "OK") throw ImapRefused("IDLE", r.text);
+            break;
+        }
+        if (r.kind == ImapResponse::Kind::untagged && noteUntagged(r)) newMail = true;
     }
     co_return newMail;
 }

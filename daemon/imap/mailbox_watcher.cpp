@@ -1,6 +1,8 @@
 #include "daemon/imap/mailbox_watcher.hpp"
 
 #include <algorithm>
+#include <ctime>
+#include <map>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,20 +25,36 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-ImapSettings settingsFor(const MailboxConfig& mb) {
+ImapSettings settingsFor(const MailboxConfig& mb, std::size_t max_size) {
     ImapSettings s;
+    s.name = mb.name;
     s.url = mb.url;
     s.username = mb.username;
     s.password = mb.password;
     s.ca_file = mb.ca_file;
     s.starttls = mb.starttls;
+    s.connect_timeout = mb.connect_timeout;
+    s.read_timeout = mb.read_timeout;
+    // Bodies above limits.max_size are never fetched; a literal beyond it is not an answer to us.
+    s.max_literal = max_size + (1u << 20);
     return s;
+}
+
+// RFC 3501 §9 date for SEARCH SINCE: "24-Nov-2026" (UTC; SINCE compares dates, not times).
+std::string imapDate(UnixTime t) {
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    return std::to_string(tm.tm_mday) + "-" + kMonths[tm.tm_mon] + "-" + std::to_string(tm.tm_year + 1900);
 }
 
 }  // namespace
 
 MailboxWatcher::MailboxWatcher(asio::io_context& io, MailboxConfig mailbox, WatcherDeps deps)
-    : io_(io), mailbox_(std::move(mailbox)), deps_(std::move(deps)), client_(io, settingsFor(mailbox_)), timer_(io) {}
+    : io_(io), mailbox_(std::move(mailbox)), deps_(std::move(deps)),
+      client_(io, settingsFor(mailbox_, deps_.runtime()->config.limits.max_size)), timer_(io) {}
 
 void MailboxWatcher::stop() {
     stopping_ = true;
@@ -82,111 +100,295 @@ asio::awaitable<void> MailboxWatcher::run() {
     monitor().mailboxStopped(mailbox_.name);
 }
 
+asio::awaitable<void> MailboxWatcher::session() {
+    SelectInfo info = co_await open();
+    pos_ = co_await startingPoint(info);
+    imapLog()->info("watching mailbox={} folder={} uidvalidity={} last_uid={} idle={}", mailbox_.name, mailbox_.folder,
+                    info.uidvalidity, pos_.last_uid, client_.hasCapability("IDLE") && mailbox_.idle);
+    monitor().mailboxConnected(mailbox_.name);
+    co_await finishHandled();
+    while (!stopping_) {
+        co_await takeInNew();
+        if (unfinished_) co_await finishHandled();
+        if (stopping_ || !co_await waitForMail()) break;
+    }
+}
+
+asio::awaitable<SelectInfo> MailboxWatcher::open() {
+    co_await client_.connect();
+    if (mailbox_.after_ingest == MailboxConfig::After::move) co_await client_.createFolder(mailbox_.move_to);
+    co_return co_await client_.select(mailbox_.folder);
+}
+
+void MailboxWatcher::saveCheckpoint(std::uint64_t last_uid) {
+    deps_.store->intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
+                                        static_cast<std::int64_t>(last_uid), static_cast<std::int64_t>(pos_.import_until),
+                                        static_cast<std::int64_t>(pos_.first_uid)},
+                                       deps_.now());
+}
+
+asio::awaitable<MailboxWatcher::Position> MailboxWatcher::startingPoint(const SelectInfo& info) {
+    auto log = imapLog();
+    Position pos;
+    pos.uidvalidity = info.uidvalidity;
+    auto cp = deps_.store->intake.checkpoint(mailbox_.name);
+    if (cp && static_cast<std::uint64_t>(cp->uidvalidity) == info.uidvalidity) {
+        pos.last_uid = static_cast<std::uint64_t>(cp->last_uid);
+        pos.import_until = static_cast<std::uint64_t>(cp->import_until);
+        pos.first_uid = static_cast<std::uint64_t>(cp->first_uid);
+        co_return pos;
+    }
+    pos_ = pos;
+    if (cp) {
+        log->warn("UIDVALIDITY changed mailbox={} old={} new={}: reading the folder again; mail already taken in "
+                  "is recognised by its Message-ID",
+                  mailbox_.name, cp->uidvalidity, info.uidvalidity);
+        saveCheckpoint(0);
+        co_return pos;
+    }
+    // The very first start: what is in the folder already is the admin's choice (first_start).
+    const std::uint64_t highest = co_await client_.highestUid();
+    if (mailbox_.first_start == MailboxConfig::FirstStart::all) {
+        pos.import_until = highest;
+        log->info("first start mailbox={} first_start=all existing={}: importing existing mail up to uid={} as tickets, "
+                  "without acknowledgements or notifications",
+                  mailbox_.name, info.exists, highest);
+    } else if (mailbox_.first_start == MailboxConfig::FirstStart::since) {
+        const std::string date = imapDate(deps_.now() - mailbox_.first_start_since.count());
+        const std::uint64_t first = co_await firstUidSince(date, highest);
+        pos.last_uid = first > 0 ? first - 1 : highest;
+        pos.first_uid = pos.last_uid + 1;
+        log->info("first start mailbox={} first_start=since date={} existing={}: intake starts at uid={}", mailbox_.name,
+                  date, info.exists, pos.last_uid + 1);
+    } else {
+        pos.last_uid = std::max(highest, info.uidnext > 0 ? info.uidnext - 1 : 0);
+        pos.first_uid = pos.last_uid + 1;
+        log->info("first start mailbox={} first_start=new_only existing={}: existing mail is left alone, intake starts "
+                  "at UIDNEXT={}",
+                  mailbox_.name, info.exists, pos.last_uid + 1);
+    }
+    pos_ = pos;
+    saveCheckpoint(pos.last_uid);
+    co_return pos;
+}
+
+asio::awaitable<std::vector<std::uint64_t>> MailboxWatcher::notYetHandled() {
+    // Flag mode: what is still unseen up to the checkpoint. Move mode: whatever is still there.
+    const std::string criteria = mailbox_.after_ingest == MailboxConfig::After::move ? "" : "UNSEEN";
+    std::vector<std::uint64_t> pending;
+    // Only what intake owns: with first_start new_only/since, older mail stays as it is.
+    for (std::uint64_t from = std::max<std::uint64_t>(pos_.first_uid, 1); from <= pos_.last_uid && !stopping_;
+         from += kUidWindow) {
+        auto found = co_await client_.searchUids(from, std::min(pos_.last_uid, from + kUidWindow - 1), criteria);
+        pending.insert(pending.end(), found.begin(), found.end());
+    }
+    co_return pending;
+}
+
+asio::awaitable<std::uint64_t> MailboxWatcher::firstUidSince(const std::string& date, std::uint64_t highest) {
+    // Window by window from the oldest, so that every answer stays small.
+    std::vector<std::uint64_t> found;
+    for (std::uint64_t from = 1; from <= highest && found.empty() && !stopping_; from += kUidWindow)
+        found = co_await client_.searchUids(from, from + kUidWindow - 1, "SINCE " + date);
+    co_return found.empty() ? 0 : found.front();
+}
+
+asio::awaitable<void> MailboxWatcher::finishHandled() {
+    unfinished_ = false;
+    if (pos_.last_uid == 0) co_return;
+    auto pending = co_await notYetHandled();
+    if (pending.empty()) co_return;
+    co_await afterIngest(pending);
+    // Trust the server's state, not its OK: what is still there is told, and tried again after
+    // the next wait instead of at the next restart.
+    auto left = co_await notYetHandled();
+    if (mailbox_.after_ingest == MailboxConfig::After::move && move_refused_logged_) left.clear();  // flagged instead
+    if (!left.empty()) {
+        unfinished_ = true;
+        imapLog()->error("mail taken in before a restart still not flagged or moved mailbox={} count={} first_uid={}",
+                         mailbox_.name, left.size(), left.front());
+    }
+    imapLog()->info("finished handling mail taken in before a restart mailbox={} count={}", mailbox_.name,
+                    pending.size() - left.size());
+}
+
+asio::awaitable<void> MailboxWatcher::takeInNew() {
+    client_.clearNews();
+    const std::uint64_t highest = co_await client_.highestUid();
+    monitor().mailboxContact(mailbox_.name);
+    const auto& limits = deps_.runtime()->config.limits;
+    while (pos_.last_uid < highest && !stopping_) {
+        const std::uint64_t from = pos_.last_uid + 1;
+        const std::uint64_t to = std::min(highest, from + kUidWindow - 1);
+        // The window's messages and their sizes in one answer (UID FETCH from:to, RFC 3501 §6.4.8:
+        // UIDs without a message are skipped): the batches are cut by bytes before any body comes.
+        std::vector<SizedUid> mails;
+        const auto sizes = co_await client_.fetchSizes(from, to);
+        for (const auto& s : sizes) mails.push_back({s.uid, s.size});
+        if (mails.empty()) {
+            saveCheckpoint(to);  // no mail in this window: nothing can appear there later (UIDs only grow)
+            pos_.last_uid = to;
+            continue;
+        }
+        // Named, not a temporary in the range-for: g++ 12 ends such temporaries early in coroutines.
+        const auto batches = planBatches(mails, mailbox_.batch_size, mailbox_.max_batch_bytes, limits.max_size);
+        for (const auto& batch : batches) {
+            if (stopping_) break;
+            co_await takeInBatch(batch);
+        }
+    }
+}
+
+asio::awaitable<void> MailboxWatcher::takeInBatch(const FetchBatch& batch) {
+    const auto batchStart = std::chrono::steady_clock::now();
+    BatchContent content = co_await fetchBatch(batch);
+    int queued = 0;
+    std::vector<Outcome> outcomes;  // told to the monitor once committed
+    std::vector<std::uint64_t> handled = commitBatch(batch, content, queued, outcomes);
+    // Committed: now, and only now, the server may be told.
+    pos_.last_uid = batch.last_uid;
+    taken_in_ += handled.size();
+    for (const auto& o : outcomes) monitor().mailTakenIn(mailbox_.name, o.outcome, o.reason, o.seconds);
+    monitor().batchTakenIn(mailbox_.name, handled.size(), secondsSince(batchStart));
+    if (queued > 0 && deps_.mail_queued) deps_.mail_queued();
+    co_await afterIngest(handled);
+}
+
+asio::awaitable<MailboxWatcher::BatchContent> MailboxWatcher::fetchBatch(const FetchBatch& batch) {
+    BatchContent c;
+    c.fetched = co_await client_.fetchBodies(batch.fetch);
+    if (c.fetched.refused) {
+        // After a tagged NO the ones that did not come are asked for one by one, so one message
+        // the server cannot give never holds up the others.
+        std::vector<std::uint64_t> retry;
+        for (auto uid : batch.fetch)
+            if (!c.bodyOf(uid)) retry.push_back(uid);
+        for (auto uid : retry) {
+            if (batch.fetch.size() == 1) {
+                c.failed[uid] = "the server refused to fetch it: " + *c.fetched.refused;
+                break;
+            }
+            const std::vector<std::uint64_t> single(1, uid);  // g++ 12: no braced list inside co_await
+            FetchedBodies one = co_await client_.fetchBodies(single);
+            c.merge(uid, std::move(one));
+        }
+    }
+    for (const auto& big : batch.oversized)
+        if (auto h = co_await client_.fetchHeader(big.uid)) c.headers[big.uid] = std::move(*h);
+    co_return c;
+}
+
+const ImapFetch* MailboxWatcher::BatchContent::bodyOf(std::uint64_t uid) const {
+    for (const auto& f : fetched.messages)
+        if (f.uid == uid && f.body) return &f;
+    return nullptr;
+}
+
+void MailboxWatcher::BatchContent::merge(std::uint64_t uid, FetchedBodies one) {
+    std::erase_if(fetched.messages, [uid](const ImapFetch& f) { return f.uid == uid; });
+    for (auto& f : one.messages) fetched.messages.push_back(std::move(f));
+    if (one.refused) failed[uid] = "the server refused to fetch it: " + *one.refused;
+}
+
+std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, BatchContent& content, int& queued,
+                                                       std::vector<Outcome>& outcomes) {
+    auto log = imapLog();
+    auto& store = *deps_.store;
+    auto runtime = deps_.runtime();
+    const auto& limits = runtime->config.limits;
+    Intake intake(*runtime, store, deps_.now);
+    std::vector<std::uint64_t> handled;
+    auto originOf = [&](std::uint64_t uid) {
+        return MailOrigin{mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity), static_cast<std::int64_t>(uid)};
+    };
+    // A message that fails alone is recorded with the reason and passed over (issue 12).
+    auto passOver = [&](std::uint64_t uid, const std::string& outcome, const std::string& reason) {
+        store.intake.recordIntake(originOf(uid), "", outcome, std::nullopt, deps_.now(), reason);
+        outcomes.push_back({outcome, reason, 0.0});
+        log->error("mail passed over mailbox={} uid={} outcome={} reason={}", mailbox_.name, uid, outcome, reason);
+    };
+    store.transaction([&] {
+        handled.clear();
+        outcomes.clear();
+        queued = 0;
+        for (auto uid : batch.fetch) {
+            auto it = std::find_if(content.fetched.messages.begin(), content.fetched.messages.end(),
+                                   [uid](const ImapFetch& f) { return f.uid == uid; });
+            if (content.failed.contains(uid)) {
+                passOver(uid, "fetch_failed", content.failed[uid]);
+            } else if (it == content.fetched.messages.end()) {
+                // Listed with its size a moment ago, not returned now: expunged meanwhile.
+                passOver(uid, "missing", "listed by the server but not returned by its FETCH (expunged meanwhile?)");
+                continue;  // nothing there to flag or move
+            } else if (!it->body) {
+                passOver(uid, "fetch_failed", "the server returned no body (NIL)");
+            } else {
+                intake.importQuietly(uid <= pos_.import_until);
+                const auto mailStart = std::chrono::steady_clock::now();
+                auto r = intake.processIsolated(originOf(uid), *it->body);
+                outcomes.push_back({r.outcome, r.reason, secondsSince(mailStart)});
+                queued += r.queued_mails;
+                log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", mailbox_.name, uid, r.outcome,
+                          r.ticket_number.value_or(0), r.reason.empty() ? "" : " reason=" + r.reason);
+            }
+            handled.push_back(uid);
+        }
+        for (const auto& big : batch.oversized) {
+            auto header = content.headers.find(big.uid);
+            std::string raw = header == content.headers.end() ? std::string() : header->second;
+            std::string message_id;
+            if (auto parsed = parseMail(raw); parsed) message_id = parsed->message_id;
+            const std::string reason = "message of " + std::to_string(big.size) + " bytes exceeds limits.max_size (" +
+                                       std::to_string(limits.max_size) + "); only its header was fetched and kept";
+            intake.quarantine(originOf(big.uid), raw, message_id, reason);
+            outcomes.push_back({"quarantined", reason, 0.0});
+            log->warn("mail taken in mailbox={} uid={} outcome=quarantined reason={}", mailbox_.name, big.uid, reason);
+            handled.push_back(big.uid);
+        }
+        store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
+                                     static_cast<std::int64_t>(batch.last_uid),
+                                     static_cast<std::int64_t>(pos_.import_until),
+                                     static_cast<std::int64_t>(pos_.first_uid)},
+                                    deps_.now());
+    });
+    std::sort(handled.begin(), handled.end());
+    return handled;
+}
+
 asio::awaitable<void> MailboxWatcher::afterIngest(const std::vector<std::uint64_t>& uids) {
     if (uids.empty()) co_return;
-    if (mailbox_.after_ingest == MailboxConfig::After::move)
-        co_await client_.move(uids, mailbox_.move_to);
-    else
-        co_await client_.addFlags(uids, "\\Seen");
-}
-
-// After a crash between commit and flagging, mail up to the checkpoint may still look new
-// on the server: it is in the database already, so only the flag/move is repeated.
-asio::awaitable<void> MailboxWatcher::finishHandled(std::uint64_t uidvalidity, std::uint64_t last_uid) {
-    if (last_uid == 0) co_return;
-    std::vector<std::uint64_t> pending;
     if (mailbox_.after_ingest == MailboxConfig::After::move) {
-        auto all = co_await client_.searchUidsFrom(1);
-        for (auto uid : all)
-            if (uid <= last_uid) pending.push_back(uid);
-    } else {
-        auto unseen = co_await client_.searchUnseen();
-        for (auto uid : unseen)
-            if (uid <= last_uid) pending.push_back(uid);
+        try {
+            co_await client_.move(uids, mailbox_.move_to);
+            if (move_refused_logged_)
+                imapLog()->info("MOVE works again mailbox={} folder={}", mailbox_.name, mailbox_.move_to);
+            move_refused_logged_ = false;
+            co_return;
+        } catch (const ImapRefused& e) {
+            // E.g. NO [OVERQUOTA] on the target: the mail is taken in all the same; it is flagged
+            // instead, and intake goes on. Told once, not for every batch.
+            if (!move_refused_logged_)
+                imapLog()->error("MOVE refused mailbox={} folder={} answer={}: flagging \\Seen instead until a MOVE "
+                                 "works again",
+                                 mailbox_.name, mailbox_.move_to, e.server_text);
+            move_refused_logged_ = true;
+        }
     }
-    (void)uidvalidity;
-    for (std::size_t i = 0; i < pending.size(); i += 100) {
-        std::vector<std::uint64_t> chunk(pending.begin() + static_cast<long>(i),
-                                         pending.begin() + static_cast<long>(std::min(pending.size(), i + 100)));
-        co_await afterIngest(chunk);
+    try {
+        co_await client_.addFlags(uids, "\\Seen");
+    } catch (const ImapRefused& e) {
+        // Never taken as success; the mail is committed, so the next session start tries again.
+        imapLog()->error("STORE refused mailbox={} count={} answer={}", mailbox_.name, uids.size(), e.server_text);
     }
-    if (!pending.empty())
-        imapLog()->info("finished handling mail taken in before a restart mailbox={} count={}", mailbox_.name,
-                        pending.size());
 }
 
-asio::awaitable<void> MailboxWatcher::session() {
-    auto log = imapLog();
-    client_.connect();
-    if (mailbox_.after_ingest == MailboxConfig::After::move) co_await client_.createFolder(mailbox_.move_to);
-    SelectInfo info = co_await client_.select(mailbox_.folder);
-    auto& store = *deps_.store;
-    auto cp = store.intake.checkpoint(mailbox_.name);
-    std::uint64_t last = 0;
-    if (cp && static_cast<std::uint64_t>(cp->uidvalidity) == info.uidvalidity) {
-        last = static_cast<std::uint64_t>(cp->last_uid);
-    } else {
-        if (cp)
-            log->warn("UIDVALIDITY changed mailbox={} old={} new={}: reading the folder again; mail already taken in "
-                      "is recognised by its Message-ID",
-                      mailbox_.name, cp->uidvalidity, info.uidvalidity);
-        store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(info.uidvalidity), 0}, deps_.now());
-    }
-    log->info("watching mailbox={} folder={} uidvalidity={} last_uid={} idle={}", mailbox_.name, mailbox_.folder,
-              info.uidvalidity, last, client_.hasCapability("IDLE") && mailbox_.idle);
-    monitor().mailboxConnected(mailbox_.name);
-    co_await finishHandled(info.uidvalidity, last);
-
-    while (!stopping_) {
-        auto uids = co_await client_.searchUidsFrom(last + 1);
+asio::awaitable<bool> MailboxWatcher::waitForMail() {
+    if (mailbox_.idle && client_.hasCapability("IDLE")) {
+        co_await client_.idle(std::max(mailbox_.poll_interval, std::chrono::seconds(1)));
         monitor().mailboxContact(mailbox_.name);
-        for (std::size_t i = 0; i < uids.size() && !stopping_; i += mailbox_.batch_size) {
-            std::vector<std::uint64_t> chunk(
-                uids.begin() + static_cast<long>(i),
-                uids.begin() + static_cast<long>(std::min(uids.size(), i + mailbox_.batch_size)));
-            const auto batchStart = std::chrono::steady_clock::now();
-            auto fetched = co_await client_.fetchBodies(chunk);
-            auto runtime = deps_.runtime();
-            Intake intake(*runtime, store, deps_.now);
-            int queued = 0;
-            std::vector<std::uint64_t> handled;
-            struct Outcome {
-                std::string outcome, reason;
-                double seconds;
-            };
-            std::vector<Outcome> outcomes;  // told to the monitor once committed
-            store.transaction([&] {
-                for (const auto& f : fetched) {
-                    MailOrigin origin{mailbox_.name, static_cast<std::int64_t>(info.uidvalidity),
-                                      static_cast<std::int64_t>(f.uid)};
-                    const auto mailStart = std::chrono::steady_clock::now();
-                    auto r = intake.processIsolated(origin, *f.body);
-                    outcomes.push_back({r.outcome, r.reason, secondsSince(mailStart)});
-                    queued += r.queued_mails;
-                    handled.push_back(f.uid);
-                    log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", mailbox_.name, f.uid,
-                              r.outcome, r.ticket_number.value_or(0), r.reason.empty() ? "" : " reason=" + r.reason);
-                }
-                store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(info.uidvalidity),
-                                      static_cast<std::int64_t>(chunk.back())},
-                                     deps_.now());
-            });
-            // Committed: now, and only now, the server may be told.
-            last = chunk.back();
-            taken_in_ += handled.size();
-            for (const auto& o : outcomes) monitor().mailTakenIn(mailbox_.name, o.outcome, o.reason, o.seconds);
-            monitor().batchTakenIn(mailbox_.name, handled.size(), secondsSince(batchStart));
-            if (queued > 0 && deps_.mail_queued) deps_.mail_queued();
-            co_await afterIngest(handled);
-        }
-        if (stopping_) break;
-        if (mailbox_.idle && client_.hasCapability("IDLE")) {
-            co_await client_.idle(std::max(mailbox_.poll_interval, std::chrono::seconds(1)));
-            monitor().mailboxContact(mailbox_.name);
-        } else if (!co_await sleepFor(mailbox_.poll_interval)) {
-            break;
-        }
+        co_return !stopping_;
     }
+    co_return co_await sleepFor(mailbox_.poll_interval);
 }
 
 }  // namespace deskgate

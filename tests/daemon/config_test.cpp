@@ -249,4 +249,62 @@ TEST_CASE("install layout: without rules: and templates: the shipped defaults ar
     c = loadConfig(bare, paths);
     REQUIRE_FALSE(c);
     CHECK(c.error().front().message.find("identity") != std::string::npos);
+
+TEST_CASE("config: a mailbox's intake settings (first_start, max_batch_bytes, timeouts) and their defaults") {
+    auto dir = test::freshDirectory("config-intake");
+    auto mailbox = [](const std::string& name, const std::string& extra) {
+        return "  - name: " + name + "\n    url: imaps://mail.acme.test\n    username: u\n    password: p\n"
+               "    address: " + name + "@acme.test\n" + extra;
+    };
+    auto file = writeFile(dir / "deskgate.yaml",
+                          "identity:\n  address: support@acme.test\nmailboxes:\n" +
+                              mailbox("plain", "") +
+                              mailbox("all", "    first_start: all\n    max_batch_bytes: 1048576\n"
+                                             "    read_timeout: 5s\n    connect_timeout: 1m\n") +
+                              mailbox("week", "    first_start: { since: 7d }\n") +
+                              "smtp:\n  url: smtp://x\n" + kTemplates);
+    auto c = loadConfig(file);
+    REQUIRE_MESSAGE(c, (c ? "" : c.error().front().str()));
+    REQUIRE(c->mailboxes.size() == 3);
+    const auto& plain = c->mailboxes[0];
+    CHECK(plain.first_start == MailboxConfig::FirstStart::new_only);
+    CHECK(plain.max_batch_bytes == 32u << 20);
+    CHECK(plain.read_timeout == std::chrono::seconds(30));
+    CHECK(plain.connect_timeout == std::chrono::seconds(30));
+    const auto& all = c->mailboxes[1];
+    CHECK(all.first_start == MailboxConfig::FirstStart::all);
+    CHECK(all.max_batch_bytes == 1048576);
+    CHECK(all.read_timeout == std::chrono::seconds(5));
+    CHECK(all.connect_timeout == std::chrono::seconds(60));
+    const auto& week = c->mailboxes[2];
+    CHECK(week.first_start == MailboxConfig::FirstStart::since);
+    CHECK(week.first_start_since == std::chrono::seconds(7 * 86400));
+}
+
+TEST_CASE("config: bad intake settings are reported with file:line:col") {
+    auto dir = test::freshDirectory("config-intake-bad");
+    auto file = writeFile(dir / "deskgate.yaml",
+                          "identity:\n  address: support@acme.test\n"     // 1-2
+                          "mailboxes:\n"                                   // 3
+                          "  - name: a\n    url: imaps://m\n    username: u\n    password: p\n"  // 4-7
+                          "    address: a@acme.test\n"                     // 8
+                          "    first_start: everything\n"                  // 9
+                          "    read_timeout: 0s\n"                         // 10
+                          "    max_batch_bytes: 0\n"                       // 11
+                          "  - name: b\n    url: imaps://m\n    username: u\n    password: p\n"  // 12-15
+                          "    address: b@acme.test\n"                     // 16
+                          "    first_start: { since: soon, until: 1d }\n"  // 17
+                          "smtp:\n  url: smtp://x\n" +
+                              kTemplates);
+    auto c = loadConfig(file);
+    REQUIRE_FALSE(c);
+    std::string all;
+    for (const auto& e : c.error()) all += e.str() + "\n";
+    const std::string f = file.string();
+    CHECK_MESSAGE(all.find(f + ":9:18: 'first_start': 'everything' is not one of new_only, all, { since: 7d }") !=
+                      std::string::npos, all);
+    CHECK_MESSAGE(all.find(f + ":10:19: 'read_timeout' must be between 1s and 1h") != std::string::npos, all);
+    CHECK_MESSAGE(all.find(f + ":11:22:") != std::string::npos, all);
+    CHECK_MESSAGE(all.find(f + ":17:27: 'since': bad duration 'soon'") != std::string::npos, all);
+    CHECK_MESSAGE(all.find(f + ":17:33: unknown key 'until'") != std::string::npos, all);
 }

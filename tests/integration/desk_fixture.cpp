@@ -23,6 +23,7 @@ Desk::Desk(DeskOptions options) : options_(std::move(options)), dir_(std::make_u
     yaml += "    folder: \"" + options_.folder + "\"\n    after_ingest: " + options_.after_ingest + "\n";
     if (options_.after_ingest == "move") yaml += "    move_to: \"" + options_.move_to + "\"\n";
     yaml += "    poll_interval: " + options_.poll_interval + "\n";
+    yaml += "    first_start: " + options_.first_start + "\n";
     yaml += "    batch_size: " + std::to_string(options_.batch_size) + "\n";
     if (!options_.ca_file.empty()) yaml += "    ca_file: " + options_.ca_file + "\n";
     yaml += options_.extra_mailbox_yaml;

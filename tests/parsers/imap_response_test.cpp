@@ -100,3 +100,32 @@ TEST_CASE("IMAP: folder names in modified UTF-7 (RFC 3501 §5.1.3)") {
     CHECK(imapMailboxName("台北") == "&U,BTFw-");  // the RFC's own example
     CHECK_THROWS(imapMailboxName("bad \xff name"));
 }
+
+TEST_CASE("IMAP: RFC822.SIZE, BODY[HEADER], a NIL body, and takeFetch moving the literal out") {
+    auto rs = parseAll("* 4 FETCH (UID 17 RFC822.SIZE 62914560)\r\n"
+                       "* 5 FETCH (UID 18 BODY[HEADER] {16}\r\nSubject: big\r\n\r\n)\r\n"
+                       "* 6 FETCH (UID 19 BODY[] NIL)\r\n"
+                       "* 7 FETCH (FLAGS (\\Seen))\r\n"
+                       "* 8 FETCH (UID 20 BODY[] {5}\r\nhello)\r\n");
+    REQUIRE(rs.size() == 5);
+    auto size = parseFetch(rs[0]);
+    REQUIRE(size);
+    CHECK(size->uid == 17);
+    CHECK(size->size == 62914560u);
+    CHECK_FALSE(size->body);
+    auto header = parseFetch(rs[1]);
+    REQUIRE(header);
+    CHECK(header->header == std::string("Subject: big\r\n\r\n"));
+    CHECK_FALSE(header->body);  // the header is not the body
+    auto nil = parseFetch(rs[2]);
+    REQUIRE(nil);
+    CHECK(nil->uid == 19);
+    CHECK_FALSE(nil->body);  // RFC 3501 §7.4.2: NIL, no content
+    auto flagsOnly = parseFetch(rs[3]);
+    REQUIRE(flagsOnly);
+    CHECK(flagsOnly->uid == 0);  // an unsolicited flag change: no UID, not an answer to UID FETCH
+    auto taken = takeFetch(rs[4]);
+    REQUIRE(taken);
+    CHECK(taken->body == std::string("hello"));
+    CHECK(rs[4].literals[0].empty());  // moved, not copied
+}

@@ -462,16 +462,56 @@ std::optional<pid_t> postfixMasterPid() {
 }
 }  // namespace
 
-bool smtpServerUp() {
+namespace {
+bool portAnswers(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(servers().smtpPort));
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
   return up;
+}
+
+fs::path dovecotConf() { return fs::path(servers().base) / "dovecot" / "dovecot.conf"; }
+
+std::optional<pid_t> dovecotMasterPid() {
+  std::ifstream in(fs::path(servers().base) / "dovecot" / "run" / "master.pid");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return std::nullopt;
+  std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z') return std::nullopt;
+  return static_cast<pid_t>(pid);
+}
+}  // namespace
+
+bool smtpServerUp() { return portAnswers(servers().smtpPort); }
+bool imapServerUp() { return portAnswers(servers().imapPort); }
+
+void stopImapServer() {
+  if (auto pid = dovecotMasterPid()) {
+    // SIGTERM to the master: with shutdown_clients = yes every imap process goes with it, as
+    // when an admin restarts Dovecot.
+    ::kill(*pid, SIGTERM);
+    if (!waitFor([&] { return !dovecotMasterPid(); }, 30s, 20ms))
+      fail("Dovecot master " + std::to_string(*pid) + " did not stop");
+  }
+  if (!waitFor([] { return !imapServerUp(); }, 10s, 20ms)) fail("the IMAP port still answers after stopping Dovecot");
+}
+
+void startImapServer() {
+  if (!dovecotMasterPid()) {
+    const fs::path out = fs::path(servers().base) / "dovecot" / "restart.out";
+    // dovecot forks into the background and returns; stop-servers.sh stops it like the first one.
+    pid_t pid = spawn({"dovecot", "-c", dovecotConf().string()}, {}, {}, out, out, {}, /*dieWithParent=*/false);
+    auto st = waitPid(pid, 60s);
+    if (!st || !st->exited || st->code != 0)
+      fail("Dovecot did not start again: " + (st ? st->describe() : std::string("timeout")) + "\n" + readFile(out));
+  }
+  if (!waitFor(imapServerUp, 20s, 20ms)) fail("Dovecot started but the IMAP port does not answer");
 }
 
 void stopSmtpServer() {

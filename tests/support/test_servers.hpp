@@ -138,6 +138,15 @@ void startSmtpServer();
 // True while something accepts connections on the SMTP port.
 bool smtpServerUp();
 
+// ---- taking Dovecot away and back (IMAP, LMTP and SASL go together) ------------------------------
+
+// Stops Dovecot (SIGTERM to its master, which ends every imap process) and waits until the IMAP
+// port refuses connections. No-op if it is not running.
+void stopImapServer();
+// Starts it again with the same configuration and waits until IMAP answers.
+void startImapServer();
+bool imapServerUp();
+
 // ---- waiting ------------------------------------------------------------------------------------
 
 // Polls `predicate` every `interval` until it returns true (-> true) or `timeout` passes (-> false).

@@ -57,6 +57,10 @@ asio::awaitable<void> MailboxWatcher::run() {
         try {
             co_await session();
             backoff = std::chrono::milliseconds(1000);
+        } catch (const StorageConflict& e) {
+            // Other sessions kept getting in the way (retried already): nothing is lost, the
+            // batch is fetched and taken in again.
+            imapLog()->warn("database conflict mailbox={} reason={}", mailbox_.name, e.what());
         } catch (const StorageUnavailable& e) {
             imapLog()->error("database unavailable mailbox={} reason={}", mailbox_.name, e.what());
             monitor().databaseError("imap", "unavailable");
@@ -155,7 +159,19 @@ asio::awaitable<void> MailboxWatcher::session() {
                 double seconds;
             };
             std::vector<Outcome> outcomes;  // told to the monitor once committed
-            store.transaction([&] {
+            std::vector<IntakeResult> results;
+            // A conflict with another session (deadlock, lock timeout, a key taken meanwhile)
+            // rolls the batch back: it is taken in again from the fetched bytes, never quarantined.
+            auto onConflict = [&](const StorageConflict& e, int attempt) {
+                log->warn("batch rolled back by a database conflict, running it again mailbox={} attempt={} reason={}",
+                          mailbox_.name, attempt, e.what());
+            };
+            store.retryingTransaction([&] {
+                queued = 0;
+                handled.clear();
+                results.clear();
+                outcomes.clear();
+                if (deps_.in_batch) deps_.in_batch();
                 for (const auto& f : fetched) {
                     MailOrigin origin{mailbox_.name, static_cast<std::int64_t>(info.uidvalidity),
                                       static_cast<std::int64_t>(f.uid)};
@@ -164,14 +180,18 @@ asio::awaitable<void> MailboxWatcher::session() {
                     outcomes.push_back({r.outcome, r.reason, secondsSince(mailStart)});
                     queued += r.queued_mails;
                     handled.push_back(f.uid);
-                    log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", mailbox_.name, f.uid,
-                              r.outcome, r.ticket_number.value_or(0), r.reason.empty() ? "" : " reason=" + r.reason);
+                    results.push_back(std::move(r));
                 }
                 store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(info.uidvalidity),
                                       static_cast<std::int64_t>(chunk.back())},
                                      deps_.now());
-            });
+            }, 6, onConflict);
             // Committed: now, and only now, the server may be told.
+            for (std::size_t k = 0; k < results.size(); ++k) {
+                const auto& r = results[k];
+                log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", mailbox_.name, handled[k],
+                          r.outcome, r.ticket_number.value_or(0), r.reason.empty() ? "" : " reason=" + r.reason);
+            }
             last = chunk.back();
             taken_in_ += handled.size();
             for (const auto& o : outcomes) monitor().mailTakenIn(mailbox_.name, o.outcome, o.reason, o.seconds);

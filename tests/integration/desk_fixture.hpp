@@ -35,6 +35,7 @@ struct DeskOptions {
     std::string folder = "INBOX";
     std::string poll_interval = "1s";
     int batch_size = 50;
+    std::string smtp_url;            // default: the test Postfix
 };
 
 class Desk {
@@ -49,6 +50,8 @@ public:
     void start(const std::vector<std::string>& extra_args = {});
     DeskgateProcess& process() { return *process_; }
     void stop();  // SIGTERM and wait
+    // Another daemon on the same configuration and database (for several daemons side by side).
+    std::unique_ptr<DeskgateProcess> spawn(const std::vector<std::string>& extra_args = {});
 
     std::int64_t ticketCount() { return store().tickets.countTickets(); }
     CommandResult cli(const std::vector<std::string>& args, const std::optional<std::string>& stdinData = {});

@@ -384,7 +384,7 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     config.rules_dir = base / "rules";
     if (!check.isMap(*root, "the configuration")) return std::unexpected(errors);
     check.allowKeys(*root, {"database", "identity", "mailboxes", "smtp", "agents", "rules", "templates", "language",
-                            "limits", "agent_mail", "participants", "reports", "metrics", "start_timeout"});
+                            "limits", "agent_mail", "participants", "reports", "metrics", "start_timeout", "lease"});
     if (auto v = check.str(*root, "database")) {
         if (auto expanded = expandEnv(check, (*root)["database"], *v)) {
             if (expanded->rfind("sqlite:", 0) == 0) {
@@ -448,6 +448,12 @@ std::expected<Config, std::vector<ConfigError>> loadConfig(const std::filesystem
     if (auto v = check.duration(*root, "start_timeout")) {
         if (v->count() < 1) check.error((*root)["start_timeout"], "'start_timeout' must be at least 1s");
         config.start_timeout = *v;
+    }
+    if (auto v = check.duration(*root, "lease")) {
+        if (v->count() < 2 || v->count() > 3600)
+            check.error((*root)["lease"], "'lease' must be between 2s and 1h");
+        else
+            config.lease = *v;
     }
     if (!errors.empty()) return std::unexpected(errors);
     return config;

@@ -102,6 +102,9 @@ struct Config {
     MetricsConfig metrics;
     // systemd is told READY=1 when every mailbox has logged in once, or after this long.
     std::chrono::seconds start_timeout{60};
+    // Several daemons on one database: how long a daemon's claim on a mailbox or on outgoing
+    // mail lasts unless renewed; a dead daemon's mailboxes and mail are taken over after it.
+    std::chrono::seconds lease{20};
 
     const MailboxConfig* mailbox(std::string_view name) const;
     const AgentConfig* agentByAddress(std::string_view address) const;

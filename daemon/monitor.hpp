@@ -18,6 +18,9 @@ public:
     virtual void mailboxContact(std::string_view /*mailbox*/) {}     // the server answered (search, fetch, IDLE)
     virtual void mailboxDown(std::string_view /*mailbox*/, std::string_view /*error*/) {}  // the session failed
     virtual void mailboxStopped(std::string_view /*mailbox*/) {}     // disconnected on shutdown
+    // Another daemon on the same database holds the mailbox's lease (several daemons): this one
+    // does not watch it, and need not wait for it to be ready.
+    virtual void mailboxElsewhere(std::string_view /*mailbox*/, std::string_view /*holder*/) {}
     // One mail taken in: outcome as Intake reports it, the quarantine reason ("" otherwise),
     // and the time processing it took inside the batch's transaction.
     virtual void mailTakenIn(std::string_view /*mailbox*/, std::string_view /*outcome*/, std::string_view /*reason*/,

@@ -10,8 +10,18 @@ namespace deskgate {
 std::optional<std::string> CounterStore::lastAssigned(const std::string& team) {
     return guarded("reading the round-robin position", [&]() -> std::optional<std::string> {
         std::string agent;
-        sql() << "SELECT last_agent FROM assignment_state WHERE team = :t", soci::use(team), soci::into(agent);
-        if (!sql().got_data()) return std::nullopt;
+        if (db_.inTransaction() && db_.backend() == Backend::postgresql) {
+            // The team's row, locked until the commit: the next daemon waits for this one's turn
+            // to be saved, then reads it, so two tickets never get the same turn. Created when
+            // missing ('' = no turn yet), since a row that is not there cannot be locked.
+            sql() << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, '') ON CONFLICT (team) DO NOTHING",
+                soci::use(team);
+            sql() << "SELECT last_agent FROM assignment_state WHERE team = :t FOR UPDATE", soci::use(team),
+                soci::into(agent);
+        } else {  // SQLite's write transaction is exclusive already; outside one: a plain read
+            sql() << "SELECT last_agent FROM assignment_state WHERE team = :t", soci::use(team), soci::into(agent);
+        }
+        if (!sql().got_data() || agent.empty()) return std::nullopt;
         return agent;
     });
 }
@@ -21,6 +31,15 @@ void CounterStore::saveLastAssigned(const std::string& team, const std::string& 
         sql() << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, :a)"
                  " ON CONFLICT (team) DO UPDATE SET last_agent = excluded.last_agent",
             soci::use(team), soci::use(agent);
+        return 0;
+    });
+}
+
+void CounterStore::lockTicketNumbers() {
+    if (db_.backend() != Backend::postgresql) return;
+    guarded("locking the ticket numbers", [&] {
+        long long value = 0;
+        sql() << "SELECT value FROM counters WHERE name = 'ticket_number' FOR UPDATE", soci::into(value);
         return 0;
     });
 }

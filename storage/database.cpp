@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <iterator>
+#include <random>
 #include <regex>
 #include <thread>
+
+#include <libpq-fe.h>
 
 #include <mimetic/codec/base64.h>
 #include <mimetic/codec/code.h>
@@ -127,7 +130,10 @@ std::unique_ptr<soci::session> openSession(const DatabaseUrl& url) {
             *s << "PRAGMA foreign_keys=ON";
             return s;
         }
-        return std::make_unique<soci::session>(*soci::factory_postgresql(), url.connect);
+        auto s = std::make_unique<soci::session>(*soci::factory_postgresql(), url.connect);
+        if (url.idle_in_transaction_timeout_s > 0)
+            *s << "SET idle_in_transaction_session_timeout = " + std::to_string(url.idle_in_transaction_timeout_s * 1000);
+        return s;
     } catch (const soci::soci_error& e) {
         throw StorageUnavailable(std::string("cannot open database ") + url.redacted() + ": " + e.what());
     }
@@ -140,6 +146,52 @@ void beginWriteTransaction(soci::session& sql, Backend backend) {
         sql.begin();
 }
 
+namespace {
+
+enum class Failure { conflict, duplicate_key, unavailable, error };
+
+bool hasPrefix(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// By the code the database gives where there is one (PostgreSQL's SQLSTATE, SQLite's result
+// code), by the message only where there is none (libpq reports a lost connection without one).
+Failure classify(const soci::soci_error& e) {
+    if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
+        const std::string state = pg->sqlstate();
+        // Class 40: transaction rollback (40P01 deadlock, 40001 serialization failure); 55P03
+        // lock_not_available (lock_timeout, NOWAIT).
+        if (hasPrefix(state, "40") || state == "55P03") return Failure::conflict;
+        if (state == "23505") return Failure::duplicate_key;
+        // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now; 57014:
+        // query canceled (statement_timeout); 53: insufficient resources (disk full, too many
+        // connections); 58: system error (I/O).
+        if (hasPrefix(state, "08") || hasPrefix(state, "57") || hasPrefix(state, "53") || hasPrefix(state, "58"))
+            return Failure::unavailable;
+    } else if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+        switch (lite->result() & 0xff) {  // the primary code; extended codes add bits above
+            case SQLITE_BUSY:
+            case SQLITE_LOCKED:
+            case SQLITE_FULL:
+            case SQLITE_IOERR:
+            case SQLITE_CANTOPEN:
+            case SQLITE_PROTOCOL:
+                return Failure::unavailable;
+            case SQLITE_CONSTRAINT:
+                if (std::string_view(e.what()).find("UNIQUE") != std::string_view::npos) return Failure::duplicate_key;
+                break;
+            default:
+                break;
+        }
+    }
+    if (e.get_error_category() == soci::soci_error::connection_error) return Failure::unavailable;
+    const std::string_view message = e.what();
+    for (std::string_view lost : {"database is locked", "server closed the connection", "no connection to the server",
+                                  "could not connect", "terminating connection"})
+        if (message.find(lost) != std::string_view::npos) return Failure::unavailable;
+    return Failure::error;
+}
+
+}  // namespace
+
 void throwStorageFailure(const char* what, const soci::soci_error& e) {
     // what() adds SOCI's context — the statement and every bound value ("with :b=<the mail
     // body>") — and PostgreSQL's DETAIL may quote a whole row: neither may reach a log line or a
@@ -150,11 +202,12 @@ void throwStorageFailure(const char* what, const soci::soci_error& e) {
     while (!server.empty() && (server.back() == '\n' || server.back() == ' ')) server.pop_back();
     if (server.size() > 300) server.resize(300);
     std::string message = std::string(what) + ": " + server;
-    bool transient = e.get_error_category() == soci::soci_error::connection_error ||
-                     message.find("database is locked") != std::string::npos ||
-                     message.find("server closed the connection") != std::string::npos ||
-                     message.find("no connection to the server") != std::string::npos;
-    if (transient) throw StorageUnavailable(message);
+    switch (classify(e)) {
+        case Failure::conflict: throw StorageConflict(message);
+        case Failure::duplicate_key: throw StorageDuplicateKey(message);
+        case Failure::unavailable: throw StorageUnavailable(message);
+        case Failure::error: break;
+    }
     throw StorageError(message);
 }
 
@@ -180,13 +233,28 @@ SociDatabase::SociDatabase(const DatabaseUrl& url) : url_(url), sql_(openSession
 
 SociDatabase::~SociDatabase() = default;
 
+soci::session& SociDatabase::session() {
+    if (depth_ == 0 && url_.backend == Backend::postgresql) {
+        // PQstatus only reads what libpq saw last (no round trip); BAD after a failed statement
+        // on a dead connection.
+        auto* backend = static_cast<soci::postgresql_session_backend*>(sql_->get_backend());
+        if (backend == nullptr || PQstatus(backend->conn_) == CONNECTION_BAD) reconnect();
+    }
+    return *sql_;
+}
+
+void SociDatabase::reconnect() {
+    sql_ = openSession(url_);  // throws StorageUnavailable while the server is away
+}
+
 void SociDatabase::transaction(const std::function<void()>& work) {
     if (depth_ > 0) {  // nested: part of the caller's transaction
         work();
         return;
     }
+    auto& sql = session();
     guarded("beginning a transaction", [&] {
-        beginWriteTransaction(*sql_, url_.backend);
+        beginWriteTransaction(sql, url_.backend);
         return 0;
     });
     ++depth_;
@@ -204,6 +272,27 @@ void SociDatabase::transaction(const std::function<void()>& work) {
         } catch (...) {  // the connection may be gone; the server rolls back on its own
         }
         throw;
+    }
+}
+
+void SociDatabase::retryingTransaction(const std::function<void()>& work, int attempts,
+                                       const std::function<void(const StorageConflict&, int)>& on_conflict) {
+    if (depth_ > 0) {
+        work();
+        return;
+    }
+    // Random pauses: two sessions that collided must not collide again in lock step.
+    static thread_local std::minstd_rand rng(std::random_device{}());
+    for (int attempt = 1;; ++attempt) {
+        try {
+            transaction(work);
+            return;
+        } catch (const StorageConflict& e) {
+            if (attempt >= attempts) throw;
+            if (on_conflict) on_conflict(e, attempt);
+            const int ceiling = 20 << std::min(attempt, 6);  // 40 ms, 80 ms ... 1.3 s
+            std::this_thread::sleep_for(std::chrono::milliseconds(10 + static_cast<int>(rng() % static_cast<unsigned>(ceiling))));
+        }
     }
 }
 

@@ -15,18 +15,35 @@ namespace deskgate {
 
 enum class Backend { sqlite, postgresql };
 
-// Storage failures that callers treat as "temporary, try again" (database unreachable, locked).
+// Storage failures that callers treat as "temporary, try again later" (database unreachable,
+// shutting down, locked, disk full). Never a reason to quarantine a mail.
 struct StorageUnavailable : std::runtime_error {
     using std::runtime_error::runtime_error;
+};
+// Another session got in the way: a deadlock (SQLSTATE 40P01), a serialization failure
+// (40001) or a lock timeout (55P03). The transaction was rolled back; running it again, after
+// a short pause, normally succeeds (SociDatabase::retryingTransaction).
+struct StorageConflict : StorageUnavailable {
+    using StorageUnavailable::StorageUnavailable;
 };
 // Any other storage failure (constraint violated, bad schema).
 struct StorageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+// A unique key is taken (SQLSTATE 23505, SQLite's UNIQUE constraint). On PostgreSQL it may
+// have been taken a moment ago by a concurrent transaction (the same mail through another
+// mailbox): reading again then finds it. A StorageError, because it may also be a real clash.
+struct StorageDuplicateKey : StorageError {
+    using StorageError::StorageError;
+};
 
 struct DatabaseUrl {
     Backend backend = Backend::sqlite;
     std::string connect;  // what SOCI gets: a file path, or a libpq connection string
+    // PostgreSQL: a session that leaves a transaction open this long without a statement is
+    // ended by the server (0 = the server's setting). The daemon sets it, so that one that hangs
+    // mid-transaction (stopped, cut off) cannot hold its locks, and its leases, for ever.
+    int idle_in_transaction_timeout_s = 0;
     // For logs: the connection without its password.
     std::string redacted() const;
 };
@@ -54,11 +71,22 @@ public:
 
     Backend backend() const { return url_.backend; }
     const DatabaseUrl& url() const { return url_; }
-    soci::session& session() { return *sql_; }
+    // The session for the next statement. A PostgreSQL connection found lost (the server
+    // restarted, the network went away) is opened again here, outside transactions only: a
+    // transaction that lost its connection fails as a whole and is run again by its caller.
+    soci::session& session();
+    bool inTransaction() const { return depth_ > 0; }
 
     // Runs `work` in one transaction: committed when it returns, rolled back when it throws.
     // Nested calls are part of the outer transaction.
     void transaction(const std::function<void()>& work);
+
+    // transaction(), run again (up to `attempts` times in all, after a short random pause that
+    // grows) while it ends in a StorageConflict; the last conflict is thrown. `work` must start
+    // from scratch each time (everything it did was rolled back). `on_conflict` hears of each
+    // retry (for a log line). Not for nested use: inside a transaction it is transaction().
+    void retryingTransaction(const std::function<void()>& work, int attempts = 6,
+                             const std::function<void(const StorageConflict&, int attempt)>& on_conflict = {});
 
     // Savepoints inside transaction(): one mail's failure must not spoil its batch (on
     // PostgreSQL any error aborts the whole transaction unless rolled back to a savepoint).
@@ -67,6 +95,8 @@ public:
     void rollbackToSavepoint(const std::string& name);
 
 private:
+    void reconnect();
+
     DatabaseUrl url_;
     std::unique_ptr<soci::session> sql_;
     int depth_ = 0;  // nesting of transaction()

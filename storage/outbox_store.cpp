@@ -61,7 +61,8 @@ std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
     });
 }
 
-std::vector<OutboxRecord> OutboxStore::claimDueMail(UnixTime now, int limit, int lease_seconds) {
+std::vector<OutboxRecord> OutboxStore::claimDueMail(UnixTime now, int limit, int lease_seconds,
+                                                     const std::string& holder) {
     std::vector<OutboxRecord> out;
     db_.transaction([&] {
         guarded("claiming outbox mail", [&] {
@@ -77,12 +78,69 @@ std::vector<OutboxRecord> OutboxStore::claimDueMail(UnixTime now, int limit, int
             for (const auto& r : rows) out.push_back(outboxFromRow(r));
             for (const auto& o : out) {
                 long long id = o.id;
-                sql() << "UPDATE outbox SET locked_until = :u WHERE id = :id", soci::use(until), soci::use(id);
+                sql() << "UPDATE outbox SET locked_until = :u, claimed_by = :h WHERE id = :id", soci::use(until),
+                    soci::use(holder), soci::use(id);
             }
             return 0;
         });
     });
     return out;
+}
+
+std::vector<std::int64_t> OutboxStore::renewClaims(const std::vector<std::int64_t>& ids, const std::string& holder,
+                                                   UnixTime until) {
+    std::vector<std::int64_t> kept;
+    db_.transaction([&] {
+        guarded("renewing outbox claims", [&] {
+            long long u = until;
+            for (auto id : ids) {
+                long long i = id;
+                soci::statement st = (sql().prepare << "UPDATE outbox SET locked_until = :u WHERE id = :id"
+                                                       " AND claimed_by = :h AND status = 'queued'",
+                                      soci::use(u), soci::use(i), soci::use(holder));
+                st.execute(true);
+                if (st.get_affected_rows() == 1) kept.push_back(id);
+            }
+            return 0;
+        });
+    });
+    return kept;
+}
+
+void OutboxStore::releaseClaims(const std::vector<std::int64_t>& ids, const std::string& holder) {
+    if (ids.empty()) return;
+    db_.transaction([&] {
+        guarded("releasing outbox claims", [&] {
+            for (auto id : ids) {
+                long long i = id;
+                sql() << "UPDATE outbox SET locked_until = 0 WHERE id = :id AND claimed_by = :h AND status = 'queued'",
+                    soci::use(i), soci::use(holder);
+            }
+            return 0;
+        });
+    });
+}
+
+int OutboxStore::releaseAllClaims(const std::string& holder) {
+    return guarded("releasing outbox claims", [&] {
+        soci::statement st = (sql().prepare << "UPDATE outbox SET locked_until = 0 WHERE claimed_by = :h"
+                                               " AND status = 'queued' AND locked_until > 0",
+                              soci::use(holder));
+        st.execute(true);
+        return static_cast<int>(st.get_affected_rows());
+    });
+}
+
+std::vector<std::string> OutboxStore::claimants(UnixTime now) {
+    return guarded("reading outbox claims", [&] {
+        std::vector<std::string> out;
+        long long n = now;
+        soci::rowset<std::string> rows = (sql().prepare << "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'queued'"
+                                                           " AND locked_until > :n AND claimed_by <> ''",
+                                          soci::use(n));
+        for (const auto& h : rows) out.push_back(h);
+        return out;
+    });
 }
 
 void OutboxStore::markSent(std::int64_t id, UnixTime at) {

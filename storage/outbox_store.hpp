@@ -17,8 +17,20 @@ public:
     explicit OutboxStore(SociDatabase& db) : db_(db) {}
 
     std::int64_t queueMail(const OutboxRecord& mail);
-    // Claims up to `limit` due mails for `lease` seconds (other workers skip them meanwhile).
-    std::vector<OutboxRecord> claimDueMail(UnixTime now, int limit, int lease_seconds = 300);
+    // Claims up to `limit` due mails for `lease` seconds for `holder` (other workers skip them
+    // meanwhile; after the lease, they are anyone's again).
+    std::vector<OutboxRecord> claimDueMail(UnixTime now, int limit, int lease_seconds = 30,
+                                           const std::string& holder = "");
+    // Extends `holder`'s claims to `until`; returns the ids still claimed by `holder` (not sent,
+    // and not taken by another worker after the lease ran out).
+    std::vector<std::int64_t> renewClaims(const std::vector<std::int64_t>& ids, const std::string& holder,
+                                          UnixTime until);
+    // Frees `holder`'s claims at once (a stopping daemon's unsent mail, for the others to send).
+    void releaseClaims(const std::vector<std::int64_t>& ids, const std::string& holder);
+    // Every claim of `holder` on unsent mail, freed (a holder known to be dead); how many.
+    int releaseAllClaims(const std::string& holder);
+    // Who holds claims on unsent mail that have not run out at `now`.
+    std::vector<std::string> claimants(UnixTime now);
     void markSent(std::int64_t id, UnixTime at);
     void markRetry(std::int64_t id, int attempts, UnixTime next_attempt, const std::string& error);
     void markFailed(std::int64_t id, int attempts, const std::string& error);

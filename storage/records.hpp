@@ -44,6 +44,7 @@ struct TicketRecord {
     std::optional<std::int64_t> follows_number;   // the older ticket this one follows (linked)
     std::string reply_address;                    // where the customer is answered, when not
                                                   // customer_address (a Reply-To of the same domain)
+    std::int64_t version = 0;                     // counts the updates: updateTicket refuses a stale copy
 };
 
 // Kinds of outgoing mail that go to the customer (and the participants in Cc); the others go

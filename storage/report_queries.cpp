@@ -546,34 +546,33 @@ ReportData queryReport(SociDatabase& store, const ReportRequest& request, const 
 namespace deskgate {
 
 std::optional<std::int64_t> lastReportRun(SociDatabase& store, const std::string& name) {
-    long long last = 0;
-    soci::indicator ind = soci::i_null;
-    try {
-        store.session() << "SELECT last_due FROM report_runs WHERE name = :n", soci::use(name), soci::into(last, ind);
-    } catch (const soci::soci_error& e) {
-        throwStorageFailure("reading report_runs", e);
-    }
-    if (!store.session().got_data() || ind == soci::i_null) return std::nullopt;
-    return last;
+    return guarded("reading report_runs", [&]() -> std::optional<std::int64_t> {
+        long long last = 0;
+        soci::indicator ind = soci::i_null;
+        auto& sql = store.session();
+        sql << "SELECT last_due FROM report_runs WHERE name = :n", soci::use(name), soci::into(last, ind);
+        if (!sql.got_data() || ind == soci::i_null) return std::nullopt;
+        return last;
+    });
 }
 
 bool claimReportRun(SociDatabase& store, const std::string& name, std::int64_t due, std::int64_t now) {
-    try {
+    return guarded("recording a report run", [&] {
         auto& sql = store.session();
         long long d = due, n = now;
-        if (!lastReportRun(store, name)) {
-            sql << "INSERT INTO report_runs (name, last_due, queued_at) VALUES (:n, :d, :t)", soci::use(name),
-                soci::use(d), soci::use(n);
-            return true;
-        }
-        soci::statement st = (sql.prepare << "UPDATE report_runs SET last_due = :d, queued_at = :t"
-                                             " WHERE name = :n AND last_due < :d2",
-                              soci::use(d), soci::use(n), soci::use(name), soci::use(d));
+        // Several daemons may see a report for the first time at once: one row, the others
+        // claim nothing. Afterwards the conditional UPDATE waits for the row and re-reads it
+        // (PostgreSQL, READ COMMITTED), so each due time is claimed by one daemon.
+        soci::statement st = lastReportRun(store, name)
+                                 ? (sql.prepare << "UPDATE report_runs SET last_due = :d, queued_at = :t"
+                                                   " WHERE name = :n AND last_due < :d2",
+                                    soci::use(d), soci::use(n), soci::use(name), soci::use(d))
+                                 : (sql.prepare << "INSERT INTO report_runs (name, last_due, queued_at)"
+                                                   " VALUES (:n, :d, :t) ON CONFLICT (name) DO NOTHING",
+                                    soci::use(name), soci::use(d), soci::use(n));
         st.execute(true);
         return st.get_affected_rows() == 1;
-    } catch (const soci::soci_error& e) {
-        throwStorageFailure("recording a report run", e);
-    }
+    });
 }
 
 }  // namespace deskgate

@@ -127,6 +127,15 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "ALTER TABLE mailbox_checkpoints ADD COLUMN import_until BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE mailbox_checkpoints ADD COLUMN first_uid BIGINT NOT NULL DEFAULT 0",
     },
+    // 9: several daemons on one database — leases (a mailbox is watched by one daemon at a time;
+    // times are the database's clock), a version per ticket (a change made meanwhile by another
+    // session is never overwritten), and who claimed an outgoing mail
+    {
+        "CREATE TABLE leases (name VARCHAR(200) PRIMARY KEY, holder VARCHAR(200) NOT NULL,"
+        " expires_at BIGINT NOT NULL, acquired_at BIGINT NOT NULL)",
+        "ALTER TABLE tickets ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE outbox ADD COLUMN claimed_by VARCHAR(200) NOT NULL DEFAULT ''",
+    },
 };
 
 // Migration 6 made participants rows; the tickets before it had them only as the To/Cc lists of

@@ -15,7 +15,7 @@ const char* kTicketColumns =
     "id, number, subject, status, priority, queue, team, category, tags, sla, customer_address, customer_name,"
     " assignee, language, mailbox, created_at, updated_at, first_response_at, resolved_at, closed_at,"
     " first_response_due, resolution_due, escalations, rating, rating_comment, rated_at, rating_requested_at,"
-    " reopened_count, follows_number, reply_address";
+    " reopened_count, follows_number, reply_address, version";
 
 TicketRecord ticketFromRow(const soci::row& r) {
     TicketRecord t;
@@ -49,6 +49,7 @@ TicketRecord ticketFromRow(const soci::row& r) {
     t.reopened_count = static_cast<int>(intAt(r, 27));
     t.follows_number = optIntAt(r, 28);
     t.reply_address = strAt(r, 29);
+    t.version = intAt(r, 30);
     return t;
 }
 
@@ -59,6 +60,21 @@ std::optional<TicketRecord> TicketStore::ticketByNumber(std::int64_t number) {
         long long n = number;
         soci::row r;
         sql() << std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE number = :n", soci::use(n),
+            soci::into(r);
+        if (!sql().got_data()) return std::nullopt;
+        return ticketFromRow(r);
+    });
+}
+
+std::optional<TicketRecord> TicketStore::lockTicket(std::int64_t id, bool skip_locked) {
+    return guarded("locking a ticket", [&]() -> std::optional<TicketRecord> {
+        long long n = id;
+        soci::row r;
+        // SQLite: the write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+        std::string lock = db_.backend() != Backend::postgresql ? ""
+                           : skip_locked                         ? " FOR UPDATE SKIP LOCKED"
+                                                                 : " FOR UPDATE";
+        sql() << std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id = :n" + lock, soci::use(n),
             soci::into(r);
         if (!sql().got_data()) return std::nullopt;
         return ticketFromRow(r);
@@ -96,7 +112,7 @@ TicketRecord TicketStore::createTicket(TicketRecord t) {
     });
 }
 
-void TicketStore::updateTicket(const TicketRecord& t) {
+void TicketStore::updateTicket(TicketRecord& t) {
     guarded("updating a ticket", [&] {
         auto opt = [](const std::optional<std::int64_t>& v) {
             return std::pair<long long, soci::indicator>{v.value_or(0), v ? soci::i_ok : soci::i_null};
@@ -111,16 +127,24 @@ void TicketStore::updateTicket(const TicketRecord& t) {
         auto [rta, rtaI] = opt(t.rated_at);
         auto [rrq, rrqI] = opt(t.rating_requested_at);
         auto [fol, folI] = opt(t.follows_number);
-        sql() << "UPDATE tickets SET subject = :s, status = :st, priority = :p, queue = :q, team = :tm,"
+        long long version = t.version;
+        soci::statement st = (sql().prepare << "UPDATE tickets SET subject = :s, status = :st, priority = :p, queue = :q, team = :tm,"
                  " category = :c, tags = :tg, sla = :sla, assignee = :a, language = :l, updated_at = :up,"
                  " first_response_at = :fr, resolved_at = :rs, closed_at = :cl, first_response_due = :frd,"
                  " resolution_due = :rsd, escalations = :esc, rating = :rt, rating_comment = :rc, rated_at = :rta,"
-                 " rating_requested_at = :rrq, reopened_count = :ro, follows_number = :fol WHERE id = :id",
+                 " rating_requested_at = :rrq, reopened_count = :ro, follows_number = :fol, version = version + 1"
+                 " WHERE id = :id AND version = :v",
             soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue), soci::use(t.team),
             soci::use(t.category), soci::use(t.tags), soci::use(t.sla), soci::use(t.assignee), soci::use(t.language),
             soci::use(updated), soci::use(fr, frI), soci::use(rs, rsI), soci::use(cl, clI), soci::use(frd, frdI),
             soci::use(rsd, rsdI), soci::use(t.escalations), soci::use(rt, rtI), soci::use(t.rating_comment),
-            soci::use(rta, rtaI), soci::use(rrq, rrqI), soci::use(reopened), soci::use(fol, folI), soci::use(id);
+            soci::use(rta, rtaI), soci::use(rrq, rrqI), soci::use(reopened), soci::use(fol, folI), soci::use(id),
+            soci::use(version));
+        st.execute(true);
+        if (st.get_affected_rows() != 1)
+            throw StorageConflict("ticket " + std::to_string(t.number) +
+                                      " was changed by another session meanwhile: not overwritten");
+        ++t.version;
         return 0;
     });
 }

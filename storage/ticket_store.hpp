@@ -18,9 +18,16 @@ public:
 
     std::optional<TicketRecord> ticketByNumber(std::int64_t number);
     std::optional<TicketRecord> ticketById(std::int64_t id);
+    // The ticket, read for an update: locked until the transaction ends (PostgreSQL: FOR
+    // UPDATE), so no other session changes it meanwhile. With `skip_locked`, none when another
+    // session holds it (SKIP LOCKED: the caller looks again later).
+    std::optional<TicketRecord> lockTicket(std::int64_t id, bool skip_locked = false);
     // Takes the next number from the database counter and inserts; fills id and number.
     TicketRecord createTicket(TicketRecord ticket);
-    void updateTicket(const TicketRecord& ticket);
+    // Writes the ticket and counts its version up. Throws StorageConflict when the stored
+    // version is not `ticket.version` (another session changed it since it was read): a change
+    // is never overwritten; the caller's transaction is rolled back and run again.
+    void updateTicket(TicketRecord& ticket);
     // Tickets escalation and auto-close look at: not resolved/closed, with an SLA or pending.
     std::vector<TicketRecord> activeTickets();
     std::vector<TicketRecord> listTickets(const std::string& status_filter = "", int limit = 1000);

@@ -1,6 +1,7 @@
 // `deskgate run`: the daemon. One Asio event loop watches every mailbox, runs the timers and
 // serves the metrics; the outbox worker sends on its own thread; SIGTERM finishes the mail in
 // hand and exits; SIGHUP reloads. Under systemd it tells READY/RELOADING/STOPPING/WATCHDOG.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -17,7 +18,7 @@
 #include "daemon/schedule/escalation_scheduler.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/desk/mail_composer.hpp"
-#include "daemon/imap/mailbox_watcher.hpp"
+#include "daemon/imap/mailbox_lease.hpp"
 #include "daemon/metrics/metrics_server.hpp"
 #include "daemon/service/desk_monitor.hpp"
 #include "daemon/service/systemd_notifier.hpp"
@@ -25,6 +26,8 @@
 #include "daemon/schedule/report_scheduler.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/text_format.hpp"
+#include "daemon/holder_id.hpp"
+#include "storage/daemon_lock.hpp"
 
 namespace deskgate {
 
@@ -44,7 +47,24 @@ int runDaemon(const std::string& configPath, const std::string& logLevel, LogTar
     auto currentRuntime = [&runtime] { return runtime.load(); };
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
-    const auto dbUrl = parseDatabaseUrl((*loaded)->config.database);
+    auto dbUrl = parseDatabaseUrl((*loaded)->config.database);
+    // A daemon that hangs inside a transaction must not block the others (nor keep its mailbox
+    // leases, which its open batch holds) beyond twice the lease.
+    dbUrl.idle_in_transaction_timeout_s = static_cast<int>(std::max<long long>(2 * (*loaded)->config.lease.count(), 10));
+    std::unique_ptr<SqliteDaemonLock> sqliteLock;
+    if (dbUrl.backend == Backend::sqlite) {
+        try {
+            sqliteLock = std::make_unique<SqliteDaemonLock>(dbUrl.connect);
+        } catch (const DaemonLockHeld& e) {
+            log->error("refusing to start: {}", e.what());
+            return 1;
+        } catch (const std::exception& e) {
+            log->error("cannot lock the database: {}", e.what());
+            return 75;
+        }
+    }
+    const std::string holder = makeHolderId();
+    const auto lease = (*loaded)->config.lease;
     std::unique_ptr<SociStore> store;
     try {
         store = std::make_unique<SociStore>(dbUrl);
@@ -52,7 +72,8 @@ int runDaemon(const std::string& configPath, const std::string& logLevel, LogTar
         log->error("cannot open the database: {}", e.what());
         return 75;
     }
-    log->info("deskgate starting database={} mailboxes={}", dbUrl.redacted(), (*loaded)->config.mailboxes.size());
+    log->info("deskgate starting database={} mailboxes={} holder={} lease_s={}", dbUrl.redacted(),
+              (*loaded)->config.mailboxes.size(), holder, lease.count());
     for (const auto& w : configWarnings((*loaded)->config)) log->warn("configuration lowers protection: {}", w);
 
     boost::asio::io_context io;
@@ -74,7 +95,7 @@ int runDaemon(const std::string& configPath, const std::string& logLevel, LogTar
         log->info("serving metrics listen={} port={}", (*loaded)->config.metrics.listen, metricsServer->port());
     }
 
-    OutboxWorker outbox((*loaded)->config.smtp, dbUrl, wallNow);
+    OutboxWorker outbox((*loaded)->config.smtp, dbUrl, wallNow, holder, lease);
     outbox.setMonitor(&monitor);
     outbox.onFailure([&](SociStore& outboxStore, const OutboxRecord& failed, const std::string& reason) {
         auto current = currentRuntime();
@@ -100,9 +121,13 @@ int runDaemon(const std::string& configPath, const std::string& logLevel, LogTar
     };
     deps.now = wallNow;
     deps.monitor = &monitor;
-    std::vector<std::unique_ptr<MailboxWatcher>> watchers;
+    // Every batch takes the ticket counter's lock first: batches of several daemons on one
+    // PostgreSQL then wait for each other instead of deadlocking (see CounterStore).
+    deps.in_batch = [&store] { store->counters.lockTicketNumbers(); };
+    // Each mailbox is watched under its lease: of several daemons on one database, one at a time.
+    std::vector<std::unique_ptr<MailboxLease>> watchers;
     for (const auto& mb : (*loaded)->config.mailboxes) {
-        watchers.push_back(std::make_unique<MailboxWatcher>(io, mb, deps));
+        watchers.push_back(std::make_unique<MailboxLease>(io, mb, deps, LeaseSettings{holder, lease}));
         boost::asio::co_spawn(io, watchers.back()->run(), boost::asio::detached);
     }
 

@@ -296,17 +296,22 @@ IntakeResult Intake::replay(const QuarantineRecord& record) {
 }
 
 IntakeResult Intake::processIsolated(const MailOrigin& origin, const std::string& raw) {
-    store_.savepoint("mail");
-    try {
-        auto r = process(origin, raw);
-        store_.releaseSavepoint("mail");
-        return r;
-    } catch (const StorageUnavailable&) {
-        throw;
-    } catch (const std::exception& e) {
-        store_.rollbackToSavepoint("mail");
-        store_.releaseSavepoint("mail");
-        return quarantine(origin, raw, syntheticMessageId(raw), std::string("could not be handled: ") + e.what());
+    for (int attempt = 1;; ++attempt) {
+        store_.savepoint("mail");
+        try {
+            auto r = process(origin, raw);
+            store_.releaseSavepoint("mail");
+            return r;
+        } catch (const StorageUnavailable&) {
+            throw;  // the database, not the mail (conflicts too): retried later, never quarantined
+        } catch (const std::exception& e) {
+            store_.rollbackToSavepoint("mail");
+            store_.releaseSavepoint("mail");
+            // A key another session committed a moment ago (PostgreSQL: the same mail taken in
+            // through another mailbox): read again, it is recognised. A second time is no race.
+            if (dynamic_cast<const StorageDuplicateKey*>(&e) && attempt == 1) continue;
+            return quarantine(origin, raw, syntheticMessageId(raw), std::string("could not be handled: ") + e.what());
+        }
     }
 }
 
@@ -367,6 +372,9 @@ IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     }
 
     TicketRecord& ticket = named.tickets[*choice.ticket];
+    // Read again for the update: locked until the commit, so a change another daemon (or the
+    // escalation sweep) makes meanwhile is neither overwritten nor overwrites this one.
+    if (auto locked = store_.tickets.lockTicket(ticket.id)) ticket = std::move(*locked);
     const Standing standing = standingOn(named.facts[*choice.ticket], writer);
     if (standing == Standing::agent) return agentMail(ticket, in, *claimed);
     auto meaning = meaningOfReply(named.facts[*choice.ticket], mail.kind, in.newText(), now_(), runtime_.rules->reopen);

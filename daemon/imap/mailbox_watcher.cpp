@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
 #include <map>
 
 #include <boost/asio/redirect_error.hpp>
@@ -75,6 +76,10 @@ asio::awaitable<void> MailboxWatcher::run() {
         try {
             co_await session();
             backoff = std::chrono::milliseconds(1000);
+        } catch (const StorageConflict& e) {
+            // Other sessions kept getting in the way (retried already): nothing is lost, the
+            // batch is fetched and taken in again.
+            imapLog()->warn("database conflict mailbox={} reason={}", mailbox_.name, e.what());
         } catch (const StorageUnavailable& e) {
             imapLog()->error("database unavailable mailbox={} reason={}", mailbox_.name, e.what());
             monitor().databaseError("imap", "unavailable");
@@ -298,6 +303,7 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
     const auto& limits = runtime->config.limits;
     Intake intake(*runtime, store, deps_.now);
     std::vector<std::uint64_t> handled;
+    std::vector<std::function<void()>> told;  // the log lines, written once committed
     auto originOf = [&](std::uint64_t uid) {
         return MailOrigin{mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity), static_cast<std::int64_t>(uid)};
     };
@@ -305,12 +311,23 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
     auto passOver = [&](std::uint64_t uid, const std::string& outcome, const std::string& reason) {
         store.intake.recordIntake(originOf(uid), "", outcome, std::nullopt, deps_.now(), reason);
         outcomes.push_back({outcome, reason, 0.0});
-        log->error("mail passed over mailbox={} uid={} outcome={} reason={}", mailbox_.name, uid, outcome, reason);
+        told.push_back([=, name = mailbox_.name] {
+            log->error("mail passed over mailbox={} uid={} outcome={} reason={}", name, uid, outcome, reason);
+        });
     };
-    store.transaction([&] {
+    // A conflict with another session (deadlock, lock timeout, a key taken meanwhile) rolls the
+    // batch back: it is taken in again from the fetched bytes, never quarantined. What each mail
+    // became is logged once, after the commit.
+    auto onConflict = [&](const StorageConflict& e, int attempt) {
+        log->warn("batch rolled back by a database conflict, running it again mailbox={} attempt={} reason={}",
+                  mailbox_.name, attempt, e.what());
+    };
+    store.retryingTransaction([&] {
         handled.clear();
         outcomes.clear();
+        told.clear();
         queued = 0;
+        if (deps_.in_batch) deps_.in_batch();
         for (auto uid : batch.fetch) {
             auto it = std::find_if(content.fetched.messages.begin(), content.fetched.messages.end(),
                                    [uid](const ImapFetch& f) { return f.uid == uid; });
@@ -328,8 +345,10 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
                 auto r = intake.processIsolated(originOf(uid), *it->body);
                 outcomes.push_back({r.outcome, r.reason, secondsSince(mailStart)});
                 queued += r.queued_mails;
-                log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", mailbox_.name, uid, r.outcome,
-                          r.ticket_number.value_or(0), r.reason.empty() ? "" : " reason=" + r.reason);
+                told.push_back([=, name = mailbox_.name] {
+                    log->info("mail taken in mailbox={} uid={} outcome={} ticket={}{}", name, uid, r.outcome,
+                              r.ticket_number.value_or(0), r.reason.empty() ? "" : " reason=" + r.reason);
+                });
             }
             handled.push_back(uid);
         }
@@ -342,7 +361,9 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
                                        std::to_string(limits.max_size) + "); only its header was fetched and kept";
             intake.quarantine(originOf(big.uid), raw, message_id, reason);
             outcomes.push_back({"quarantined", reason, 0.0});
-            log->warn("mail taken in mailbox={} uid={} outcome=quarantined reason={}", mailbox_.name, big.uid, reason);
+            told.push_back([=, name = mailbox_.name, uid = big.uid] {
+                log->warn("mail taken in mailbox={} uid={} outcome=quarantined reason={}", name, uid, reason);
+            });
             handled.push_back(big.uid);
         }
         store.intake.saveCheckpoint({mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
@@ -350,7 +371,8 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
                                      static_cast<std::int64_t>(pos_.import_until),
                                      static_cast<std::int64_t>(pos_.first_uid)},
                                     deps_.now());
-    });
+    }, 6, onConflict);
+    for (const auto& tell : told) tell();
     std::sort(handled.begin(), handled.end());
     return handled;
 }

@@ -31,6 +31,9 @@ struct WatcherDeps {
     std::function<void()> mail_queued;                        // wakes the outbox worker
     std::function<UnixTime()> now;
     Monitor* monitor = nullptr;                               // metrics, status, readiness; may be null
+    // Called first inside each batch's transaction: the mailbox lease's fence (mailbox_lease.hpp),
+    // which throws when another daemon has taken the mailbox over. Optional.
+    std::function<void()> in_batch;
 };
 
 class MailboxWatcher {

@@ -35,50 +35,83 @@ EscalationScheduler::EscalationScheduler(asio::io_context& io, RuntimeSource run
     : Scheduler(io, std::move(runtime), store, std::move(now), std::move(mail_queued),
                 "escalation pass", std::chrono::seconds(10)) {}
 
+namespace {
+
+// What is due for a ticket now: auto-close, or escalation steps (the next wake-up into `next`).
+struct DueWork {
+    bool auto_close = false;
+    EscalationPlan plan;
+    bool any() const { return auto_close || !plan.due.empty(); }
+};
+
+DueWork dueFor(const RuleSet& rules, const TicketRecord& ticket, UnixTime now, std::optional<UnixTime>& next) {
+    DueWork work;
+    // Auto-close: pending on the customer for too long.
+    if (ticket.status == "pending" && rules.auto_close.pending_for) {
+        UnixTime due = ticket.updated_at + rules.auto_close.pending_for->count();
+        if (due > now) {
+            earliest(next, due);
+        } else {
+            work.auto_close = true;
+            return work;
+        }
+    }
+    if (ticket.sla.empty() || ticket.status == "pending" || isClosedStatus(ticket.status)) return work;
+    TicketClock clock;
+    clock.sla = ticket.sla;
+    if (!ticket.first_response_at && ticket.first_response_due) clock.first_response_due = toSysSeconds(*ticket.first_response_due);
+    if (ticket.resolution_due) clock.resolution_due = toSysSeconds(*ticket.resolution_due);
+    auto fired = splitLines(ticket.escalations);
+    work.plan = planEscalation(rules, clock, fired, toSysSeconds(now));
+    if (work.plan.next_wakeup) earliest(next, work.plan.next_wakeup->time_since_epoch().count());
+    return work;
+}
+
+}  // namespace
+
 std::optional<UnixTime> EscalationScheduler::sweep() {
     auto runtime = runtime_();
     const RuleSet& rules = *runtime->rules;
     const UnixTime now = now_();
     std::optional<UnixTime> next;
     int queued = 0;
-    for (auto ticket : store_.tickets.activeTickets()) {
-        // Auto-close: pending on the customer for too long.
-        if (ticket.status == "pending" && rules.auto_close.pending_for) {
-            UnixTime due = ticket.updated_at + rules.auto_close.pending_for->count();
-            if (due > now) {
-                earliest(next, due);
-            } else {
-                store_.transaction([&] {
-                    store_.tickets.addEvent({0, ticket.id, now, "system", "status", "pending -> closed (auto-close)"});
-                    ticket.status = "closed";
-                    ticket.closed_at = now;
-                    ticket.updated_at = now;
-                    store_.tickets.updateTicket(ticket);
-                    MailComposer composer(*runtime, store_, now_);
-                    ComposedMail notice;
-                    notice.template_name = rules.auto_close.notice_template.value_or("auto_closed");
-                    notice.kind = "auto_closed";
-                    notice.auto_submitted = "auto-generated";
-                    notice.values.set("auto_close.days", std::to_string(rules.auto_close.pending_for->count() / 86400));
-                    if (composer.queueToCustomer(ticket, notice)) ++queued;
-                });
-                continue;
-            }
-        }
-        if (ticket.sla.empty() || ticket.status == "pending") continue;
-        TicketClock clock;
-        clock.sla = ticket.sla;
-        if (!ticket.first_response_at && ticket.first_response_due) clock.first_response_due = toSysSeconds(*ticket.first_response_due);
-        if (ticket.resolution_due) clock.resolution_due = toSysSeconds(*ticket.resolution_due);
-        auto fired = splitLines(ticket.escalations);
-        auto plan = planEscalation(rules, clock, fired, toSysSeconds(now));
-        if (plan.next_wakeup) earliest(next, plan.next_wakeup->time_since_epoch().count());
-        if (plan.due.empty()) continue;
+    for (const auto& snapshot : store_.tickets.activeTickets()) {
+        if (!dueFor(rules, snapshot, now, next).any()) continue;
+        // Something is due: claim the ticket and decide again on what is stored now. Another
+        // daemon's sweep, or an intake that changes the ticket, holds it meanwhile: skipped
+        // (SKIP LOCKED), looked at again in a moment. So each step fires once across daemons,
+        // and no change made meanwhile is overwritten.
+        int queuedHere = 0;
         std::vector<std::string> firedNow;
-        store_.transaction([&] {
+        store_.retryingTransaction([&] {
+            queuedHere = 0;
             firedNow.clear();  // a retried transaction starts again
+            auto locked = store_.tickets.lockTicket(snapshot.id, true);
+            if (!locked) {
+                earliest(next, now + 1);
+                return;
+            }
+            TicketRecord ticket = std::move(*locked);
+            std::optional<UnixTime> ignored;
+            auto work = dueFor(rules, ticket, now, ignored);
+            if (work.auto_close) {
+                store_.tickets.addEvent({0, ticket.id, now, "system", "status", "pending -> closed (auto-close)"});
+                ticket.status = "closed";
+                ticket.closed_at = now;
+                ticket.updated_at = now;
+                store_.tickets.updateTicket(ticket);
+                MailComposer composer(*runtime, store_, now_);
+                ComposedMail notice;
+                notice.template_name = rules.auto_close.notice_template.value_or("auto_closed");
+                notice.kind = "auto_closed";
+                notice.auto_submitted = "auto-generated";
+                notice.values.set("auto_close.days", std::to_string(rules.auto_close.pending_for->count() / 86400));
+                if (composer.queueToCustomer(ticket, notice)) ++queuedHere;
+                return;
+            }
+            if (work.plan.due.empty()) return;
             MailComposer composer(*runtime, store_, now_);
-            for (const auto& due : plan.due) {
+            for (const auto& due : work.plan.due) {
                 const EscalationStep& step = *due.step;
                 TicketRouting before;
                 before.priority = parsePriority(ticket.priority).value_or(Priority::normal);
@@ -123,20 +156,21 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
                 notice.values.set("escalation.deadline", isoTime(deadline));
                 if (step.breached) notice.values.set("escalation.breached", "yes");
                 notice.values.set("escalation.action", changes);
-                queued += composer.queueToAgents(ticket, notice, agents);
+                queuedHere += composer.queueToAgents(ticket, notice, agents);
                 if (!others.empty()) {
                     notice.to = others;
-                    if (!composer.queue(ticket, notice).empty()) ++queued;
+                    if (!composer.queue(ticket, notice).empty()) ++queuedHere;
                 }
             }
             ticket.updated_at = now;
             // A new priority may have other targets: the deadlines move.
             applySla(rules, ticket, store_.tickets.eventsOf(ticket.id));
             store_.tickets.updateTicket(ticket);
+            earliest(next, now + 1);  // look again with the moved deadlines
         });
+        queued += queuedHere;
         if (monitor_)
             for (const auto& name : firedNow) monitor_->escalationFired(name);
-        earliest(next, now + 1);  // look again with the moved deadlines
     }
     if (queued > 0 && mail_queued_) mail_queued_();
     return next;

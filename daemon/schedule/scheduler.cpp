@@ -26,6 +26,10 @@ boost::asio::awaitable<void> Scheduler::run() {
         std::optional<UnixTime> next;
         try {
             next = pass();
+        } catch (const StorageConflict& e) {
+            // Other daemons' sessions kept getting in the way: nothing was done, the pass runs again soon.
+            log->warn("{} ran into other sessions, again in a moment reason={}", what_, e.what());
+            next = now_() + 1;
         } catch (const std::exception& e) {
             log->error("{} failed reason={}", what_, e.what());
             next = now_() + retry_.count();

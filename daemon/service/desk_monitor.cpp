@@ -142,6 +142,15 @@ void DeskMonitor::mailboxConnected(std::string_view mailbox) {
     }
 }
 
+void DeskMonitor::mailboxElsewhere(std::string_view mailbox, std::string_view /*holder*/) {
+    // Not this daemon's to watch (its status row is the holder's to write): settled for readiness.
+    if (mailboxes_.find(mailbox) == mailboxes_.end()) return;
+    if (connected_once_.insert(std::string(mailbox)).second && connected_once_.size() == expected_ && !told_) {
+        told_ = true;
+        if (all_connected_) all_connected_();
+    }
+}
+
 void DeskMonitor::mailboxContact(std::string_view mailbox) {
     auto it = mailboxes_.find(mailbox);
     if (it == mailboxes_.end()) return;

@@ -33,6 +33,7 @@ public:
     void mailboxContact(std::string_view mailbox) override;
     void mailboxDown(std::string_view mailbox, std::string_view error) override;
     void mailboxStopped(std::string_view mailbox) override;
+    void mailboxElsewhere(std::string_view mailbox, std::string_view holder) override;
     void mailTakenIn(std::string_view mailbox, std::string_view outcome, std::string_view reason,
                      double seconds) override;
     void batchTakenIn(std::string_view mailbox, std::size_t mails, double seconds) override;

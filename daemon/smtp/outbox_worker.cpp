@@ -3,18 +3,26 @@
 #include <algorithm>
 #include <chrono>
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
+#include "daemon/holder_id.hpp"
 #include "daemon/smtp/curl_smtp_sender.hpp"
 
 namespace deskgate {
 
-OutboxWorker::OutboxWorker(SmtpConfig smtp, DatabaseUrl database, Now now)
-    : smtp_(std::move(smtp)), database_(std::move(database)), now_(std::move(now)) {}
+OutboxWorker::OutboxWorker(SmtpConfig smtp, DatabaseUrl database, Now now, std::string holder,
+                           std::chrono::seconds lease)
+    : smtp_(std::move(smtp)), database_(std::move(database)), now_(std::move(now)), holder_(std::move(holder)),
+      lease_(lease) {}
 
 OutboxWorker::~OutboxWorker() { stop(); }  // defined here: CurlSmtpSender is complete
 
-void OutboxWorker::start() { thread_ = std::thread([this] { loop(); }); }
+void OutboxWorker::start() {
+    thread_ = std::thread([this] { loop(); });
+    pthread_setname_np(thread_.native_handle(), "deskgate-smtp");  // for top and perf
+}
 
 void OutboxWorker::stop() {
     {
@@ -60,70 +68,81 @@ void OutboxWorker::recordRefused(SociStore& store, const OutboxRecord& mail, con
     store.outbox.queueMail(again);
 }
 
+bool OutboxWorker::stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
+void OutboxWorker::record(SociStore& store, const OutboxRecord& mail, const SendResult& result, double seconds) {
+    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
+    const UnixTime now = now_();
+    const int attempts = mail.attempts + 1;
+    const std::string to = mail.recipients.empty() ? "" : mail.recipients[0];
+    store.retryingTransaction([&] {
+        if (result.status == SendResult::Status::sent) {
+            store.outbox.markSent(mail.id, now);
+            if (mail.ticket_id) store.tickets.addEvent({0, *mail.ticket_id, now, "system", "sent", mail.kind + " to " + to});
+            recordRefused(store, mail, result.refused, now);
+        } else if (result.status == SendResult::Status::permanent || now - mail.created_at >= smtp_.give_up_after.count()) {
+            store.outbox.markFailed(mail.id, attempts, result.message);
+            if (mail.ticket_id) {
+                store.tickets.addEvent({0, *mail.ticket_id, now, "system", "send_failed",
+                                        mail.kind + " to " + to + ": " + result.message});
+                if (on_failure_) on_failure_(store, mail, result.message);
+            }
+        } else {
+            // 30s, 60s, 120s ... capped: a server that is down is not hammered.
+            auto wait = smtp_.retry_initial.count() << std::min(attempts - 1, 20);
+            wait = std::min<long long>(wait, smtp_.retry_max.count());
+            store.outbox.markRetry(mail.id, attempts, now + wait, result.message);
+        }
+    });
+    // Committed: the result counts now (a rolled-back record is sent again and counted then).
+    const char* outcome = "sent";
+    if (result.status == SendResult::Status::sent) {
+        log->info("sent outbox={} kind={} attempts={}", mail.id, mail.kind, attempts);
+    } else if (result.status == SendResult::Status::permanent || now - mail.created_at >= smtp_.give_up_after.count()) {
+        outcome = "failed";
+        log->error("send failed for good outbox={} kind={} reason={}", mail.id, mail.kind, result.message);
+    } else {
+        outcome = "deferred";
+        log->warn("send deferred outbox={} kind={} attempts={} reason={}", mail.id, mail.kind, attempts, result.message);
+    }
+    monitor_->mailSent(mail.kind, outcome, seconds, result.status == SendResult::Status::sent ? "" : result.message);
+}
+
 int OutboxWorker::runOnce(SociStore& store) {
     if (!sender_) sender_ = std::make_unique<CurlSmtpSender>(smtp_);
-    auto& sender = sender_;
-    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
     int handled = 0;
+    const int lease = static_cast<int>(lease_.count());
     for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_ && handled > 0) break;
-        }
-        // The lease covers the sends of one small batch; if this process dies with mail in
-        // hand, the mail is free again for this or another daemon when the lease runs out.
+        if (stopping() && handled > 0) break;
+        // A small batch, claimed for a short lease that is renewed while the batch is sent;
+        // each mail is marked sent the moment it is sent. A daemon that dies with mail in hand
+        // leaves at most the one being sent unmarked (sent again: same Message-ID), and its other
+        // claims run out after the lease, for this or another daemon.
         const int batchSize = 10;
-        const int lease = static_cast<int>(smtp_.timeout.count()) * batchSize + 10;
-        auto batch = store.outbox.claimDueMail(now_(), batchSize, lease);
+        auto batch = store.outbox.claimDueMail(now_(), batchSize, lease, holder_);
         if (batch.empty()) break;
-        std::vector<SendResult> results;
-        std::vector<double> seconds;
-        for (const auto& mail : batch) {
-            const auto start = std::chrono::steady_clock::now();
-            results.push_back(sender->send(mail.mail_from, mail.recipients, mail.raw));
-            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        }
-        std::vector<const char*> outcomes(batch.size(), "sent");
-        // One transaction records the whole batch: one commit (fsync) per batch, not per mail.
-        // A crash before it sends the batch again after the lease: at least once, same Message-IDs.
-        const UnixTime now = now_();
-        store.transaction([&] {
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                const auto& mail = batch[i];
-                const auto& result = results[i];
-                const int attempts = mail.attempts + 1;
-                const std::string to = mail.recipients.empty() ? "" : mail.recipients[0];
-                if (result.status == SendResult::Status::sent) {
-                    store.outbox.markSent(mail.id, now);
-                    if (mail.ticket_id) store.tickets.addEvent({0, *mail.ticket_id, now, "system", "sent", mail.kind + " to " + to});
-                    log->info("sent outbox={} kind={} attempts={}", mail.id, mail.kind, attempts);
-                    recordRefused(store, mail, result.refused, now);
-                } else if (result.status == SendResult::Status::permanent ||
-                           now - mail.created_at >= smtp_.give_up_after.count()) {
-                    store.outbox.markFailed(mail.id, attempts, result.message);
-                    outcomes[i] = "failed";
-                    if (mail.ticket_id) {
-                        store.tickets.addEvent({0, *mail.ticket_id, now, "system", "send_failed",
-                                        mail.kind + " to " + to + ": " + result.message});
-                        if (on_failure_) on_failure_(store, mail, result.message);
-                    }
-                    log->error("send failed for good outbox={} kind={} reason={}", mail.id, mail.kind, result.message);
-                } else {
-                    // 30s, 60s, 120s ... capped: a server that is down is not hammered.
-                    auto wait = smtp_.retry_initial.count() << std::min(attempts - 1, 20);
-                    wait = std::min<long long>(wait, smtp_.retry_max.count());
-                    store.outbox.markRetry(mail.id, attempts, now + wait, result.message);
-                    outcomes[i] = "deferred";
-                    log->warn("send deferred outbox={} kind={} attempts={} retry_in={}s reason={}", mail.id,
-                              mail.kind, attempts, wait, result.message);
-                }
+        auto renewed = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            std::vector<std::int64_t> rest;
+            for (std::size_t k = i; k < batch.size(); ++k) rest.push_back(batch[k].id);
+            if (stopping() && handled > 0) {
+                store.outbox.releaseClaims(rest, holder_);  // for the others, at once
+                return handled;
             }
-        });
-        // Committed: the results count now (a rolled-back batch is sent again and counted then).
-        for (std::size_t i = 0; i < batch.size(); ++i)
-            monitor_->mailSent(batch[i].kind, outcomes[i], seconds[i],
-                               results[i].status == SendResult::Status::sent ? "" : results[i].message);
-        handled += static_cast<int>(batch.size());
+            if (std::chrono::steady_clock::now() - renewed > lease_ / 2) {
+                auto kept = store.outbox.renewClaims(rest, holder_, now_() + lease);
+                renewed = std::chrono::steady_clock::now();
+                if (std::find(kept.begin(), kept.end(), batch[i].id) == kept.end()) continue;  // no longer ours
+            }
+            const auto& mail = batch[i];
+            const auto start = std::chrono::steady_clock::now();
+            auto result = sender_->send(mail.mail_from, mail.recipients, mail.raw);
+            record(store, mail, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            ++handled;
+        }
     }
     return handled;
 }
@@ -135,7 +154,15 @@ void OutboxWorker::loop() {
     for (;;) {
         std::chrono::milliseconds wait(5000);
         try {
-            if (!store) store = std::make_unique<SociStore>(database_);
+            if (!store) {
+                store = std::make_unique<SociStore>(database_);
+                // Mail claimed by a daemon on this machine that is gone (this one's predecessor,
+                // killed): free at once rather than when the claims run out.
+                for (const auto& claimant : store->outbox.claimants(now_()))
+                    if (holderDeadHere(claimant))
+                        log->info("freed the outbox claims of a daemon that is gone holder={} mails={}", claimant,
+                                  store->outbox.releaseAllClaims(claimant));
+            }
             runOnce(*store);
             if (auto next = store->outbox.nextOutboxAttempt()) {
                 auto ms = (*next - now_()) * 1000;

@@ -18,11 +18,15 @@ namespace deskgate {
 
 class CurlSmtpSender;
 struct RefusedRecipient;
+struct SendResult;
 
 class OutboxWorker {
 public:
     using Now = std::function<UnixTime()>;
-    OutboxWorker(SmtpConfig smtp, DatabaseUrl database, Now now);
+    // `holder` names this daemon in its claims; a claim lasts `lease` unless renewed (a dead
+    // daemon's mail is sent by another after that).
+    OutboxWorker(SmtpConfig smtp, DatabaseUrl database, Now now, std::string holder = "",
+                 std::chrono::seconds lease = std::chrono::seconds(20));
     ~OutboxWorker();
 
     void start();
@@ -47,10 +51,15 @@ private:
     // is not tried again for the ticket, a temporary one gets the mail again later.
     void recordRefused(SociStore& store, const OutboxRecord& mail, const std::vector<RefusedRecipient>& refused,
                        UnixTime now);
+    bool stopping();
+    // Records one send in its own transaction: sent, deferred or failed for good.
+    void record(SociStore& store, const OutboxRecord& mail, const SendResult& result, double seconds);
 
     SmtpConfig smtp_;
     DatabaseUrl database_;
     Now now_;
+    std::string holder_;
+    std::chrono::seconds lease_;
     FailureHook on_failure_;
     Monitor quiet_;
     Monitor* monitor_ = &quiet_;

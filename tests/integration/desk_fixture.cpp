@@ -27,7 +27,8 @@ Desk::Desk(DeskOptions options) : options_(std::move(options)), dir_(std::make_u
     yaml += "    batch_size: " + std::to_string(options_.batch_size) + "\n";
     if (!options_.ca_file.empty()) yaml += "    ca_file: " + options_.ca_file + "\n";
     yaml += options_.extra_mailbox_yaml;
-    yaml += "smtp:\n  url: " + s.smtpUrl() + "/helpdesk.test\n  retry_initial: 1s\n  retry_max: 2s\n  timeout: 2s\n";
+    yaml += "smtp:\n  url: " + (options_.smtp_url.empty() ? s.smtpUrl() : options_.smtp_url) +
+            "/helpdesk.test\n  retry_initial: 1s\n  retry_max: 2s\n  timeout: 2s\n";
     yaml += "agents:\n  - { name: agent1, address: agent1@helpdesk.test }\n"
             "  - { name: agent2, address: agent2@helpdesk.test }\n";
     yaml += std::string("templates: ") + DESKGATE_SOURCE_DIR + "/etc/templates\n";
@@ -54,6 +55,15 @@ void Desk::start(const std::vector<std::string>& extra_args) {
     ProcessOptions po;
     po.logFile = dir_->path() / ("deskgate-" + std::to_string(std::rand()) + ".log");
     process_ = std::make_unique<DeskgateProcess>(args, po);
+}
+
+std::unique_ptr<DeskgateProcess> Desk::spawn(const std::vector<std::string>& extra_args) {
+    std::vector<std::string> args = {"run", "--config", config_};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    ProcessOptions po;
+    static int counter = 0;
+    po.logFile = dir_->path() / ("deskgate-" + std::to_string(++counter) + "-" + std::to_string(std::rand()) + ".log");
+    return std::make_unique<DeskgateProcess>(args, po);
 }
 
 void Desk::stop() {

@@ -38,6 +38,7 @@ struct DeskOptions {
     // The tests put mail in before the daemon's first start and expect it taken in as usual:
     // "since 1d" does that (the shipped default, new_only, would leave it alone).
     std::string first_start = "{ since: 1d }";
+    std::string smtp_url;            // default: the test Postfix
 };
 
 class Desk {
@@ -52,6 +53,8 @@ public:
     void start(const std::vector<std::string>& extra_args = {});
     DeskgateProcess& process() { return *process_; }
     void stop();  // SIGTERM and wait
+    // Another daemon on the same configuration and database (for several daemons side by side).
+    std::unique_ptr<DeskgateProcess> spawn(const std::vector<std::string>& extra_args = {});
 
     std::int64_t ticketCount() { return store().tickets.countTickets(); }
     CommandResult cli(const std::vector<std::string>& args, const std::optional<std::string>& stdinData = {});

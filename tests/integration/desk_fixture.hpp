@@ -35,6 +35,9 @@ struct DeskOptions {
     std::string folder = "INBOX";
     std::string poll_interval = "1s";
     int batch_size = 50;
+    std::string smtp_url;            // default: the test Postfix (50 MB); e.g. servers().smtpLimitedUrl()
+    std::string extra_smtp_yaml;     // appended to the smtp map ("  max_message_size: 1MB\n")
+    std::string extra_agents_yaml;   // appended to the agents list
 };
 
 class Desk {

@@ -190,7 +190,7 @@ void loadMailbox(YamlChecker& check, const YAML::Node& node, const std::filesyst
 void loadSmtp(YamlChecker& check, const YAML::Node& node, const std::filesystem::path& base, SmtpConfig& smtp) {
     if (!check.isMap(node, "'smtp'")) return;
     check.allowKeys(node, {"url", "username", "password", "password_file", "ca_file", "starttls", "timeout",
-                           "retry_initial", "retry_max", "give_up_after", "allow_plaintext"});
+                           "retry_initial", "retry_max", "give_up_after", "allow_plaintext", "max_message_size"});
     if (auto v = check.str(node, "url", true)) {
         if (v->rfind("smtp://", 0) != 0 && v->rfind("smtps://", 0) != 0)
             check.error(node["url"], "'url' must start with smtp:// or smtps://, not '" + *v + "'");
@@ -209,6 +209,17 @@ void loadSmtp(YamlChecker& check, const YAML::Node& node, const std::filesystem:
     if (auto v = check.duration(node, "give_up_after")) smtp.give_up_after = *v;
     if (auto v = check.boolean(node, "allow_plaintext")) smtp.allow_plaintext = *v;
     checkPlaintext(check, node, smtp.url, smtp.starttls, !smtp.password.empty(), smtp.allow_plaintext);
+    if (auto v = check.str(node, "max_message_size")) {
+        const auto size = parseByteSize(*v);
+        // Below 1 MB a notification could not even carry a long customer text.
+        if (!size)
+            check.error(node["max_message_size"], "'max_message_size' must be a size in bytes, e.g. 10240000, "
+                                                  "\"10MB\" or \"25MiB\", not '" + *v + "'");
+        else if (*size < 1'000'000)
+            check.error(node["max_message_size"], "'max_message_size' must be at least 1MB (1000000 bytes)");
+        else
+            smtp.max_message_size = *size;
+    }
 }
 
 void loadAgents(YamlChecker& check, const YAML::Node& node, Config& config) {
@@ -243,7 +254,7 @@ void loadAgentMail(YamlChecker& check, const YAML::Node& node, AgentMailConfig& 
                     "by your MTA's DKIM/SPF verdict); remove it");
         return;
     }
-    check.allowKeys(node, {"agent_proof", "trusted_servers", "attach_original"});
+    check.allowKeys(node, {"agent_proof", "trusted_servers", "attach_original", "failure_notice_to"});
     if (auto v = check.strList(node, "agent_proof")) {
         out.agent_proof.clear();
         for (const auto& name : *v) {
@@ -262,6 +273,13 @@ void loadAgentMail(YamlChecker& check, const YAML::Node& node, AgentMailConfig& 
     }
     if (auto v = check.strList(node, "trusted_servers")) out.trusted_servers = *v;
     if (auto v = check.boolean(node, "attach_original")) out.attach_original = *v;
+    if (auto v = check.strList(node, "failure_notice_to")) {
+        for (const auto& address : *v)
+            if (!looksLikeAddress(address))
+                check.error(node["failure_notice_to"],
+                            "'failure_notice_to' must list mail addresses, not '" + address + "'");
+        out.failure_notice_to = *v;
+    }
 }
 
 
@@ -325,6 +343,22 @@ const MailboxConfig* Config::mailbox(std::string_view name) const {
 const AgentConfig* Config::agentByName(std::string_view name) const { return agentNamed(agents, name); }
 
 const AgentConfig* Config::agentByAddress(std::string_view address) const { return agentWithAddress(agents, address); }
+
+std::optional<std::size_t> parseByteSize(std::string_view text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 12) return std::nullopt;
+    std::size_t value = 0;
+    for (std::size_t i = 0; i < digits; ++i) value = value * 10 + static_cast<std::size_t>(text[i] - '0');
+    std::string unit = lower(trimSpace(text.substr(digits)));
+    static const std::vector<std::pair<std::string, std::size_t>> units = {
+        {"", 1},           {"b", 1},
+        {"kb", 1000},      {"mb", 1000'000},      {"gb", 1000'000'000},
+        {"kib", 1u << 10}, {"mib", 1u << 20},     {"gib", 1u << 30}};
+    for (const auto& [name, factor] : units)
+        if (unit == name) return value * factor;
+    return std::nullopt;
+}
 
 std::string urlHost(std::string_view url) {
     auto scheme = url.find("://");

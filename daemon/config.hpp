@@ -17,6 +17,9 @@
 
 namespace deskgate {
 
+// Where the commands look for the configuration when --config does not say.
+inline constexpr const char* kDefaultConfigPath = "/etc/deskgate/deskgate.yaml";
+
 struct MailboxConfig {
     std::string name;
     std::string url;        // imap://host:port or imaps://host:port
@@ -55,7 +58,15 @@ struct SmtpConfig {
     std::chrono::seconds retry_max{3600};
     std::chrono::seconds give_up_after{2 * 86400};
     bool allow_plaintext = false;  // smtp:// with a password, without STARTTLS, to another host
+    // The largest mail the relay takes (Postfix's message_size_limit; its default, 10240000,
+    // here too). Notifications leave the customer's original out above it, an agent's reply
+    // with attachments over it is not relayed (the agent is told); see kRelayHeadroom.
+    std::size_t max_message_size = 10'240'000;
 };
+
+// What a mail deskgate builds keeps free below smtp.max_message_size: the header lines relays
+// add on the way (Received, DKIM-Signature, Authentication-Results).
+inline constexpr std::size_t kRelayHeadroom = 32 * 1024;
 
 // How agents work by mail.
 struct AgentMailConfig {
@@ -66,6 +77,9 @@ struct AgentMailConfig {
     // of their Received fields.
     std::vector<std::string> trusted_servers;
     bool attach_original = true;               // notifications carry the customer's mail
+    // Told when mail to an agent fails for good and the ticket's team has no lead to tell (or
+    // the lead is the one who was not reached).
+    std::vector<std::string> failure_notice_to;
 };
 
 // `metrics: { listen: "127.0.0.1:9464" }`: Prometheus text over HTTP; off when listen is empty.
@@ -111,6 +125,9 @@ struct Config {
     const AgentConfig* agentByName(std::string_view name) const;
     bool isOwnAddress(std::string_view address) const;
 };
+
+// "10240000", "10MB" (10^6), "10MiB" (2^20), "512KB", "1GB": bytes; nullopt for anything else.
+std::optional<std::size_t> parseByteSize(std::string_view text);
 
 // The host of an imap://, imaps://, smtp:// or smtps:// URL ("" when there is none), and
 // whether it is this machine (127.0.0.0/8, ::1, localhost).

@@ -34,7 +34,7 @@ void setupLogging(const std::string& level, LogTarget target) {
     } else {
         sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     }
-    for (const char* name : {"deskgate", "imap", "smtp", "storage", "intake", "metrics"}) {
+    for (const char* name : {"deskgate", "imap", "smtp", "storage", "intake", "metrics", "escalation"}) {
         if (spdlog::get(name)) continue;
         auto logger = std::make_shared<spdlog::logger>(name, sink);
         if (!journal) logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");

@@ -35,6 +35,8 @@ public:
 
     // ---- elsewhere ----
     virtual void escalationFired(std::string_view /*step*/) {}
+    // A ticket's escalation or auto-close failed; it was skipped and is tried again later.
+    virtual void escalationFailed() {}
     // A database operation failed. kind: unavailable (connection) or error (anything else).
     virtual void databaseError(std::string_view /*component*/, std::string_view /*kind*/) {}
 };

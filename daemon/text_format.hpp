@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/desk/desk_facts.hpp"
@@ -54,6 +56,26 @@ inline std::string joinWords(const std::vector<std::string>& words) {
     std::string out;
     for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
     return out;
+}
+
+// "512 bytes", "12 KB", "9.8 MB" (units of 1024), for people.
+inline std::string humanSize(std::size_t bytes) {
+    char buf[32];
+    if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
+    else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.0f KB", static_cast<double>(bytes) / 1024);
+    else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+    return buf;
+}
+
+// One word for a POSIX shell, quoted when it needs it: `report.pdf`, `'Rechnung März.pdf'`,
+// `'it'\''s.txt'` (commands deskgate writes into mail for admins to paste).
+inline std::string shellWord(std::string_view word) {
+    const bool plain = !word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                               "0123456789._-+@%,:=/") == std::string_view::npos;
+    if (plain) return std::string(word);
+    std::string out = "'";
+    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
 }
 
 }  // namespace deskgate

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
 
 namespace deskgate {
 namespace {
@@ -59,6 +60,12 @@ std::expected<std::string_view, ParseError> normalise(std::string_view raw, std:
     return text;
 }
 
+// The attachments whose decoded bytes attachmentContents() asked for, by position.
+struct Capture {
+    std::vector<std::size_t> wanted;  // sorted
+    std::map<std::size_t, std::string> data;
+};
+
 struct TextPart {
     std::string text;  // UTF-8
     std::size_t quote_start = std::string::npos;
@@ -67,8 +74,10 @@ struct TextPart {
 
 class BodyWalker {
 public:
-    BodyWalker(ParsedMail& mail, std::vector<std::string>& defects, std::string header_charset, const Limits& limits)
-        : mail_(mail), defects_(defects), header_charset_(std::move(header_charset)), limits_(limits) {}
+    BodyWalker(ParsedMail& mail, std::vector<std::string>& defects, std::string header_charset, const Limits& limits,
+               Capture* capture)
+        : mail_(mail), defects_(defects), header_charset_(std::move(header_charset)), limits_(limits),
+          capture_(capture) {}
 
     void walk(const Entity& e) {
         if (e.isMultipart()) return walkMultipart(e);
@@ -220,6 +229,7 @@ private:
                 a.size = data.size();
                 a.sha256 = sha256Hex(data);
                 mail_.attachments.push_back(std::move(a));
+                keep(data);
             }
             // Cut through the "end" line (and its line break), or to the end of a truncated text.
             std::size_t cut_end = text.size();
@@ -234,6 +244,14 @@ private:
         if (copied == 0) return;
         out.append(text, copied, std::string::npos);
         text = std::move(out);
+    }
+
+    // Called right after an attachment was added, with its decoded bytes: kept when asked for.
+    void keep(std::string_view data) {
+        if (!capture_) return;
+        const std::size_t index = mail_.attachments.size() - 1;
+        if (std::binary_search(capture_->wanted.begin(), capture_->wanted.end(), index))
+            capture_->data.emplace(index, std::string(data));
     }
 
     std::string filenameOf(const Entity& e) {
@@ -262,6 +280,7 @@ private:
         a.size = data.size();
         a.sha256 = sha256Hex(data);
         mail_.attachments.push_back(std::move(a));
+        keep(data);
     }
 
     void addAttachment(const Entity& e) {
@@ -282,6 +301,7 @@ private:
                     x.size = t.data.size();
                     x.sha256 = sha256Hex(t.data);
                     mail_.attachments.push_back(std::move(x));
+                    keep(t.data);
                 }
                 return;
             }
@@ -290,6 +310,7 @@ private:
         a.size = data.size();
         a.sha256 = sha256Hex(data);
         mail_.attachments.push_back(std::move(a));
+        keep(data);
     }
 
     void addMessageAttachment(const Entity& e) {
@@ -310,6 +331,7 @@ private:
         a.size = data.size();
         a.sha256 = sha256Hex(data);
         mail_.attachments.push_back(std::move(a));
+        keep(data);
     }
 
     ParsedMail& mail_;
@@ -317,6 +339,7 @@ private:
     std::string header_charset_;
     const Limits& limits_;
     std::size_t html_budget_ = limits_.max_html_bytes;  // for all HTML parts of the mail together
+    Capture* capture_;
 };
 
 // Raw header bytes → UTF-8. RFC 6532 allows UTF-8; anything else is 8-bit junk from old
@@ -329,17 +352,18 @@ std::string headerToUtf8(std::string_view value, const std::string& fallback, st
 
 }  // namespace
 
-static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view raw, const ParseOptions& options);
+static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view raw, const ParseOptions& options,
+                                                                Capture* capture);
 
 // Untrusted input must never take the daemon down: an exception from a bug deskgate has
 // not found yet becomes a clear error (and the mail is quarantined). The fuzz build lets
 // exceptions through so that libFuzzer reports them as the bugs they are.
 std::expected<ParsedMail, ParseError> parseMail(std::string_view raw, const ParseOptions& options) {
 #ifdef DESKGATE_FUZZING
-    return parseMailUnguarded(raw, options);
+    return parseMailUnguarded(raw, options, nullptr);
 #else
     try {
-        return parseMailUnguarded(raw, options);
+        return parseMailUnguarded(raw, options, nullptr);
     } catch (const std::bad_alloc&) {
         return std::unexpected(ParseError{"out_of_memory", "not enough memory to parse the message"});
     } catch (const std::exception& e) {
@@ -348,7 +372,44 @@ std::expected<ParsedMail, ParseError> parseMail(std::string_view raw, const Pars
 #endif
 }
 
-static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view raw, const ParseOptions& options) {
+std::expected<std::vector<AttachmentContent>, ParseError> attachmentContents(std::string_view raw,
+                                                                             const std::vector<std::size_t>& indices,
+                                                                             const ParseOptions& options) {
+    Capture capture;
+    capture.wanted = indices;
+    std::sort(capture.wanted.begin(), capture.wanted.end());
+    std::expected<ParsedMail, ParseError> mail;
+    try {
+        mail = parseMailUnguarded(raw, options, &capture);
+    } catch (const std::bad_alloc&) {
+        return std::unexpected(ParseError{"out_of_memory", "not enough memory to parse the message"});
+    } catch (const std::exception& e) {
+        return std::unexpected(ParseError{"internal_error", std::string("parser failure: ") + e.what()});
+    }
+    if (!mail) return std::unexpected(mail.error());
+    std::vector<AttachmentContent> out;
+    for (std::size_t i : indices) {
+        auto found = capture.data.find(i);
+        if (found == capture.data.end() || i >= mail->attachments.size()) continue;
+        // Asked twice for the same part: the second gets a copy.
+        out.push_back({mail->attachments[i], std::count(indices.begin(), indices.end(), i) > 1
+                                                 ? found->second
+                                                 : std::move(found->second)});
+    }
+    return out;
+}
+
+std::optional<std::size_t> findAttachment(const ParsedMail& mail, std::string_view name) {
+    for (std::size_t i = 0; i < mail.attachments.size(); ++i)
+        if (mail.attachments[i].filename == name) return i;
+    const std::string wanted = lower(name);
+    for (std::size_t i = 0; i < mail.attachments.size(); ++i)
+        if (lower(mail.attachments[i].filename) == wanted) return i;
+    return std::nullopt;
+}
+
+static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view raw, const ParseOptions& options,
+                                                                Capture* capture) {
     const Limits& limits = options.limits;
     if (raw.size() > limits.max_size)
         return std::unexpected(ParseError{"too_large", "message of " + std::to_string(raw.size()) +
@@ -421,7 +482,7 @@ static std::expected<ParsedMail, ParseError> parseMailUnguarded(std::string_view
     }
     if (const std::string* v = rawHeader("References")) mail.references = parseMessageIds(*v);
 
-    BodyWalker walker(mail, mail.defects, header_charset, limits);
+    BodyWalker walker(mail, mail.defects, header_charset, limits, capture);
     walker.walk(top);
     nameAttachments(mail.attachments);
     std::size_t quote_start = std::string::npos;

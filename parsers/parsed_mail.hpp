@@ -100,6 +100,25 @@ inline void addDefect(std::vector<std::string>& defects, std::string text) {
     defects.push_back(std::move(text));
 }
 
+// An attachment with its decoded bytes.
+struct AttachmentContent {
+    Attachment attachment;
+    std::string data;
+};
+
+// The decoded bytes of the attachments at `indices` (positions in parseMail(raw, options).attachments),
+// in the order asked; an index past the end is left out. The mail is parsed again with the same
+// options, so names and positions are parseMail's; only the asked-for parts are kept in memory.
+// Bytes are as decoded from the transfer encoding (base64 is exact; line ends of text and attached
+// messages are LF, as parseMail hashes them).
+std::expected<std::vector<AttachmentContent>, ParseError> attachmentContents(std::string_view raw,
+                                                                             const std::vector<std::size_t>& indices,
+                                                                             const ParseOptions& options = {});
+
+// The position of the attachment called `name` in `mail.attachments`: the exact name, else the
+// one equal ignoring ASCII case (names are unique in a mail ignoring case).
+std::optional<std::size_t> findAttachment(const ParsedMail& mail, std::string_view name);
+
 // The ticket number in `subject` for `token_format`, if any (used by parseMail, exported for tests).
 std::optional<std::uint64_t> extractToken(std::string_view subject, std::string_view token_format);
 

@@ -24,8 +24,8 @@ void addIntakeCommand(CLI::App& app) {
     log->add_flag("--json", *asJson, "Print JSON");
     log->add_option("--mailbox", *mailbox, "Only mail from this mailbox (or 'ingest')");
     log->add_option("--outcome", *outcome,
-                    "Only this outcome (new_ticket, reply, agent_reply, note, rating, command_error, duplicate, "
-                    "quarantined, fetch_failed, missing)");
+                    "Only this outcome (new_ticket, reply, agent_reply, note, rating, command_error, reply_too_large, "
+                    "duplicate, quarantined, fetch_failed, missing)");
     log->add_option("-n,--limit", *limit, "At most this many lines")->capture_default_str()->check(CLI::Range(1, 1000000));
     log->callback([config, asJson, mailbox, outcome, limit] {
         auto store = openStore(*config);

@@ -103,7 +103,7 @@ int runDaemon(const std::string& configPath, const std::string& logLevel, LogTar
         if (!ticket) return;
         MailComposer composer(*current, outboxStore, wallNow);
         if (composer.queueDeliveryFailure(*ticket, failed, reason))
-            log->info("told the agents of ticket {} that {} failed", ticket->number, failed.kind);
+            log->info("failure notice queued ticket={} kind={}", ticket->number, failed.kind);
     });
     outbox.start();
 

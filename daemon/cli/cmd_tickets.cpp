@@ -1,4 +1,5 @@
-// `deskgate tickets list|show` and `deskgate quarantine list`: read-only views of the store.
+// `deskgate tickets list|show` and `deskgate quarantine list`: read-only views of the store
+// (`tickets attachment` is in cmd_tickets_attachment.cpp).
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -58,8 +59,10 @@ std::unique_ptr<SociStore> openStore(const std::string& configPath) {
     }
 }
 
+void addTicketsAttachment(CLI::App* tickets);
+
 void addTicketsCommand(CLI::App& app) {
-    auto* tickets = app.add_subcommand("tickets", "List and show tickets");
+    auto* tickets = app.add_subcommand("tickets", "List and show tickets, save their attachments");
     tickets->require_subcommand(1);
     auto config = std::make_shared<std::string>(kDefaultConfig);
     auto asJson = std::make_shared<bool>(false);
@@ -137,6 +140,7 @@ void addTicketsCommand(CLI::App& app) {
         }
         throw CLI::RuntimeError(0);
     });
+    addTicketsAttachment(tickets);
 }
 
 void addQuarantineReplay(CLI::App* q);

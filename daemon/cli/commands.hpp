@@ -7,10 +7,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "daemon/config.hpp"
+
 namespace deskgate {
 
 // Default configuration path, overridable with --config on every command.
-inline constexpr const char* kDefaultConfig = "/etc/deskgate/deskgate.yaml";
+inline constexpr const char* kDefaultConfig = kDefaultConfigPath;
 
 void addRunCommand(CLI::App& app);
 void addCheckCommand(CLI::App& app);

@@ -21,7 +21,8 @@
 namespace deskgate {
 
 struct IntakeResult {
-    // already_processed, duplicate, new_ticket, reply, agent_reply, note, rating, command_error, quarantined
+    // already_processed, duplicate, new_ticket, reply, agent_reply, note, rating, command_error,
+    // reply_too_large, quarantined
     std::string outcome;
     std::optional<std::int64_t> ticket_number;
     int queued_mails = 0;
@@ -98,6 +99,16 @@ private:
 
     // --- agents' mail (intake_agents.cpp) ---------------------------------------------
     IntakeResult agentMail(TicketRecord& ticket, const Incoming& in, const AgentConfig& agent);
+    // What agentMail does with valid commands: store, apply, tell the customer (with `files`).
+    IntakeResult applyAgentMail(TicketRecord& ticket, const Incoming& in, MessageRecord& message,
+                                const AgentCommands& commands, const AgentConfig& agent,
+                                std::vector<OutgoingAttachment> files);
+    // The files of an agent's mail that go to the customer, with their bytes.
+    std::vector<OutgoingAttachment> filesOfAgentMail(const Incoming& in);
+    // The reply with its files is larger than the relay takes: nothing is applied or relayed,
+    // the agent is told (`reply_too_large`).
+    IntakeResult refuseTooLarge(const TicketRecord& ticket, const Incoming& in, MessageRecord& message,
+                                const AgentCommands& commands, const AgentConfig& agent, const MailTooLarge& why);
     // Any wrong command line: nothing is applied, the agent is told which line and why.
     IntakeResult refuseCommands(const TicketRecord& ticket, const Incoming& in, MessageRecord& message,
                                 const AgentCommands& commands, const AgentConfig& agent);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "daemon/text_format.hpp"
 #include "parsers/agent_mail.hpp"
@@ -14,12 +15,12 @@ namespace deskgate {
 
 namespace {
 
-std::string humanSize(std::size_t bytes) {
-    char buf[32];
-    if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
-    else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.0f KB", static_cast<double>(bytes) / 1024);
-    else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
-    return buf;
+// `text` cut to at most `max` bytes at a character boundary, with a mark where it was cut.
+std::string clipText(const std::string& text, std::size_t max) {
+    if (text.size() <= max) return text;
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    return text.substr(0, cut) + "\n[…]";
 }
 
 // `text` with every occurrence of `address` (any case) replaced by `replacement`.
@@ -61,15 +62,51 @@ int Intake::notifyAgents(const TicketRecord& ticket, const Incoming& in, const s
         n.values.set("link.number", std::to_string(*ticket.follows_number));
         n.values.set("link.token", composer_.tokenFor(*ticket.follows_number));
     }
+    // How an admin saves each attachment when the original cannot go along: the command names
+    // the mail by its place among the ticket's received mails (it is the newest one) when there
+    // are several, and the configuration when it is not the default one.
+    std::string where;
+    if (!mail.attachments.empty() && config_.agent_mail.attach_original) {
+        std::size_t received = 0;
+        for (const auto& m : store_.tickets.messagesOf(ticket.id))
+            if (m.direction == "in") ++received;
+        if (received > 1) where += " --message " + std::to_string(received);
+        if (!config_.file.empty() && config_.file != std::filesystem::path(kDefaultConfigPath))
+            where += " --config " + shellWord(std::filesystem::absolute(config_.file).string());
+    }
     for (const auto& a : mail.attachments) {
         TemplateValues item;
-        item.set("name", a.filename.empty() ? "(no name)" : a.filename);
+        item.set("name", a.filename);
         item.set("type", a.content_type);
         item.set("size", humanSize(a.size));
+        // A name starting with '-' must not read as an option: `--` ends them (options first).
+        const std::string base = "deskgate tickets attachment " + std::to_string(ticket.number);
+        item.set("command", (a.filename.starts_with('-') ? base + where + " -- " + shellWord(a.filename)
+                                                         : base + " " + shellWord(a.filename) + where) +
+                                " > " + shellWord(a.filename));
         n.values.add("attachments", item);
     }
     if (config_.agent_mail.attach_original)
         n.attachments.push_back({"ticket-" + std::to_string(ticket.number) + ".eml", "message/rfc822", in.raw});
+    // Larger than the relay takes, the notification would be refused for good and the agent
+    // would never hear of the ticket: it goes without the original, and says so.
+    const std::size_t rawSize = in.raw.size();
+    n.shrink = [rawSize, budget = composer_.sizeBudget()](ComposedMail& m, std::size_t) {
+        if (!m.attachments.empty()) {
+            m.attachments.clear();
+            m.values.set("original.omitted", "1");
+            m.values.set("original.size", humanSize(rawSize));
+            m.values.set("original.limit", humanSize(budget));
+        }
+        // A text as large as the limit (quoted-printable may triple it) is cut as well.
+        const std::size_t textBudget = budget / 4;
+        if (const auto* text = m.values.get("text"); text && text->size() > textBudget) {
+            m.values.set("text", clipText(*text, textBudget));
+            m.values.set("quoted", "");
+        } else if (const auto* quoted = m.values.get("quoted"); quoted && quoted->size() > textBudget) {
+            m.values.set("quoted", "");
+        }
+    };
     return composer_.queueToAgents(ticket, n, agents);
 }
 
@@ -143,13 +180,60 @@ Intake::AppliedCommands Intake::applyCommands(TicketRecord& ticket, const AgentC
     return applied;
 }
 
-IntakeResult Intake::agentMail(TicketRecord& ticket, const Incoming& in, const AgentConfig& agent) {
-    const UnixTime now = now_();
-    const std::string actor = "agent:" + agent.name;
-    const std::string& messageId = in.message_id;
-    auto msg = messageFrom(in, ticket.id, actor);
-    IntakeResult result{"agent_reply", ticket.number, 0, ""};
+std::vector<OutgoingAttachment> Intake::filesOfAgentMail(const Incoming& in) {
+    // The pictures of an HTML body (inline, with a Content-ID: signature logos, mostly) stay
+    // behind: the customer gets the agent's words as plain text, where they would arrive as
+    // stray attachments. Every file the agent attached goes along.
+    std::vector<std::size_t> wanted;
+    for (std::size_t i = 0; i < in.mail.attachments.size(); ++i) {
+        const Attachment& a = in.mail.attachments[i];
+        if (!(a.is_inline && !a.content_id.empty() && a.content_type.starts_with("image/"))) wanted.push_back(i);
+    }
+    std::vector<OutgoingAttachment> files;
+    if (wanted.empty()) return files;
+    ParseOptions options;
+    options.limits = config_.limits;
+    options.token_format = config_.identity.token_format;
+    auto contents = attachmentContents(in.raw, wanted, options);
+    if (!contents) throw StorageError("cannot read the attachments of mail " + in.message_id + ": " + contents.error().message);
+    for (auto& c : *contents)
+        files.push_back({c.attachment.filename, c.attachment.content_type, std::move(c.data)});
+    return files;
+}
 
+IntakeResult Intake::refuseTooLarge(const TicketRecord& ticket, const Incoming& in, MessageRecord& msg,
+                                    const AgentCommands& commands, const AgentConfig& agent, const MailTooLarge& why) {
+    const UnixTime now = now_();
+    msg.kind = "too_large";
+    store_.tickets.addMessage(msg);
+    std::string names;
+    for (const auto& a : in.mail.attachments) names += (names.empty() ? "" : ", ") + a.filename;
+    const std::string reason = "the reply with its attachments would be " + humanSize(why.size) +
+                               ", the mail server takes at most " + humanSize(why.budget) + " (" + names + ")";
+    store_.tickets.addEvent({0, ticket.id, now, "agent:" + agent.name, "reply_too_large", reason});
+    ComposedMail answer;
+    answer.template_name = "reply_too_large";
+    answer.language = config_.language;
+    answer.cause = msg.message_id;
+    answer.in_reply_to = in.mail.message_id;
+    answer.auto_submitted = "auto-generated";
+    answer.values.set("too_large.size", humanSize(why.size));
+    answer.values.set("too_large.limit", humanSize(why.budget));
+    answer.values.set("text", commands.text);
+    for (const auto& a : in.mail.attachments) {
+        TemplateValues item;
+        item.set("name", a.filename);
+        item.set("type", a.content_type);
+        item.set("size", humanSize(a.size));
+        answer.values.add("attachments", item);
+    }
+    const int queued = composer_.queueToAgents(ticket, answer, {&agent});
+    store_.intake.recordIntake(in.origin, msg.message_id, "reply_too_large", ticket.id, now, in.defect);
+    return {"reply_too_large", ticket.number, queued, reason};
+}
+
+IntakeResult Intake::agentMail(TicketRecord& ticket, const Incoming& in, const AgentConfig& agent) {
+    auto msg = messageFrom(in, ticket.id, "agent:" + agent.name);
     auto commands = parseAgentCommands(in.newText());
     // Names must exist: an #assign to nobody would leave the ticket with no one.
     for (const auto& c : commands.commands)
@@ -157,19 +241,45 @@ IntakeResult Intake::agentMail(TicketRecord& ticket, const Incoming& in, const A
             commands.errors.push_back({c.line, "no agent is called '" + c.argument + "'"});
     if (!commands.errors.empty()) return refuseCommands(ticket, in, msg, commands, agent);
 
+    auto files = commands.note ? std::vector<OutgoingAttachment>{} : filesOfAgentMail(in);
+    // Too large for the relay, the reply is not applied at all (like a wrong command): the
+    // customer never gets "see the attached manual" without the manual, and the agent is told.
+    const TicketRecord before = ticket;
+    store_.savepoint("agent_reply");
+    try {
+        auto result = applyAgentMail(ticket, in, msg, commands, agent, std::move(files));
+        store_.releaseSavepoint("agent_reply");
+        return result;
+    } catch (const MailTooLarge& e) {
+        store_.rollbackToSavepoint("agent_reply");
+        store_.releaseSavepoint("agent_reply");
+        ticket = before;
+        return refuseTooLarge(ticket, in, msg, commands, agent, e);
+    }
+}
+
+IntakeResult Intake::applyAgentMail(TicketRecord& ticket, const Incoming& in, MessageRecord& msg,
+                                    const AgentCommands& commands, const AgentConfig& agent,
+                                    std::vector<OutgoingAttachment> files) {
+    const UnixTime now = now_();
+    const std::string actor = "agent:" + agent.name;
+    const std::string& messageId = in.message_id;
+    IntakeResult result{"agent_reply", ticket.number, 0, ""};
     msg.kind = commands.note ? "note" : "normal";
     store_.tickets.addMessage(msg);
     const std::string previousStatus = ticket.status;
     const auto applied = applyCommands(ticket, commands, agent);
 
-    const bool relayText = !commands.note && !commands.text.empty();
+    // Words or files for the customer (a file alone is an answer too).
+    const bool relayText = !commands.note && (!commands.text.empty() || !files.empty());
     // What goes to the customer: the closing notice, a status update, or the relayed reply —
-    // each carrying the agent's words when there are any.
+    // each carrying the agent's words and files when there are any.
     ComposedMail toCustomer;
     toCustomer.cause = messageId;
     toCustomer.author = relayText ? actor : "system";
     toCustomer.auto_submitted = relayText ? "" : "auto-generated";  // a person's answer is no automatic mail
     toCustomer.values.set("agent.name", agent.signature());
+    toCustomer.attachments = std::move(files);
     // The agent's address never reaches the customer, not even through a signature.
     if (relayText) toCustomer.values.set("text", withoutAddress(commands.text, agent.address, config_.identity.address));
     if (commands.note) {

@@ -96,9 +96,12 @@ bool MailComposer::withinLimits(const TicketRecord& ticket, ComposedMail& mail) 
     return !mail.to.empty() || !mail.cc.empty();
 }
 
-std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
-    if (quiet_) return {};
-    if (!withinLimits(ticket, mail)) return "";
+std::size_t MailComposer::sizeBudget() const {
+    const std::size_t max = runtime_.config.smtp.max_message_size;
+    return max > 2 * kRelayHeadroom ? max - kRelayHeadroom : max / 2;
+}
+
+MailComposer::Built MailComposer::build(const TicketRecord& ticket, const ComposedMail& mail) {
     TemplateValues values = ticketValues(ticket);
     for (const auto& [k, val] : mail.values.values()) values.set(k, val);
     for (const auto& [k, items] : mail.values.lists())
@@ -110,7 +113,8 @@ std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
     if (!rendered) throw StorageError("cannot render template '" + mail.template_name + "': " + rendered.error().str());
 
     const UnixTime now = now_();
-    OutgoingMail out;
+    Built b;
+    OutgoingMail& out = b.out;
     out.from = {runtime_.config.identity.name, runtime_.config.identity.address};
     out.to = mail.to;
     out.cc = mail.cc;
@@ -134,7 +138,25 @@ std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
         out.references.push_back(mail.in_reply_to);
     out.auto_submitted = mail.auto_submitted;
     out.date = std::chrono::system_clock::time_point(std::chrono::seconds(now));
-    const std::string raw = buildMessage(out);
+    b.raw = buildMessage(out);
+    return b;
+}
+
+std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
+    if (quiet_) return {};
+    if (!withinLimits(ticket, mail)) return "";
+    Built built = build(ticket, mail);
+    // A mail the relay refuses for good reaches nobody: made smaller first, or not sent at all.
+    const std::size_t budget = sizeBudget();
+    if (built.raw.size() > budget && mail.shrink) {
+        auto shrink = std::move(mail.shrink);
+        mail.shrink = nullptr;
+        shrink(mail, built.raw.size());
+        built = build(ticket, mail);
+    }
+    if (built.raw.size() > budget) throw MailTooLarge(built.raw.size(), budget);
+    const OutgoingMail& out = built.out;
+    const UnixTime now = now_();
 
     OutboxRecord o;
     o.ticket_id = ticket.id;
@@ -143,7 +165,7 @@ std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
     for (const auto& a : mail.to) o.recipients.push_back(a.address);
     for (const auto& a : mail.cc) o.recipients.push_back(a.address);
     o.message_id = out.message_id;
-    o.raw = raw;
+    o.raw = std::move(built.raw);
     o.next_attempt_at = now;
     o.created_at = now;
     store_.outbox.queueMail(o);
@@ -216,9 +238,31 @@ int MailComposer::queueToAgents(const TicketRecord& ticket, const ComposedMail& 
     return queued;
 }
 
+namespace {
+
+// The subject of a mail that failed: only its header is parsed (it may carry a whole attached mail).
+std::string subjectOf(const OutboxRecord& failed) {
+    const auto headerEnd = failed.raw.find("\r\n\r\n");
+    const std::string_view header =
+        std::string_view(failed.raw).substr(0, headerEnd == std::string::npos ? headerEnd : headerEnd + 4);
+    if (auto parsed = parseMail(header)) return parsed->subject;
+    return {};
+}
+
+// The notices about failed mail: when one of them fails, nobody is told again.
+bool isFailureNotice(std::string_view kind) { return kind == "delivery_failed" || kind == "agent_delivery_failed"; }
+
+}  // namespace
+
 bool MailComposer::queueDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed,
                                         const std::string& reason) {
-    if (!isCustomerFacingKind(failed.kind)) return false;
+    if (isFailureNotice(failed.kind)) {
+        store_.tickets.addEvent({0, ticket.id, now_(), "system", "agent_not_reached",
+                                 failed.kind + " to " + joinWords(failed.recipients) + ": " + reason +
+                                     " (a failure notice: nobody is told of it)"});
+        return false;
+    }
+    if (!isCustomerFacingKind(failed.kind)) return queueAgentDeliveryFailure(ticket, failed, reason);
     auto agents = agentsFor(ticket);
     if (agents.empty()) return false;
     ComposedMail notice;
@@ -230,12 +274,70 @@ bool MailComposer::queueDeliveryFailure(const TicketRecord& ticket, const Outbox
     notice.values.set("delivery.kind", failed.kind);
     notice.values.set("delivery.recipients", joinWords(failed.recipients));
     notice.values.set("delivery.error", reason);
-    // Only the header is needed for the subject: the failed mail may carry a whole attached mail.
-    const auto headerEnd = failed.raw.find("\r\n\r\n");
-    const std::string_view header =
-        std::string_view(failed.raw).substr(0, headerEnd == std::string::npos ? headerEnd : headerEnd + 4);
-    if (auto parsed = parseMail(header)) notice.values.set("delivery.subject", parsed->subject);
+    notice.values.set("delivery.subject", subjectOf(failed));
     return queueToAgents(ticket, notice, agents) > 0;
+}
+
+bool MailComposer::queueAgentDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed,
+                                             const std::string& reason) {
+    const UnixTime now = now_();
+    std::vector<std::string> notReached, names;
+    for (const auto& r : failed.recipients) {
+        notReached.push_back(normalizeAddress(r));
+        if (const auto* agent = runtime_.config.agentByAddress(r)) names.push_back(agent->name);
+    }
+    const auto wasRecipient = [&](const std::string& address) {
+        return std::find(notReached.begin(), notReached.end(), normalizeAddress(address)) != notReached.end();
+    };
+    std::string detail = failed.kind + " to " + joinWords(failed.recipients) + ": " + reason;
+    // The team lead hears of it, unless the lead is whom the mail did not reach; else the admins.
+    const AgentConfig* lead = nullptr;
+    if (const Team* team = ticket.team.empty() ? nullptr : runtime_.rules->team(ticket.team); team && team->lead)
+        if (const auto* a = runtime_.config.agentByName(*team->lead); a && !wasRecipient(a->address)) lead = a;
+    std::vector<Address> admins;
+    if (!lead)
+        for (const auto& a : runtime_.config.agent_mail.failure_notice_to)
+            if (!wasRecipient(a)) admins.push_back({"", a});
+    if (!lead && admins.empty()) {
+        store_.tickets.addEvent({0, ticket.id, now, "system", "agent_not_reached",
+                                 detail + " (nobody told: the ticket's team has no other lead and "
+                                          "agent_mail.failure_notice_to is not set)"});
+        return false;
+    }
+    // An agent's full mailbox fails every mail to them: once an hour per address is enough.
+    const UnixTime hour = now / 3600 * 3600;
+    const std::string key = joinWords(notReached);
+    if (store_.counters.usage(key, "agent_not_reached", hour) > 0) {
+        store_.tickets.addEvent({0, ticket.id, now, "system", "agent_not_reached",
+                                 detail + " (not told again within the hour)"});
+        return false;
+    }
+    store_.counters.countUsage(key, "agent_not_reached", hour);
+
+    ComposedMail notice;
+    notice.template_name = "agent_delivery_failed";
+    notice.auto_submitted = "auto-generated";
+    notice.language = runtime_.config.language;
+    notice.cause = failed.message_id;
+    notice.values.set("delivery.kind", failed.kind);
+    notice.values.set("delivery.recipients", joinWords(failed.recipients));
+    notice.values.set("delivery.agent", joinWords(names));
+    notice.values.set("delivery.error", reason);
+    notice.values.set("delivery.subject", subjectOf(failed));
+    bool queued = false;
+    if (lead) {
+        notice.reply_to_support = true;  // the lead may answer the customer instead
+        queued = queueToAgents(ticket, notice, {lead}) > 0;
+        detail += "; told " + lead->name + " (team lead)";
+    } else {
+        notice.to = admins;
+        queued = !queue(ticket, notice).empty();
+        std::string to;
+        for (const auto& a : admins) to += (to.empty() ? "" : ", ") + a.address;
+        detail += "; told " + to + " (agent_mail.failure_notice_to)";
+    }
+    store_.tickets.addEvent({0, ticket.id, now, "system", "agent_not_reached", detail});
+    return queued;
 }
 
 }  // namespace deskgate

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,21 @@ struct ComposedMail {
     std::string kind;               // outbox kind, defaults to the template name
     std::string cause;              // Message-ID of the mail that caused this one (part of the new id)
     std::string keyed_for;          // agent name: the Message-ID carries that agent's reply key
+    // Called once when the built mail is larger than the relay takes (MailComposer::sizeBudget),
+    // with the size it had: makes the mail smaller (drops attachments, says so in the values);
+    // it is then rendered and built again. Without it, or still too large, nothing is queued
+    // and queue() throws MailTooLarge.
+    std::function<void(ComposedMail&, std::size_t size)> shrink;
+};
+
+// A mail that would be larger than smtp.max_message_size allows (less kRelayHeadroom): the
+// relay would refuse it for good.
+struct MailTooLarge : std::runtime_error {
+    MailTooLarge(std::size_t size_, std::size_t budget_)
+        : std::runtime_error("the mail would be " + std::to_string(size_) + " bytes, more than the " +
+                             std::to_string(budget_) + " the relay takes (smtp.max_message_size)"),
+          size(size_), budget(budget_) {}
+    std::size_t size, budget;
 };
 
 class MailComposer {
@@ -46,11 +62,14 @@ public:
     // Renders, builds, queues and records; returns the new Message-ID, or "" when the rate
     // limits (rules `limits`) left no recipient (each suppressed one is an event on the ticket).
     // Throws StorageError when the template cannot be rendered (a broken template must not
-    // pass silently).
+    // pass silently), MailTooLarge when the mail is over sizeBudget() (after `shrink`).
     std::string queue(const TicketRecord& ticket, ComposedMail mail);
     // first_start: all imports the mail already in a folder as it is: nothing is sent for it
     // (no acknowledgement, no notification); queue() then does nothing and returns "".
     void setQuiet(bool quiet) { quiet_ = quiet; }
+
+    // The largest mail deskgate builds: smtp.max_message_size less kRelayHeadroom.
+    std::size_t sizeBudget() const;
 
     // Mail to the customer's side: `mail` goes to the customer (at the ticket's answer address),
     // Cc the participants, never to an address refused for good for this ticket, in the thread
@@ -63,8 +82,11 @@ public:
     // `mail` to each of `agents` on its own, each with its Message-ID carrying that agent's
     // reply key (so a Reply proves the agent); returns how many were queued.
     int queueToAgents(const TicketRecord& ticket, const ComposedMail& mail, const std::vector<const AgentConfig*>& agents);
-    // Tells the agents that a mail to the customer's side failed for good (`delivery_failed`).
-    // Nothing for mail that went to agents anyway: a failed notice must not make another.
+    // A mail failed for good. To the customer's side: the agents are told (`delivery_failed`).
+    // To the desk's side (an agent's notification, an escalation, ...): the ticket's team lead,
+    // else agent_mail.failure_notice_to, is told (`agent_delivery_failed`), at most once an hour
+    // per address not reached; an event on the ticket says what happened. A failure notice that
+    // fails makes no further notice. True when a notice was queued.
     bool queueDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed, const std::string& reason);
 
     // The secret behind reply keys (made once per database, shared by every daemon on it).
@@ -73,6 +95,13 @@ public:
     bool isDeskAddress(const std::string& address) const;
 
 private:
+    struct Built {
+        OutgoingMail out;
+        std::string raw;
+    };
+    Built build(const TicketRecord& ticket, const ComposedMail& mail);
+    bool queueAgentDeliveryFailure(const TicketRecord& ticket, const OutboxRecord& failed, const std::string& reason);
+
     // Drops the recipients of an automatic mail that are over the rate limits (and counts the
     // rest); false when none is left.
     bool withinLimits(const TicketRecord& ticket, ComposedMail& mail);

@@ -15,8 +15,12 @@ public:
                         std::function<void()> mail_queued);
 
     // One pass over the active tickets: fires what is due, returns when to look next.
-    // Used by run() and by tests with an injected clock.
+    // Used by run() and by tests with an injected clock. A ticket that fails is logged and
+    // skipped (tried again after kRetryFailedTicket); only the database going away
+    // (StorageUnavailable) ends the pass.
     std::optional<UnixTime> sweep();
+
+    static constexpr UnixTime kRetryFailedTicket = 300;
 
     // Told of every step fired (after its transaction committed).
     void setMonitor(Monitor* monitor) { monitor_ = monitor; }
@@ -25,6 +29,10 @@ protected:
     std::optional<UnixTime> pass() override { return sweep(); }
 
 private:
+    // Claims one ticket something was due for, decides again on what is stored, and fires it.
+    void sweepTicket(const Runtime& runtime, const TicketRecord& snapshot, UnixTime now, std::optional<UnixTime>& next,
+                     int& queued);
+
     Monitor* monitor_ = nullptr;
 };
 

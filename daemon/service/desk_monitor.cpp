@@ -45,6 +45,9 @@ void describeDaemonMetrics(MetricsRegistry& m, SociStore& store, std::function<U
     m.describe("deskgate_imap_last_contact_timestamp_seconds", T::gauge, "When the IMAP server last answered (unix time)");
     m.describe("deskgate_imap_session_failures_total", T::counter, "IMAP sessions that failed (then retried), by mailbox");
     m.describe("deskgate_escalation_steps_total", T::counter, "SLA escalation steps fired, by step");
+    m.describe("deskgate_escalation_failures_total", T::counter,
+               "Tickets whose escalation or auto-close failed in a pass (skipped, tried again later)");
+    m.add("deskgate_escalation_failures_total", {}, 0);
     m.describe("deskgate_database_errors_total", T::counter, "Failed database operations, by component and kind");
     m.describe("deskgate_outbox_queued", T::gauge, "Mails waiting in the outbox (first try or retry)");
     m.describe("deskgate_outbox_oldest_queued_age_seconds", T::gauge, "Age of the oldest mail waiting in the outbox (0 when none)");
@@ -219,6 +222,8 @@ void DeskMonitor::smtpResult(bool ok, const std::string& error) {
 void DeskMonitor::escalationFired(std::string_view step) {
     metrics_.add("deskgate_escalation_steps_total", {{"step", std::string(step)}});
 }
+
+void DeskMonitor::escalationFailed() { metrics_.add("deskgate_escalation_failures_total", {}); }
 
 void DeskMonitor::databaseError(std::string_view component, std::string_view kind) {
     metrics_.add("deskgate_database_errors_total", {{"component", std::string(component)}, {"kind", std::string(kind)}});

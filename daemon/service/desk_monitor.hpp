@@ -39,6 +39,7 @@ public:
     void batchTakenIn(std::string_view mailbox, std::size_t mails, double seconds) override;
     void mailSent(std::string_view kind, std::string_view result, double seconds, std::string_view error) override;
     void escalationFired(std::string_view step) override;
+    void escalationFailed() override;
     void databaseError(std::string_view component, std::string_view kind) override;
 
 private:

@@ -96,7 +96,7 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
                                 const std::string& raw) {
     if (!curl_) curl_ = curl_easy_init();
     CURL* c = static_cast<CURL*>(curl_);
-    if (!c) return {SendResult::Status::temporary, "curl_easy_init failed"};
+    if (!c) return {SendResult::Status::temporary, "curl_easy_init failed", {}};
     curl_easy_reset(c);  // keeps the connection cache: the next mail reuses the connection
     char errbuf[CURL_ERROR_SIZE] = {0};
     std::string refusal;
@@ -143,7 +143,7 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     std::string reason = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (code >= 400 && !refusal.empty()) reason = refusal;
-    return {classifySmtpFailure(static_cast<int>(rc), code), reason};
+    return {classifySmtpFailure(static_cast<int>(rc), code), reason, {}};
 }
 
 }  // namespace deskgate

@@ -95,6 +95,53 @@ TEST_CASE("config: every error is reported at once, each with file:line:col") {
     CHECK(got.size() == 8);
 }
 
+TEST_CASE("config: smtp.max_message_size (bytes, MB, MiB; Postfix's default) and agent_mail.failure_notice_to") {
+    CHECK(parseByteSize("10240000") == 10'240'000u);
+    CHECK(parseByteSize("10MB") == 10'000'000u);
+    CHECK(parseByteSize("25 MiB") == 25u * 1024 * 1024);
+    CHECK(parseByteSize("512kb") == 512'000u);
+    CHECK(parseByteSize("1GiB") == std::size_t(1) << 30);
+    CHECK_FALSE(parseByteSize("ten MB"));
+    CHECK_FALSE(parseByteSize("10 parsecs"));
+    CHECK_FALSE(parseByteSize("-5MB"));
+    CHECK_FALSE(parseByteSize(""));
+
+    auto dir = test::freshDirectory("config-sizes");
+    const std::string head = "database: sqlite:d.db\nidentity: { address: support@acme.test }\n";
+    auto ok = loadConfig(writeFile(dir / "ok.yaml", head + "smtp: { url: smtp://127.0.0.1:25 }\n" + kTemplates));
+    REQUIRE(ok);
+    CHECK(ok->smtp.max_message_size == 10'240'000u);  // what Postfix takes by default
+    CHECK(ok->agent_mail.failure_notice_to.empty());
+    auto set = loadConfig(writeFile(dir / "set.yaml", head +
+                                                          "smtp: { url: smtp://127.0.0.1:25, max_message_size: 50MiB }\n"
+                                                          "agent_mail: { failure_notice_to: [admin@acme.test, ops@acme.test] }\n" +
+                                                          kTemplates));
+    REQUIRE_MESSAGE(set, (set ? "" : set.error().front().str()));
+    CHECK(set->smtp.max_message_size == 50u * 1024 * 1024);
+    CHECK(set->agent_mail.failure_notice_to == std::vector<std::string>{"admin@acme.test", "ops@acme.test"});
+
+    auto bad = writeFile(dir / "bad.yaml", head +
+                                                "smtp:\n"                                  // 3
+                                                "  url: smtp://127.0.0.1:25\n"             // 4
+                                                "  max_message_size: 10 parsecs\n"         // 5
+                                                "agent_mail:\n"                            // 6
+                                                "  failure_notice_to: [the admins]\n" +    // 7
+                                                kTemplates);
+    auto c = loadConfig(bad);
+    REQUIRE_FALSE(c);
+    std::vector<std::string> got;
+    for (const auto& e : c.error()) got.push_back(e.str());
+    const std::string f = bad.string();
+    CHECK(got == std::vector<std::string>{
+                     f + ":5:21: 'max_message_size' must be a size in bytes, e.g. 10240000, \"10MB\" or \"25MiB\", "
+                         "not '10 parsecs'",
+                     f + ":7:22: 'failure_notice_to' must list mail addresses, not 'the admins'"});
+    auto small = loadConfig(writeFile(dir / "small.yaml", head + "smtp: { url: smtp://127.0.0.1:25, max_message_size: 64KB }\n" +
+                                                              kTemplates));
+    REQUIRE_FALSE(small);
+    CHECK(small.error().front().message == "'max_message_size' must be at least 1MB (1000000 bytes)");
+}
+
 TEST_CASE("config: YAML syntax errors carry their position") {
     auto dir = test::freshDirectory("config-syntax");
     auto file = writeFile(dir / "deskgate.yaml", "identity:\n  address: [unclosed\n");

@@ -28,9 +28,10 @@ Desk::Desk(DeskOptions options) : options_(std::move(options)), dir_(std::make_u
     if (!options_.ca_file.empty()) yaml += "    ca_file: " + options_.ca_file + "\n";
     yaml += options_.extra_mailbox_yaml;
     yaml += "smtp:\n  url: " + (options_.smtp_url.empty() ? s.smtpUrl() : options_.smtp_url) +
-            "/helpdesk.test\n  retry_initial: 1s\n  retry_max: 2s\n  timeout: 2s\n";
+            "/helpdesk.test\n  retry_initial: 1s\n  retry_max: 2s\n  timeout: 2s\n" + options_.extra_smtp_yaml;
     yaml += "agents:\n  - { name: agent1, address: agent1@helpdesk.test }\n"
-            "  - { name: agent2, address: agent2@helpdesk.test }\n";
+            "  - { name: agent2, address: agent2@helpdesk.test }\n" +
+            options_.extra_agents_yaml;
     yaml += std::string("templates: ") + DESKGATE_SOURCE_DIR + "/etc/templates\n";
     yaml += options_.extra_yaml;
     config_ = dir_->write("deskgate.yaml", yaml).string();

@@ -38,7 +38,9 @@ struct DeskOptions {
     // The tests put mail in before the daemon's first start and expect it taken in as usual:
     // "since 1d" does that (the shipped default, new_only, would leave it alone).
     std::string first_start = "{ since: 1d }";
-    std::string smtp_url;            // default: the test Postfix
+    std::string smtp_url;            // default: the test Postfix (50 MB); e.g. servers().smtpLimitedUrl()
+    std::string extra_smtp_yaml;     // appended to the smtp map ("  max_message_size: 1MB\n")
+    std::string extra_agents_yaml;   // appended to the agents list
 };
 
 class Desk {

@@ -8,7 +8,8 @@
 #
 # Environment (defaults in brackets): HD_BASE [/tmp/deskgate-test-servers], HD_IMAP_PORT [10143],
 # HD_IMAPS_PORT [10993], HD_LMTP_PORT [10024], HD_SMTP_PORT [10025], HD_SASL_PORT [10026],
-# HD_PG_PORT [54329], HD_PASSWORD [secret]. Different ports and base = a second, independent set.
+# HD_PG_PORT [54329], HD_PASSWORD [secret], HD_SMTP_LIMITED_PORT [HD_SMTP_PORT + 2],
+# HD_SMTP_LIMITED_SIZE [10240000]. Different ports and base = a second, independent set.
 #
 # Recipes and the traps behind each odd line: ../shared/notes/test-servers.md (sections 5, 6, 9, 10).
 set -euo pipefail
@@ -20,6 +21,10 @@ HD_LMTP_PORT=${HD_LMTP_PORT:-10024}
 HD_SMTP_PORT=${HD_SMTP_PORT:-10025}
 HD_SASL_PORT=${HD_SASL_PORT:-10026}
 HD_PG_PORT=${HD_PG_PORT:-54329}
+# A second Postfix listener that takes mail only up to this size (Postfix's default limit, which
+# many relays keep), for tests of mail over a relay's limit; the main one takes 50 MB.
+HD_SMTP_LIMITED_PORT=${HD_SMTP_LIMITED_PORT:-$((HD_SMTP_PORT + 2))}
+HD_SMTP_LIMITED_SIZE=${HD_SMTP_LIMITED_SIZE:-10240000}
 HD_PASSWORD=${HD_PASSWORD:-secret}
 
 ACCOUNTS=(support@helpdesk.test agent1@helpdesk.test agent2@helpdesk.test supervisor@helpdesk.test
@@ -44,9 +49,10 @@ umask 022
 case "$HD_BASE" in /*) ;; *) die "HD_BASE must be an absolute path: $HD_BASE" ;; esac
 case "$HD_BASE" in *[[:space:]]*) die "HD_BASE must not contain white space: $HD_BASE" ;; esac
 [ "$HD_BASE" != / ] || die "HD_BASE=/ refused"
-for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT; do
+for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT HD_SMTP_LIMITED_PORT; do
   [[ ${!p} =~ ^[0-9]+$ ]] || die "$p must be a port number, got '${!p}'"
 done
+[[ $HD_SMTP_LIMITED_SIZE =~ ^[0-9]+$ ]] || die "HD_SMTP_LIMITED_SIZE must be a number of bytes, got '$HD_SMTP_LIMITED_SIZE'"
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found (run tests/scripts/install-deps.sh)"
@@ -93,7 +99,7 @@ detached() {
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT; do
+for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT HD_SMTP_LIMITED_PORT; do
   port_busy "${!p}" && die "port ${!p} ($p) is already in use on 127.0.0.1; choose other ports"
 done
 
@@ -177,7 +183,7 @@ instance_name = hd-dovecot-$HD_IMAP_PORT
 base_dir = $dv/run
 state_dir = $dv/state
 protocols = imap lmtp
-# the name it writes in the `by` of its Received lines (LMTP delivery), as a real host would
+# the name it writes in the "by" of its Received lines (LMTP delivery), as a real host would
 hostname = imap.helpdesk.test
 listen = 127.0.0.1
 log_path = $dv/dovecot.log
@@ -347,6 +353,8 @@ maximal_backoff_time = 10s
 EOF
 cat >"$pf/conf/master.cf" <<EOF
 127.0.0.1:$HD_SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$HD_SMTP_LIMITED_PORT inet n - n - - smtpd
+  -o message_size_limit=$HD_SMTP_LIMITED_SIZE
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -405,7 +413,7 @@ EOF
 
 mark "postgresql started, role and database created"
 # ---- 7. wait until every port answers -----------------------------------------------------------
-for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT; do
+for p in HD_IMAP_PORT HD_IMAPS_PORT HD_LMTP_PORT HD_SMTP_PORT HD_SASL_PORT HD_PG_PORT HD_SMTP_LIMITED_PORT; do
   for _ in $(seq 100); do port_busy "${!p}" && break; sleep 0.05; done
   port_busy "${!p}" || die "nothing listens on ${!p} ($p)"
 done
@@ -426,6 +434,9 @@ export HD_PG_PORT=$HD_PG_PORT
 export HD_IMAP_URL='imap://127.0.0.1:$HD_IMAP_PORT'
 export HD_IMAPS_URL='imaps://127.0.0.1:$HD_IMAPS_PORT'
 export HD_SMTP_URL='smtp://127.0.0.1:$HD_SMTP_PORT'
+export HD_SMTP_LIMITED_PORT=$HD_SMTP_LIMITED_PORT
+export HD_SMTP_LIMITED_SIZE=$HD_SMTP_LIMITED_SIZE
+export HD_SMTP_LIMITED_URL='smtp://127.0.0.1:$HD_SMTP_LIMITED_PORT'
 export HD_CA_FILE='$tls/ca.pem'
 export HD_WRONG_CA_FILE='$tls/wrong-ca.pem'
 export HD_PG_URL='postgresql://deskgate:deskgate@127.0.0.1:$HD_PG_PORT/deskgate'
@@ -443,6 +454,7 @@ cat <<EOF
 deskgate test servers running in $HD_BASE (started in ${elapsed} s)
   IMAP  127.0.0.1:$HD_IMAP_PORT   IMAPS 127.0.0.1:$HD_IMAPS_PORT (CA: $tls/ca.pem)   LMTP 127.0.0.1:$HD_LMTP_PORT
   SMTP  127.0.0.1:$HD_SMTP_PORT (Postfix -> Dovecot LMTP; STARTTLS, AUTH via Dovecot SASL on $HD_SASL_PORT)
+        127.0.0.1:$HD_SMTP_LIMITED_PORT (the same, mail up to $HD_SMTP_LIMITED_SIZE bytes)
   PostgreSQL postgresql://deskgate:deskgate@127.0.0.1:$HD_PG_PORT/deskgate
   accounts (password '$HD_PASSWORD'): ${ACCOUNTS[*]}
   environment: . $HD_BASE/env.sh        stop: HD_BASE=$HD_BASE $here/stop-servers.sh

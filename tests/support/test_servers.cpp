@@ -76,7 +76,8 @@ ServerEnv loadServerEnv() {
     for (const char* n : {"HD_IMAP_PORT", "HD_IMAPS_PORT", "HD_LMTP_PORT", "HD_SMTP_PORT",
                           "HD_SASL_PORT", "HD_PG_PORT", "HD_CA_FILE", "HD_WRONG_CA_FILE",
                           "HD_PG_URL", "HD_PG_CONNINFO", "HD_DOVEADM", "HD_PASSWORD", "HD_ACCOUNTS",
-                          "HD_POSTFIX_START", "HD_POSTFIX_PID_FILE"})
+                          "HD_POSTFIX_START", "HD_POSTFIX_PID_FILE", "HD_SMTP_LIMITED_PORT",
+                          "HD_SMTP_LIMITED_SIZE"})
       if (const char* v = std::getenv(n)) vars[n] = v;
   } else {
     fail("test servers not found: no " + envFile.string() +
@@ -97,6 +98,8 @@ ServerEnv loadServerEnv() {
   e.smtpPort = num("HD_SMTP_PORT", e.smtpPort);
   e.saslPort = num("HD_SASL_PORT", e.saslPort);
   e.pgPort = num("HD_PG_PORT", e.pgPort);
+  e.smtpLimitedPort = num("HD_SMTP_LIMITED_PORT", e.smtpPort + 2);
+  e.smtpLimitedSize = num("HD_SMTP_LIMITED_SIZE", static_cast<int>(e.smtpLimitedSize));
   e.caFile = str("HD_CA_FILE", e.base + "/tls/ca.pem");
   e.wrongCaFile = str("HD_WRONG_CA_FILE", e.base + "/tls/wrong-ca.pem");
   const std::string port = std::to_string(e.pgPort);
@@ -218,6 +221,9 @@ bool iequals(std::string_view a, std::string_view b) {
 std::string ServerEnv::imapUrl() const { return "imap://" + host + ":" + std::to_string(imapPort); }
 std::string ServerEnv::imapsUrl() const { return "imaps://localhost:" + std::to_string(imapsPort); }
 std::string ServerEnv::smtpUrl() const { return "smtp://" + host + ":" + std::to_string(smtpPort); }
+std::string ServerEnv::smtpLimitedUrl() const {
+  return "smtp://" + host + ":" + std::to_string(smtpLimitedPort);
+}
 
 const ServerEnv& servers() {
   static const ServerEnv env = loadServerEnv();

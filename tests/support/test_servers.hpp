@@ -35,6 +35,8 @@ struct ServerEnv {
   int smtpPort = 10025;        // HD_SMTP_PORT
   int saslPort = 10026;        // HD_SASL_PORT
   int pgPort = 54329;          // HD_PG_PORT
+  int smtpLimitedPort = 10027;  // HD_SMTP_LIMITED_PORT: Postfix taking mail up to smtpLimitedSize only
+  long smtpLimitedSize = 10240000;  // HD_SMTP_LIMITED_SIZE (Postfix's default message_size_limit)
   std::string caFile;          // HD_CA_FILE: the test CA (CURLOPT_CAINFO)
   std::string wrongCaFile;     // HD_WRONG_CA_FILE: an unrelated CA, for "wrong CA is refused"
   std::string pgUrl;           // HD_PG_URL: postgresql://deskgate:deskgate@127.0.0.1:PORT/deskgate
@@ -48,6 +50,7 @@ struct ServerEnv {
   std::string imapUrl() const;   // imap://127.0.0.1:PORT
   std::string imapsUrl() const;  // imaps://localhost:PORT (host name matches the certificate SAN)
   std::string smtpUrl() const;   // smtp://127.0.0.1:PORT
+  std::string smtpLimitedUrl() const;  // smtp://127.0.0.1:LIMITED_PORT
 };
 
 // The servers of this test run. HD_BASE (default /tmp/deskgate-test-servers) names the base

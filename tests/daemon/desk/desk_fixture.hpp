@@ -24,10 +24,13 @@ struct Desk {
     std::unique_ptr<SociStore> store;
     int sequence = 0;
 
-    explicit Desk(const std::string& extra_config = "", const std::string& extra_rules = "") {
+    // `smtp_extra` goes into the smtp map (", max_message_size: 1MB"); `team` replaces the team.
+    explicit Desk(const std::string& extra_config = "", const std::string& extra_rules = "",
+                  const std::string& smtp_extra = "",
+                  const std::string& team = "first: { agents: [anna, ben], assign: round_robin }") {
         writeFile(dir / "rules/rules.yaml", R"(
 teams:
-  first: { agents: [anna, ben], assign: round_robin }
+  )" + team + R"(
 routing:
   - name: german
     when: { subject: '(?i)drucker' }
@@ -38,7 +41,7 @@ reopen: { within: 1d }
 )" + extra_rules);
         writeFile(dir / "deskgate.yaml",
                   "database: sqlite:desk.db\nidentity: { name: ACME Support, address: support@acme.test }\n"
-                  "smtp: { url: smtp://127.0.0.1:1 }\nrules: rules\n"
+                  "smtp: { url: smtp://127.0.0.1:1" + smtp_extra + " }\nrules: rules\n"
                   "agents:\n  - { name: anna, address: anna@acme.test, display_name: Anna Schmidt }\n"
                   "  - { name: ben, address: ben@acme.test }\n"
                   "templates: " + std::string(DESKGATE_SOURCE_DIR) + "/etc/templates\n" + extra_config);
@@ -70,6 +73,29 @@ reopen: { within: 1d }
         return id;
     }
 
+    // A raw mail as it is (multipart mail the helpers here do not write).
+    IntakeResult take(const std::string& raw) {
+        Intake intake(*runtime, *store, [this] { return now; });
+        IntakeResult r;
+        store->transaction([&] { r = intake.process(MailOrigin{"pipe", 0, 0}, raw); });
+        now += 60;
+        return r;
+    }
+
+    // The Message-ID of the newest mail deskgate sent to `address` about ticket `number`: what
+    // a mail client's "Reply" answers (it carries the agent's reply key).
+    std::string lastSentTo(std::int64_t number, const std::string& address) {
+        const auto ticketId = ticket(number).id;
+        std::string last;
+        for (const std::string status : {"queued", "sent"})
+            for (const auto& o : store->outbox.listOutbox(status))
+                if (o.ticket_id == ticketId &&
+                    std::find(o.recipients.begin(), o.recipients.end(), address) != o.recipients.end())
+                    last = o.message_id;
+        REQUIRE_MESSAGE(!last.empty(), "deskgate sent nothing to " << address << " to reply to");
+        return last;
+    }
+
     // An agent answers as their mail client does on "Reply": In-Reply-To is the newest mail
     // deskgate sent to that address about the ticket the subject names (which carries the
     // agent's reply key).
@@ -79,15 +105,7 @@ reopen: { within: 1d }
                                         ? from
                                         : from.substr(from.find('<') + 1, from.find('>') - from.find('<') - 1);
         const auto number = std::stoll(subject.substr(subject.find("#") + 1));
-        const auto ticketId = ticket(number).id;
-        std::string last;
-        for (const std::string status : {"queued", "sent"})
-            for (const auto& o : store->outbox.listOutbox(status))
-                if (o.ticket_id == ticketId &&
-                    std::find(o.recipients.begin(), o.recipients.end(), address) != o.recipients.end())
-                    last = o.message_id;
-        REQUIRE_MESSAGE(!last.empty(), "deskgate sent nothing to " << address << " to reply to");
-        return mail(from, subject, body, extra_headers, out, last);
+        return mail(from, subject, body, extra_headers, out, lastSentTo(number, address));
     }
 
     // Queued mail of one kind, parsed back, oldest first.

@@ -194,9 +194,6 @@ void EscalationScheduler::sweepTicket(const Runtime& current, const TicketRecord
     queued += queuedHere;
     if (monitor_)
         for (const auto& name : firedNow) monitor_->escalationFired(name);
-    queued += queuedHere;
-    if (monitor_)
-        for (const auto& name : firedNow) monitor_->escalationFired(name);
 }
 
 }  // namespace deskgate

@@ -296,6 +296,7 @@ TEST_CASE("install layout: without rules: and templates: the shipped defaults ar
     c = loadConfig(bare, paths);
     REQUIRE_FALSE(c);
     CHECK(c.error().front().message.find("identity") != std::string::npos);
+}
 
 TEST_CASE("config: a mailbox's intake settings (first_start, max_batch_bytes, timeouts) and their defaults") {
     auto dir = test::freshDirectory("config-intake");

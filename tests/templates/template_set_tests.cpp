@@ -254,6 +254,7 @@ TEST_CASE("loading errors: missing templates and languages, all reported at once
     files["en/escalation.mustache"] = "Subject: {{token}}\n\n{{#x}}\n";
     const std::vector<std::string> expected = {
         "t/de/acknowledgement.mustache:3:7: unknown variable 'customer.nam' in template 'acknowledgement' (did you mean 'customer.name'?)",
+        "t/de/agent_delivery_failed.mustache: template 'agent_delivery_failed' is missing in language 'de'",
         "t/de/agent_notification.mustache: template 'agent_notification' is missing in language 'de'",
         "t/de/agent_reply.mustache: template 'agent_reply' is missing in language 'de'",
         "t/de/agent_unproven.mustache: template 'agent_unproven' is missing in language 'de'",
@@ -262,6 +263,7 @@ TEST_CASE("loading errors: missing templates and languages, all reported at once
         "t/de/delivery_failed.mustache: template 'delivery_failed' is missing in language 'de'",
         "t/de/escalation.mustache: template 'escalation' is missing in language 'de'",
         "t/de/rating_thanks.mustache: template 'rating_thanks' is missing in language 'de'",
+        "t/de/reply_too_large.mustache: template 'reply_too_large' is missing in language 'de'",
         "t/de/resolved.mustache: template 'resolved' is missing in language 'de'",
         "t/de/status_changed.mustache: template 'status_changed' is missing in language 'de'",
         "t/en/escalation.mustache:3:1: mustache syntax: unclosed section \"x\"",

@@ -85,7 +85,7 @@ escalation:
         .db = Db::postgresql,
         .extra_mailbox_yaml = "  - { name: billing, url: " + servers().imapUrl() + ", username: " + kBilling +
                               ", password_file: support.password, address: " + kBilling +
-                              ", poll_interval: 1s, batch_size: 50 }\n",
+                              ", poll_interval: 1s, batch_size: 50, first_start: { since: 1d } }\n",
         .extra_yaml = "rules: " + rules.path().string() + "\nlease: 4s\n",
         .smtp_url = sink.url(),
     });

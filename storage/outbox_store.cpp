@@ -36,7 +36,7 @@ OutboxRecord outboxFromRow(const soci::row& r) {
     o.mail_from = strAt(r, 3);
     o.recipients = splitSpaces(strAt(r, 4));
     o.message_id = strAt(r, 5);
-    o.raw = strAt(r, 6);
+    o.raw = decodeRaw(strAt(r, 6));  // base64: PostgreSQL's text takes no 8-bit Latin-1
     o.status = strAt(r, 7);
     o.attempts = static_cast<int>(intAt(r, 8));
     o.next_attempt_at = intAt(r, 9);
@@ -53,10 +53,11 @@ std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
         long long tid = m.ticket_id.value_or(0), next = m.next_attempt_at, created = m.created_at, id = 0;
         soci::indicator tidI = m.ticket_id ? soci::i_ok : soci::i_null;
         std::string rcpts = joinSpaces(m.recipients);
+        const std::string raw = encodeRaw(m.raw);
         sql() << "INSERT INTO outbox (ticket_id, kind, mail_from, recipients, message_id, raw, status, attempts,"
                  " next_attempt_at, created_at) VALUES (:t, :k, :f, :r, :mid, :raw, 'queued', 0, :n, :c) RETURNING id",
             soci::use(tid, tidI), soci::use(m.kind), soci::use(m.mail_from), soci::use(rcpts), soci::use(m.message_id),
-            soci::use(m.raw), soci::use(next), soci::use(created), soci::into(id);
+            soci::use(raw), soci::use(next), soci::use(created), soci::into(id);
         return static_cast<std::int64_t>(id);
     });
 }

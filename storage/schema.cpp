@@ -136,10 +136,24 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "ALTER TABLE tickets ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE outbox ADD COLUMN claimed_by VARCHAR(200) NOT NULL DEFAULT ''",
     },
+    // 10: outgoing mail's bytes as base64 like every other raw mail (encodeOutboxRaw): an agent's
+    // notification carries the customer's Latin-1 8bit original, which PostgreSQL's text refused
+    {},
 };
 
 // Migration 6 made participants rows; the tickets before it had them only as the To/Cc lists of
 // the customer's own mails, which become rows here (the customer's address excepted).
+// Migration 10: the outbox rows written before it hold the mail's bytes as they are.
+void encodeOutboxRaw(soci::session& sql) {
+    std::vector<std::pair<long long, std::string>> rows;
+    soci::rowset<soci::row> found = (sql.prepare << "SELECT id, raw FROM outbox ORDER BY id");
+    for (const auto& r : found) rows.emplace_back(intAt(r, 0), strAt(r, 1));
+    for (auto& [id, raw] : rows) {
+        std::string encoded = encodeRaw(raw);
+        sql << "UPDATE outbox SET raw = :r WHERE id = :i", soci::use(encoded), soci::use(id);
+    }
+}
+
 void backfillParticipants(soci::session& sql) {
     struct Row {
         long long ticket;
@@ -203,6 +217,7 @@ int migrate(soci::session& sql, Backend backend) {
         for (int v = current; v < latestSchemaVersion(); ++v) {
             for (const auto& statement : kMigrations[static_cast<std::size_t>(v)]) sql << expand(statement, backend);
             if (v + 1 == 6) backfillParticipants(sql);
+            if (v + 1 == 10) encodeOutboxRaw(sql);
             int version = v + 1;
             long long now = static_cast<long long>(std::time(nullptr));
             sql << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)", soci::use(version),

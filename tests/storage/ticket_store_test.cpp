@@ -241,6 +241,21 @@ void storageSuite(const std::string& url) {
         CHECK(store.outbox.listOutbox("failed").at(0).last_error == "550 no such user");
     }
 
+    SUBCASE("outbox: a mail with 8-bit Latin-1 bytes (an agent's notification carrying the customer's original) is kept byte for byte") {
+        OutboxRecord m;
+        m.kind = "agent_notification";
+        m.mail_from = "support@helpdesk.test";
+        m.recipients = {"anna@helpdesk.test"};
+        m.message_id = "latin1@helpdesk.test";
+        m.raw = "Subject: x\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                "Content-Type: text/plain; charset=iso-8859-1\r\n\r\nSch\xf6ne Gr\xfc\xdf" "e \xbb\r\n";
+        m.next_attempt_at = m.created_at = 100;
+        store.outbox.queueMail(m);
+        auto claimed = store.outbox.claimDueMail(100, 10);
+        REQUIRE(claimed.size() == 1);
+        CHECK(claimed[0].raw == m.raw);
+    }
+
     SUBCASE("events and quarantine") {
         TicketRecord t;
         store.transaction([&] {
@@ -282,6 +297,29 @@ TEST_CASE("migrations are idempotent: opening twice keeps the data") {
     }
     SociStore again(url);
     CHECK(again.tickets.countTickets() == 1);
+}
+
+TEST_CASE("migration 10 turns the outbox rows written before it into base64, and they are sent as they were") {
+    auto dir = test::freshDirectory("storage-migrate-outbox");
+    auto url = parseDatabaseUrl("sqlite:" + (dir / "m.db").string());
+    const std::string raw = "Subject: old\r\n\r\nqueued before the upgrade, Gr\xfc\xdf" "e\r\n";
+    {
+        SociStore store(url);
+        OutboxRecord m;
+        m.kind = "acknowledgement";
+        m.mail_from = "support@helpdesk.test";
+        m.recipients = {"alice@customer.test"};
+        m.message_id = "old@helpdesk.test";
+        m.next_attempt_at = m.created_at = 100;
+        store.outbox.queueMail(m);
+        // As a version-9 database held it: the bytes themselves, and no migration 10 yet.
+        store.session() << "UPDATE outbox SET raw = :r", soci::use(raw);
+        store.session() << "DELETE FROM schema_version WHERE version = 10";
+    }
+    SociStore upgraded(url);
+    auto claimed = upgraded.outbox.claimDueMail(100, 10);
+    REQUIRE(claimed.size() == 1);
+    CHECK(claimed[0].raw == raw);
 }
 
 TEST_CASE("SQLite: several connections opening and writing a fresh file at once do not fail with 'locked'") {

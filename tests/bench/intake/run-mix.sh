@@ -14,6 +14,7 @@
 #   BENCH_PERF=0 ...                           without the profile
 #   BENCH_BACKENDS="postgresql" ...            one backend only
 #   BENCH_SEND=0 ...                           SMTP unreachable: intake alone, the answers stay queued
+#   BENCH_KEEP=1 ...                           keep the work directory (daemon logs, databases)
 #
 # Own server ports (13xxx; BENCH_IMAP_PORT, BENCH_PG_PORT, BENCH_SINK_PORT ... override them) and
 # base directory, so it can run next to the test suite.
@@ -34,7 +35,7 @@ sink_pid=
 cleanup() {
   [ -z "$sink_pid" ] || kill "$sink_pid" 2>/dev/null || true
   "$root/tests/scripts/stop-servers.sh" >/dev/null 2>&1
-  rm -rf "$work"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work (logs, databases)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 . "$HD_BASE/env.sh"
@@ -139,6 +140,10 @@ YAML
   tickets=$(count "$db" 'SELECT COUNT(*) FROM tickets')
   quarantined=$(count "$db" 'SELECT COUNT(*) FROM quarantine')
   errors=$(grep -c ' error \[' "$work/$label.log" || true)
+  if [ "$quarantined" != 0 ]; then
+    echo "$label: quarantined by reason:" >&2
+    count "$db" "SELECT COUNT(*) || ' ' || substr(reason, 1, 160) FROM quarantine GROUP BY reason ORDER BY COUNT(*) DESC LIMIT 5" >&2
+  fi
   awk -v n="$n" -v s="$start" -v i="$intake_end" -v o="$outbox_end" -v sent="$sent" -v l="$label" -v rss="$rss" \
       -v t="$tickets" -v q="$quarantined" -v e="$errors" -v send="${BENCH_SEND:-1}" 'BEGIN {
     printf "%-11s intake %d mails in %.1f s = %.0f mails/s (%d tickets, %d quarantined, %d error lines)\n", l, n, i - s, n / (i - s), t, q, e

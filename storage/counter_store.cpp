@@ -44,12 +44,21 @@ void CounterStore::lockTicketNumbers() {
     });
 }
 
-std::map<std::string, std::int64_t, std::less<>> CounterStore::openTicketsByAssignee() {
+std::map<std::string, std::int64_t, std::less<>> CounterStore::openTicketsOf(const std::vector<std::string>& agents) {
     return guarded("counting open tickets", [&] {
         std::map<std::string, std::int64_t, std::less<>> out;
-        soci::rowset<soci::row> rows = sql().prepare << "SELECT assignee, COUNT(*) FROM tickets WHERE assignee <> ''"
-                                                         " AND status IN ('new', 'open', 'pending') GROUP BY assignee";
-        for (const auto& r : rows) out[strAt(r, 0)] = intAt(r, 1);
+        // One count per agent on the (assignee, status) index: the cost stays with the agent's
+        // own open tickets, not with every ticket of the desk (this runs for each new ticket).
+        std::string agent;
+        long long n = 0;
+        soci::statement st = (sql().prepare << "SELECT COUNT(*) FROM tickets WHERE assignee = :a"
+                                               " AND status IN ('new', 'open', 'pending')",
+                              soci::use(agent), soci::into(n));
+        for (const auto& a : agents) {
+            agent = a;
+            st.execute(true);
+            out[a] = n;
+        }
         return out;
     });
 }

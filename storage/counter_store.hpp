@@ -28,7 +28,8 @@ public:
     // lock after it, so the batches of several daemons wait for each other in turn instead of
     // deadlocking (customer rows, team positions, the counter in different orders).
     void lockTicketNumbers();
-    std::map<std::string, std::int64_t, std::less<>> openTicketsByAssignee();
+    // Open (new, open, pending) tickets of each of `agents`: least_open assignment.
+    std::map<std::string, std::int64_t, std::less<>> openTicketsOf(const std::vector<std::string>& agents);
 
     void addRuleHit(const std::string& rule);
     std::vector<std::pair<std::string, std::int64_t>> ruleHits();

@@ -64,7 +64,7 @@ void addExplainCommand(CLI::App& app) {
                 try {
                     SociStore store(parseDatabaseUrl(runtime->config.database));
                     input.last_agent = store.counters.lastAssigned(team->name);
-                    input.open_tickets = store.counters.openTicketsByAssignee();
+                    input.open_tickets = store.counters.openTicketsOf(team->agents);
                 } catch (const std::exception&) {
                 }
                 auto pick = pickAgent(*team, input);

@@ -181,7 +181,9 @@ IntakeResult Intake::openTicket(const Incoming& in, std::optional<std::int64_t> 
     } else if (d.team) {
         if (const Team* team = rules.team(*d.team)) {
             auto last = store_.counters.lastAssigned(team->name);
-            auto open = store_.counters.openTicketsByAssignee();
+            // Round robin needs no counts; least_open counts the team's agents only.
+            std::map<std::string, std::int64_t, std::less<>> open;
+            if (team->assign == AssignMode::least_open) open = store_.counters.openTicketsOf(team->agents);
             auto pick = pickAgent(*team, AssignmentInput{last, open, {}});
             if (pick.agent) {
                 t.assignee = *pick.agent;

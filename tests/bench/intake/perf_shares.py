@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Shares of CPU time during an intake benchmark run, from `perf record -a` samples.
 
-    perf script -i perf.data -F pid,tid,comm,dso,sym | perf_shares.py --deskgate PID --database PIDS \\
+    perf script -i perf.data -F comm,pid,tid,ip,sym,dso | perf_shares.py --deskgate PID --database PIDS \\
         --imap PIDS --smtp PIDS [--top 12]
 
 Each sample of the processes named counts once (others' work on the machine is left out): the
@@ -48,9 +48,10 @@ def main():
     database, imap, smtp = pids(args.database), pids(args.imap), pids(args.smtp)
     counts = collections.Counter()
     daemon_syms = collections.Counter()
-    # perf script -F pid,tid,comm,dso,sym prints "pid/tid comm sym (dso)"; comm may hold spaces.
+    # perf script -F comm,pid,tid,ip,sym,dso prints "comm pid/tid ip sym (dso)" (without the ip
+    # field, perf prints no symbol at all).
     for line in sys.stdin:
-        m = re.match(r"^\s*(\S+)\s+(\d+)/(\d+)\s+(.*)$", line)
+        m = re.match(r"^\s*(\S+)\s+(\d+)/(\d+)\s+(?:[0-9a-f]+\s+)?(.*)$", line)
         if not m:
             continue
         comm, pid, tid, rest = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)

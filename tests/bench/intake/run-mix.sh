@@ -14,6 +14,7 @@
 #   BENCH_PERF=0 ...                           without the profile
 #   BENCH_BACKENDS="postgresql" ...            one backend only
 #   BENCH_SEND=0 ...                           SMTP unreachable: intake alone, the answers stay queued
+#   BENCH_PG_SLOW_MS=2 ...                     log PostgreSQL statements over 2 ms and list the costliest
 #   BENCH_KEEP=1 ...                           keep the work directory (daemon logs, databases)
 #
 # Own server ports (13xxx; BENCH_IMAP_PORT, BENCH_PG_PORT, BENCH_SINK_PORT ... override them) and
@@ -45,6 +46,10 @@ trap cleanup EXIT
 pgsu() { runuser -u postgres -- psql -X -q -h "$HD_BASE/pg/run" -p "$HD_PG_PORT" -U postgres -d postgres "$@"; }
 pgsu -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" \
      -c "ALTER SYSTEM SET full_page_writes = on" -c "SELECT pg_reload_conf()" >/dev/null
+if [ -n "${BENCH_PG_SLOW_MS:-}" ]; then
+  # Statements slower than this are logged (with their duration) and summed up after the run.
+  pgsu -c "ALTER SYSTEM SET log_min_duration_statement = '${BENCH_PG_SLOW_MS}ms'" -c "SELECT pg_reload_conf()" >/dev/null
+fi
 sleep 0.5
 durability=$(pgsu -Atc "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
                         WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')")
@@ -149,8 +154,22 @@ YAML
     printf "%-11s intake %d mails in %.1f s = %.0f mails/s (%d tickets, %d quarantined, %d error lines)\n", l, n, i - s, n / (i - s), t, q, e
     if (send != 0) printf "%-11s outbox %d mails sent in %.1f s = %.0f mails/s (daemon start to the last answer)\n", "", sent, o - s, sent / (o - s)
     printf "%-11s peak RSS %.1f MB\n", "", rss / 1024 }'
+  if [ -n "${BENCH_PG_SLOW_MS:-}" ] && [ "$label" = PostgreSQL ]; then
+    echo "            statements over ${BENCH_PG_SLOW_MS} ms, by total time:"
+    /usr/bin/python3 - "$HD_BASE/pg/postgres.log" <<'PY' | sed "s/^/              /"
+import collections, re, sys
+total, count = collections.Counter(), collections.Counter()
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"duration: ([0-9.]+) ms\s+(?:statement|execute [^:]*): (.*)", line)
+    if m:
+        key = re.sub(r"\s+", " ", m.group(2))[:110]
+        total[key] += float(m.group(1)); count[key] += 1
+for key, ms in total.most_common(12):
+    print(f"{ms / 1000:7.2f} s {count[key]:6d}x  {key}")
+PY
+  fi
   if [ -n "$perf_pid" ]; then
-    perf script -i "$work/perf.$label.data" -F comm,pid,tid,dso,sym 2>/dev/null |
+    perf script -i "$work/perf.$label.data" -F comm,pid,tid,ip,sym,dso 2>/dev/null |
       /usr/bin/python3 "$here/perf_shares.py" --deskgate "$pid" --database "$pg_pids" --imap "$dovecot_pids" \
         --smtp "${sink_pid:-0}" --top "${BENCH_TOP:-0}" | sed "s/^/            /"
   fi

@@ -18,7 +18,7 @@ namespace {
 struct File {
     std::string name, type, data;
     std::string disposition = "attachment";
-    std::string content_id;
+    std::string content_id = {};
 };
 
 // `n` bytes of every value (a PDF header first when asked), the same for the same seed.

@@ -12,6 +12,7 @@
 #include "templates/header_encoding.hpp"
 
 #include "desk_fixture.hpp"
+#include "tests/support/test_bytes.hpp"
 
 using namespace deskgate;
 using namespace deskgate::test;
@@ -26,19 +27,7 @@ routing:
     set: { team: desk }
 )";
 
-// Bytes of every value behind a PDF header, the same for the same seed.
-std::string pdfBytes(std::size_t n, unsigned seed) {
-    std::string out = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
-    std::uint32_t x = seed * 2654435761u + 7;
-    while (out.size() < n) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out += static_cast<char>(x & 0xff);
-    }
-    out.resize(n);
-    return out;
-}
+std::string pdfBytes(std::size_t n, unsigned seed) { return test::testBytes(n, seed, true); }
 
 // A mail with a text and one file (base64), as mail clients write it.
 std::string mailWithFile(const std::string& from, const std::string& subject, const std::string& text,

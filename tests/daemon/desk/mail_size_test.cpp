@@ -7,6 +7,7 @@
 #include "daemon/desk/intake.hpp"
 #include "templates/header_encoding.hpp"
 #include "tests/daemon/desk/desk_fixture.hpp"
+#include "tests/support/test_bytes.hpp"
 
 using namespace deskgate;
 using test::addresses;
@@ -21,19 +22,7 @@ struct File {
     std::string content_id = {};
 };
 
-// `n` bytes of every value (a PDF header first when asked), the same for the same seed.
-std::string bytes(std::size_t n, unsigned seed = 1, bool pdf = false) {
-    std::string out = pdf ? "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" : "";
-    std::uint32_t x = seed * 2654435761u + 1;
-    while (out.size() < n) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out += static_cast<char>(x & 0xff);
-    }
-    out.resize(n);
-    return out;
-}
+std::string bytes(std::size_t n, unsigned seed = 1, bool pdf = false) { return test::testBytes(n, seed, pdf); }
 
 // A multipart/mixed mail as a mail client writes it: the text, then each file in base64.
 std::string mimeMail(const std::string& from, const std::string& subject, const std::string& text,

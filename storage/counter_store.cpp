@@ -81,28 +81,38 @@ std::vector<std::pair<std::string, std::int64_t>> CounterStore::ruleHits() {
     });
 }
 
-std::int64_t CounterStore::usage(const std::string& address, const std::string& what, UnixTime window_start) {
-    return guarded("reading rate-limit counters", [&] {
-        long long w = window_start, n = 0;
-        soci::indicator ind = soci::i_ok;
-        sql() << "SELECT uses FROM address_usage WHERE address = :a AND what = :w AND window_start = :s",
-            soci::use(address), soci::use(what), soci::use(w), soci::into(n, ind);
-        return static_cast<std::int64_t>(sql().got_data() && ind == soci::i_ok ? n : 0);
+bool CounterStore::takeUsage(const std::string& address, const std::string& what, UnixTime window_start,
+                             std::int64_t limit) {
+    if (limit <= 0) return false;
+    return guarded("counting for rate limits", [&] {
+        long long w = window_start, cap = limit, n = 0;
+        purgeOldWindows(what, window_start);
+        // The conditional upsert returns no row when the limit is reached (then nothing changes).
+        sql() << "INSERT INTO address_usage (address, what, window_start, uses) VALUES (:a, :w, :s, 1)"
+                 " ON CONFLICT (address, what, window_start) DO UPDATE SET uses = address_usage.uses + 1"
+                 " WHERE address_usage.uses < :cap RETURNING uses",
+            soci::use(address), soci::use(what), soci::use(w), soci::use(cap), soci::into(n);
+        return sql().got_data();
     });
 }
 
-std::int64_t CounterStore::countUsage(const std::string& address, const std::string& what, UnixTime window_start) {
-    return guarded("counting for rate limits", [&] {
-        long long w = window_start, n = 0;
-        // Old windows are of no use any more: keep the table small.
-        sql() << "DELETE FROM address_usage WHERE address = :a AND what = :w AND window_start < :s",
+void CounterStore::giveBackUsage(const std::string& address, const std::string& what, UnixTime window_start) {
+    guarded("counting for rate limits", [&] {
+        long long w = window_start;
+        sql() << "UPDATE address_usage SET uses = uses - 1 WHERE address = :a AND what = :w AND window_start = :s"
+                 " AND uses > 0",
             soci::use(address), soci::use(what), soci::use(w);
-        sql() << "INSERT INTO address_usage (address, what, window_start, uses) VALUES (:a, :w, :s, 1)"
-                 " ON CONFLICT (address, what, window_start) DO UPDATE SET uses = address_usage.uses + 1"
-                 " RETURNING uses",
-            soci::use(address), soci::use(what), soci::use(w), soci::into(n);
-        return static_cast<std::int64_t>(n);
+        return 0;
     });
+}
+
+void CounterStore::purgeOldWindows(const std::string& what, UnixTime window_start) {
+    auto seen = purged_.find(what);
+    if (seen != purged_.end() && seen->second >= window_start) return;
+    long long w = window_start;
+    // Old windows are of no use any more: keep the table small.
+    sql() << "DELETE FROM address_usage WHERE what = :w AND window_start < :s", soci::use(what), soci::use(w);
+    purged_[what] = window_start;
 }
 
 std::string CounterStore::secret(const std::string& name, const std::function<std::string()>& generate, UnixTime now) {

@@ -34,10 +34,11 @@ public:
     void addRuleHit(const std::string& rule);
     std::vector<std::pair<std::string, std::int64_t>> ruleHits();
 
-    // Per-address counters for rate limits: uses of `what` by `address` in the window that
-    // starts at `window_start`; countUsage adds one and returns the new count.
-    std::int64_t usage(const std::string& address, const std::string& what, UnixTime window_start);
-    std::int64_t countUsage(const std::string& address, const std::string& what, UnixTime window_start);
+    // Per-address counters for rate limits, per window (`window_start`: the hour, the day): one
+    // use of `what` by `address` if fewer than `limit` were made — true and counted, else false
+    // and nothing changed; one statement. giveBackUsage undoes one use.
+    bool takeUsage(const std::string& address, const std::string& what, UnixTime window_start, std::int64_t limit);
+    void giveBackUsage(const std::string& address, const std::string& what, UnixTime window_start);
 
     // The secret called `name` (e.g. the key behind agents' reply keys), made by `generate` the
     // first time; every daemon on the database gets the same one.
@@ -45,7 +46,11 @@ public:
 
 private:
     soci::session& sql() { return db_.session(); }
+    // Old windows of `what` are removed once per window this store sees, not at every use.
+    void purgeOldWindows(const std::string& what, UnixTime window_start);
+
     SociDatabase& db_;
+    std::map<std::string, UnixTime, std::less<>> purged_;
 };
 
 }  // namespace deskgate

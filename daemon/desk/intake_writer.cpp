@@ -79,8 +79,7 @@ void Intake::tellUnprovenAgent(const Incoming& in, const AgentConfig& agent, con
                                  "'s address was handled as an outsider's: " + why});
     // Once a day per agent: a forger must not be able to flood the real agent's mailbox.
     const UnixTime day = now / 86400 * 86400;
-    if (store_.counters.usage(normalizeAddress(agent.address), "agent_unproven", day) > 0) return;
-    store_.counters.countUsage(normalizeAddress(agent.address), "agent_unproven", day);
+    if (!store_.counters.takeUsage(normalizeAddress(agent.address), "agent_unproven", day, 1)) return;
     ComposedMail notice;
     notice.template_name = "agent_unproven";
     notice.to = {Address{agent.signature(), agent.address}};

@@ -75,20 +75,22 @@ bool MailComposer::withinLimits(const TicketRecord& ticket, ComposedMail& mail) 
     auto allowed = [&](const Address& a) {
         const std::string address = normalizeAddress(a.address);
         if (isDeskAddress(address)) return true;
+        // Each limit is taken in one statement; a use taken for the address is given back when
+        // the desk-wide limit then refuses, so a refused mail counts nowhere.
         std::string why;
-        if (limits.auto_replies_per_address_per_hour &&
-            store_.counters.usage(address, "auto_reply", hour) >= *limits.auto_replies_per_address_per_hour)
-            why = "limit of " + std::to_string(*limits.auto_replies_per_address_per_hour) +
-                  " automatic mails per address and hour reached";
-        else if (limits.auto_replies_per_hour && store_.counters.usage("*", "auto_reply", hour) >= *limits.auto_replies_per_hour)
-            why = "limit of " + std::to_string(*limits.auto_replies_per_hour) + " automatic mails per hour reached";
+        const auto perAddress = limits.auto_replies_per_address_per_hour;
+        const auto perDesk = limits.auto_replies_per_hour;
+        if (perAddress && !store_.counters.takeUsage(address, "auto_reply", hour, *perAddress)) {
+            why = "limit of " + std::to_string(*perAddress) + " automatic mails per address and hour reached";
+        } else if (perDesk && !store_.counters.takeUsage("*", "auto_reply", hour, *perDesk)) {
+            if (perAddress) store_.counters.giveBackUsage(address, "auto_reply", hour);
+            why = "limit of " + std::to_string(*perDesk) + " automatic mails per hour reached";
+        }
         if (!why.empty()) {
             store_.tickets.addEvent({0, ticket.id, now, "system", "suppressed",
                                      (mail.kind.empty() ? mail.template_name : mail.kind) + " to " + address + ": " + why});
             return false;
         }
-        if (limits.auto_replies_per_address_per_hour) store_.counters.countUsage(address, "auto_reply", hour);
-        if (limits.auto_replies_per_hour) store_.counters.countUsage("*", "auto_reply", hour);
         return true;
     };
     std::erase_if(mail.to, [&](const Address& a) { return !allowed(a); });
@@ -307,12 +309,11 @@ bool MailComposer::queueAgentDeliveryFailure(const TicketRecord& ticket, const O
     // An agent's full mailbox fails every mail to them: once an hour per address is enough.
     const UnixTime hour = now / 3600 * 3600;
     const std::string key = joinWords(notReached);
-    if (store_.counters.usage(key, "agent_not_reached", hour) > 0) {
+    if (!store_.counters.takeUsage(key, "agent_not_reached", hour, 1)) {
         store_.tickets.addEvent({0, ticket.id, now, "system", "agent_not_reached",
                                  detail + " (not told again within the hour)"});
         return false;
     }
-    store_.counters.countUsage(key, "agent_not_reached", hour);
 
     ComposedMail notice;
     notice.template_name = "agent_delivery_failed";

@@ -367,6 +367,35 @@ TEST_CASE("rate limits: one address cannot trigger more automatic answers than a
     CHECK(held.reason == "held: 4 recipients in To and Cc (limit 3)");
 }
 
+TEST_CASE("rate limits: a mail the desk-wide limit refuses counts nowhere, and old windows are cleared") {
+    Desk d("", "limits: { auto_replies_per_address_per_hour: 5, auto_replies_per_hour: 2 }\n");
+    d.mail("alice@customer.test", "One", "x\r\n");
+    d.mail("bob@customer.test", "Two", "x\r\n");
+    d.mail("carol@customer.test", "Three", "x\r\n");  // the desk's third in the hour: refused
+    CHECK(d.sent("acknowledgement").size() == 2);
+    bool suppressed = false;
+    for (const auto& e : d.events(1003))
+        suppressed |= e.find("suppressed: acknowledgement to carol@customer.test: limit of 2 automatic mails per hour") !=
+                      std::string::npos;
+    CHECK(suppressed);
+    auto uses = [&](const std::string& address) {
+        long long n = 0;
+        soci::indicator ind = soci::i_null;
+        d.store->session() << "SELECT SUM(uses) FROM address_usage WHERE address = :a", soci::use(address),
+            soci::into(n, ind);
+        return ind == soci::i_ok ? n : 0;
+    };
+    CHECK(uses("alice@customer.test") == 1);
+    CHECK(uses("carol@customer.test") == 0);  // given back: her refused mail is not held against her
+    CHECK(uses("*") == 2);
+    // The next hour: carol is answered, and the last hour's counts are gone.
+    d.now += 3600;
+    d.mail("carol@customer.test", "Four", "x\r\n");
+    CHECK(d.sent("acknowledgement").size() == 3);
+    CHECK(uses("alice@customer.test") == 0);
+    CHECK(uses("carol@customer.test") == 1);
+}
+
 TEST_CASE("automatic mail answers no automatic mail: an auto-reply on a ticket notifies nobody") {
     Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");

@@ -183,6 +183,9 @@ if [ "$mode" = --smoke ]; then
   "$deskgate" run --config "$cfg" >"$demo/deskgate.log" 2>&1 &
   echo $! >"$demo/deskgate.pid"
   trap stop_all EXIT
+  # Intake starts at the folder's UIDNEXT on a first start (first_start: new_only): write only
+  # once the daemon watches the mailbox.
+  for _ in $(seq 100); do grep -q 'watching mailbox=support' "$demo/deskgate.log" && break; sleep 0.2; done
   subject="demo smoke $(date +%s)"
   printf 'From: Alice <alice@customer.test>\nTo: support@helpdesk.test\nSubject: %s\nMessage-ID: <demo-%s@customer.test>\n\nPlease help!\n' \
     "$subject" "$$" |

@@ -77,11 +77,12 @@ std::vector<OutboxRecord> OutboxStore::claimDueMail(UnixTime now, int limit, int
                                       std::to_string(limit) + lock,
                  soci::use(n), soci::use(n));
             for (const auto& r : rows) out.push_back(outboxFromRow(r));
-            for (const auto& o : out) {
-                long long id = o.id;
-                sql() << "UPDATE outbox SET locked_until = :u, claimed_by = :h WHERE id = :id", soci::use(until),
-                    soci::use(holder), soci::use(id);
-            }
+            if (out.empty()) return 0;
+            // One statement for the batch; the ids are the database's own integers.
+            std::string ids;
+            for (const auto& o : out) ids += (ids.empty() ? "" : ",") + std::to_string(o.id);
+            sql() << "UPDATE outbox SET locked_until = :u, claimed_by = :h WHERE id IN (" + ids + ")", soci::use(until),
+                soci::use(holder);
             return 0;
         });
     });

@@ -57,7 +57,7 @@ database: $db
 identity: { name: Bench, address: support@helpdesk.test }
 mailboxes:
   - { name: support, url: $HD_IMAP_URL, username: support@helpdesk.test, password_file: $work/pw,
-      address: support@helpdesk.test, poll_interval: 1s, batch_size: 100 }
+      address: support@helpdesk.test, poll_interval: 1s, batch_size: 100, first_start: { since: 1d } }
 smtp: { url: "$smtp_url" }
 agents:
   - { name: agent1, address: agent1@helpdesk.test }

@@ -18,7 +18,9 @@ namespace deskgate {
 
 namespace asio = boost::asio;
 
-namespace {
+// A named namespace, not an anonymous one, on purpose: with internal linkage g++ 12 inlines the
+// coroutine frames' allocation and warns (-Wmismatched-new-delete) about Asio's recycling allocator.
+namespace check_connect {
 
 struct Report {
     std::vector<std::string> problems;
@@ -44,6 +46,32 @@ ImapSettings settingsOf(const MailboxConfig& mb) {
     return s;
 }
 
+void checkSmtp(const SmtpConfig& smtp, std::ostream& out, Report& report) {
+    out << "\nsmtp: " << smtp.url << (smtp.username.empty() ? std::string() : " as " + smtp.username) << "\n";
+    CurlSmtpSender sender(smtp);
+    const SmtpProbe p = sender.probe();
+    if (!p.greeting.empty()) out << "  greeting: " << p.greeting << "\n";
+    std::string ext;
+    for (const auto& e : p.extensions) ext += (ext.empty() ? "" : ", ") + e;
+    if (!ext.empty()) out << "  extensions: " << ext << "\n";
+    if (!p.ok) {
+        out << "  cannot connect or log in: " << p.error << "\n";
+        report.problem("smtp", p.error + " - check smtp.url, username, password (or password_file), ca_file and "
+                                         "starttls");
+        return;
+    }
+    out << "  " << (smtp.username.empty() ? "connected (no login configured)" : "logged in") << "\n";
+    for (const auto& e : p.extensions) {
+        // RFC 1870: "SIZE n", the largest message the server takes (0: no limit).
+        if (!e.starts_with("SIZE ")) continue;
+        const auto limit = std::strtoull(e.c_str() + 5, nullptr, 10);
+        if (limit > 0 && limit < smtp.max_message_size)
+            report.problem("smtp", "the server takes mail up to " + std::to_string(limit) +
+                                       " bytes, smtp.max_message_size is " + std::to_string(smtp.max_message_size) +
+                                       ": set smtp.max_message_size to " + std::to_string(limit) + " or less");
+    }
+}
+
 // The folders the server has, for "did you mean" in a problem (first 20).
 asio::awaitable<std::string> folderList(CurlImapClient& client) {
     std::string out;
@@ -66,13 +94,20 @@ asio::awaitable<std::string> folderList(CurlImapClient& client) {
 asio::awaitable<void> checkMailbox(asio::io_context& io, const MailboxConfig& mb, std::ostream& out, Report& report) {
     const std::string where = "mailbox " + mb.name;
     out << "\n" << where << ": " << mb.url << " as " << mb.username << "\n";
-    CurlImapClient client(io, settingsOf(mb));
+    // On the heap, not in the coroutine frame: g++ 12 warns (-Wmismatched-new-delete) about Asio's
+    // frame allocator for a frame that holds the client.
+    const auto owned = std::make_unique<CurlImapClient>(io, settingsOf(mb));
+    CurlImapClient& client = *owned;
+    std::optional<std::string> loginFailed;
     try {
         co_await client.connect();
     } catch (const ImapFailure& e) {
-        out << "  cannot log in: " << e.what() << "\n";
-        report.problem(where, std::string(e.what()) + " - check url, username, password (or password_file), "
-                                                      "ca_file and starttls");
+        loginFailed = e.what();
+    }
+    if (loginFailed) {
+        out << "  cannot log in: " << *loginFailed << "\n";
+        report.problem(where, *loginFailed + " - check url, username, password (or password_file), ca_file and "
+                                             "starttls");
         co_return;
     }
     try {
@@ -109,8 +144,10 @@ asio::awaitable<void> checkMailbox(asio::io_context& io, const MailboxConfig& mb
             std::optional<std::string> refused;
             try {
                 const bool existed = co_await folderExists(client, target, ns.personal.separator);
-                if (!existed && co_await ensureFolder(client, target, ns.personal.separator) == FolderMade::created)
-                    out << "missing; created it now (the daemon makes it at its start too), ";
+                if (!existed) {
+                    const FolderMade made = co_await ensureFolder(client, target, ns.personal.separator);
+                    if (made == FolderMade::created) out << "missing; created it now (the daemon makes it at its start too), ";
+                }
                 const FolderStatus st = co_await client.status(target);
                 out << (existed ? "exists, " : "") << st.messages << " messages\n";
             } catch (const ImapRefused& e) {
@@ -138,41 +175,16 @@ asio::awaitable<void> checkMailbox(asio::io_context& io, const MailboxConfig& mb
     client.disconnect();
 }
 
-void checkSmtp(const SmtpConfig& smtp, std::ostream& out, Report& report) {
-    out << "\nsmtp: " << smtp.url << (smtp.username.empty() ? std::string() : " as " + smtp.username) << "\n";
-    CurlSmtpSender sender(smtp);
-    const SmtpProbe p = sender.probe();
-    if (!p.greeting.empty()) out << "  greeting: " << p.greeting << "\n";
-    std::string ext;
-    for (const auto& e : p.extensions) ext += (ext.empty() ? "" : ", ") + e;
-    if (!ext.empty()) out << "  extensions: " << ext << "\n";
-    if (!p.ok) {
-        out << "  cannot connect or log in: " << p.error << "\n";
-        report.problem("smtp", p.error + " - check smtp.url, username, password (or password_file), ca_file and "
-                                         "starttls");
-        return;
-    }
-    out << "  " << (smtp.username.empty() ? "connected (no login configured)" : "logged in") << "\n";
-    for (const auto& e : p.extensions) {
-        // RFC 1870: "SIZE n", the largest message the server takes (0: no limit).
-        if (!e.starts_with("SIZE ")) continue;
-        const auto limit = std::strtoull(e.c_str() + 5, nullptr, 10);
-        if (limit > 0 && limit < smtp.max_message_size)
-            report.problem("smtp", "the server takes mail up to " + std::to_string(limit) +
-                                       " bytes, smtp.max_message_size is " + std::to_string(smtp.max_message_size) +
-                                       ": set smtp.max_message_size to " + std::to_string(limit) + " or less");
-    }
-}
-
-}  // namespace
+}  // namespace check_connect
 
 int checkConnections(const Config& config, std::ostream& out) {
+    using namespace check_connect;
     Report report;
     asio::io_context io;
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            for (const auto& mb : config.mailboxes) co_await checkMailbox(io, mb, out, report);
+            for (const auto& mb : config.mailboxes) co_await check_connect::checkMailbox(io, mb, out, report);
         },
         asio::detached);
     io.run();

@@ -41,39 +41,52 @@ struct MoveCase {
     std::string idle = "false";
 };
 
-// Three runs of the daemon on one server and database: 3 mails, then 2 more while it is
-// stopped, then 1 more. After each run every mail so far is a ticket and in the move folder
-// once; at the end INBOX has nothing undeleted. Returns the daemon's logs of all runs.
-std::string movesExactlyOnce(const MoveCase& c) {
+// Three runs of the daemon on one server and database: 3 mails before the first start, 2 more
+// while it is stopped, then 1; and in each run one more once it watches (found by IDLE or the
+// next poll). After each run every mail so far is a ticket and in the move folder once; INBOX
+// has nothing undeleted.
+struct Runs {
+    std::string logs;      // the daemon's, of all runs
+    std::string commands;  // what the server received
+};
+Runs movesExactlyOnce(const MoveCase& c) {
     ScriptedImap server(c.server);
     Desk desk(DeskOptions{.imap_url = server.url(), .after_ingest = "move", .move_to = c.move_to,
                           .extra_mailbox_yaml = "    idle: " + c.idle + "\n"});
     std::string logs;
     int added = 0;
-    for (int more : {3, 2, 1}) {
-        for (int i = 0; i < more; ++i) {
-            ++added;
-            server.add(static_cast<std::uint64_t>(added), mail(added));
-        }
+    int run = 0;
+    auto addOne = [&] {
+        ++added;
+        server.add(static_cast<std::uint64_t>(added), mail(added));
+    };
+    auto allMoved = [&] {
+        return desk.ticketCount() == added &&
+               server.state().folders[c.folder_on_server].size() >= static_cast<std::size_t>(added);
+    };
+    for (int before : {3, 2, 1}) {
+        ++run;
+        for (int i = 0; i < before; ++i) addOne();
         desk.start();
-        const auto total = static_cast<std::uint64_t>(added);
-        REQUIRE_MESSAGE(waitFor([&] { return desk.ticketCount() == added; }, 30s), desk.process().output());
-        REQUIRE_MESSAGE(waitFor([&] { return server.state().folders[c.folder_on_server].size() >= total; }, 20s),
-                        desk.process().output() << server.commands());
+        REQUIRE_MESSAGE(waitFor(allMoved, 30s), "run " << run << "\n" << desk.process().output() << server.commands());
+        REQUIRE(desk.process().waitForOutput("watching mailbox=support", 10s));
+        addOne();  // while the daemon idles or sleeps until its next poll
+        REQUIRE_MESSAGE(waitFor(allMoved, 30s), "run " << run << "\n" << desk.process().output() << server.commands());
         desk.stop();
         logs += desk.process().output();
+        const auto total = static_cast<std::uint64_t>(added);
         auto st = server.state();
         std::vector<std::uint64_t> got = st.folders[c.folder_on_server];
         std::sort(got.begin(), got.end());
-        CHECK_MESSAGE(got == upTo(total), "run " << (more == 3 ? 1 : more == 2 ? 2 : 3) << "\n" << server.commands());
+        CHECK_MESSAGE(got == upTo(total), "run " << run << "\n" << server.commands());
         CHECK(st.undeleted(total).empty());
         if (c.expunged) CHECK(st.gone.size() == total);
         CHECK(st.folders.size() == 1);  // no folder under another name
     }
-    CHECK(desk.ticketCount() == 6);
+    CHECK(desk.ticketCount() == 9);
     CHECK(logs.find("mailbox session failed") == std::string::npos);
     CHECK(logs.find("cannot make the move_to folder") == std::string::npos);
-    return logs;
+    return {logs, server.commands()};
 }
 
 }  // namespace
@@ -82,8 +95,12 @@ TEST_SUITE("imap-servers") {
 
 TEST_CASE("Courier-like: move_to Handled becomes INBOX.Handled from NAMESPACE; no MOVE: COPY and UID EXPUNGE; "
           "moved once across two restarts") {
-    const auto logs = movesExactlyOnce({.server = {"--courier"}, .move_to = "Handled",
-                                        .folder_on_server = "INBOX.Handled", .expunged = true});
+    const auto [logs, commands] = movesExactlyOnce({.server = {"--courier"}, .move_to = "Handled",
+                                                    .folder_on_server = "INBOX.Handled", .expunged = true});
+    CHECK(count(commands, "CREATE \"INBOX.Handled\"") == 1);
+    CHECK(commands.find("CREATE \"Handled\"") == std::string::npos);
+    CHECK(commands.find("UID COPY") != std::string::npos);
+    CHECK(commands.find("UID EXPUNGE") != std::string::npos);
     CHECK(logs.find("folder names mailbox=support folder=INBOX move_to=INBOX.Handled configured_folder=INBOX "
                     "configured_move_to=Handled prefix=\"INBOX.\" separator=\".\" from=NAMESPACE") != std::string::npos);
     CHECK(count(logs, "created folder mailbox=support folder=INBOX.Handled") == 1);  // LIST shows it later
@@ -92,16 +109,20 @@ TEST_CASE("Courier-like: move_to Handled becomes INBOX.Handled from NAMESPACE; n
 
 TEST_CASE("Cyrus-like: INBOX.Handled configured with its prefix stays as it is; UID MOVE; moved once across two "
           "restarts") {
-    const auto logs = movesExactlyOnce({.server = {"--cyrus"}, .move_to = "INBOX.Handled",
-                                        .folder_on_server = "INBOX.Handled", .expunged = true});
+    const auto [logs, commands] = movesExactlyOnce({.server = {"--cyrus"}, .move_to = "INBOX.Handled",
+                                                    .folder_on_server = "INBOX.Handled", .expunged = true});
+    CHECK(commands.find("UID MOVE") != std::string::npos);
+    CHECK(commands.find("UID COPY") == std::string::npos);
     CHECK(logs.find("move_to=INBOX.Handled configured_folder=INBOX configured_move_to=INBOX.Handled") !=
           std::string::npos);
 }
 
 TEST_CASE("neither MOVE nor UIDPLUS: copied once, \\Deleted mail stays and is never copied again across two "
           "restarts; the log says so") {
-    const auto logs = movesExactlyOnce({.server = {"--no-move", "--no-uidplus"}, .move_to = "Handled",
-                                        .folder_on_server = "Handled", .expunged = false});
+    const auto [logs, commands] = movesExactlyOnce({.server = {"--no-move", "--no-uidplus"}, .move_to = "Handled",
+                                                    .folder_on_server = "Handled", .expunged = false});
+    CHECK(commands.find("EXPUNGE") == std::string::npos);  // never a plain EXPUNGE of others' \Deleted mail
+    CHECK(count(logs, "server has neither MOVE nor UIDPLUS") == 3);  // once per run
     // No NAMESPACE: the separator comes from LIST "" "".
     CHECK(logs.find("prefix=\"\" separator=\"/\" from=LIST") != std::string::npos);
     CHECK(logs.find("server has neither MOVE nor UIDPLUS mailbox=support folder=INBOX: mail is copied to Handled "
@@ -111,9 +132,11 @@ TEST_CASE("neither MOVE nor UIDPLUS: copied once, \\Deleted mail stays and is ne
 
 TEST_CASE("Courier-like IDLE that tells new mail only when deskgate ends it: mail comes in within poll_interval, "
           "moved once across two restarts") {
-    const auto logs = movesExactlyOnce({.server = {"--courier"}, .move_to = "Handled",
-                                        .folder_on_server = "INBOX.Handled", .expunged = true, .idle = "true"});
+    const auto [logs, commands] = movesExactlyOnce({.server = {"--courier"}, .move_to = "Handled",
+                                                    .folder_on_server = "INBOX.Handled", .expunged = true,
+                                                    .idle = "true"});
     CHECK(logs.find("idle=true") != std::string::npos);
+    CHECK(commands.find(" IDLE\n") != std::string::npos);
 }
 
 TEST_CASE("a NO to CREATE (Courier's 'Cannot create this folder.') followed by a LIST that shows the folder is "

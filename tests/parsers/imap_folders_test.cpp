@@ -54,7 +54,7 @@ TEST_CASE("LIST lines: attributes, separator, quoted, atom, literal and NIL (RFC
     auto utf7 = parseList(one("* LIST () \"/\" \"Entw&APw-rfe\"\r\n"));
     REQUIRE(utf7);
     CHECK(utf7->name == "Entw&APw-rfe");
-    auto lit = parseList(one("* LIST () \"/\" {11}\r\nSales \"Q1\"\r\n"));
+    auto lit = parseList(one("* LIST () \"/\" {10}\r\nSales \"Q1\"\r\n"));
     REQUIRE(lit);
     CHECK(lit->name == "Sales \"Q1\"");
     auto nil = parseList(one("* LIST (\\Noinferiors) NIL INBOX\r\n"));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "parsers/imap_tokenizer.hpp"
 
@@ -85,6 +86,33 @@ std::optional<ImapListEntry> parseList(const ImapResponse& r) {
     if (!n || name.type == Token::Type::end) return std::nullopt;
     e.name = *n;
     return e;
+}
+
+std::optional<ImapStatus> parseStatus(const ImapResponse& r) {
+    if (r.kind != ImapResponse::Kind::untagged || !startsWithWord(r.text, "STATUS")) return std::nullopt;
+    // RFC 3501 §9: "STATUS" SP mailbox SP "(" [status-att-list] ")"
+    Tokenizer tok(r, 7);
+    Token name = tok.next();
+    auto n = stringOf(r, name);
+    if (!n || name.type == Token::Type::end) return std::nullopt;
+    ImapStatus out;
+    out.name = *n;
+    if (tok.next().type != Token::Type::open) return std::nullopt;
+    for (;;) {
+        Token key = tok.next();
+        if (key.type == Token::Type::close) break;
+        Token value = tok.next();
+        if (key.type != Token::Type::atom || value.type != Token::Type::atom) return std::nullopt;
+        std::uint64_t v = 0;
+        auto [p, ec] = std::from_chars(value.value.data(), value.value.data() + value.value.size(), v);
+        if (ec != std::errc() || p != value.value.data() + value.value.size()) return std::nullopt;
+        const std::string k = upper(key.value);
+        if (k == "MESSAGES") out.messages = v;
+        if (k == "UNSEEN") out.unseen = v;
+        if (k == "UIDNEXT") out.uidnext = v;
+        if (k == "UIDVALIDITY") out.uidvalidity = v;
+    }
+    return out;
 }
 
 bool sameFolder(std::string_view a, std::string_view b, std::string_view separator) {

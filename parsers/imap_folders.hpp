@@ -4,6 +4,7 @@
 // `CREATE Handled` is refused; Dovecot's default is prefix "" with "/" (README, "IMAP servers").
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,13 @@ struct ImapListEntry {
     bool hasAttribute(std::string_view attribute) const;  // case-insensitive
 };
 std::optional<ImapListEntry> parseList(const ImapResponse& response);
+
+// "* STATUS INBOX.Handled (MESSAGES 3 UNSEEN 0)" (RFC 3501 §7.2.4): the counts it gives.
+struct ImapStatus {
+    std::string name;  // as on the wire
+    std::optional<std::uint64_t> messages, unseen, uidnext, uidvalidity;
+};
+std::optional<ImapStatus> parseStatus(const ImapResponse& response);
 
 // The name a configured folder (UTF-8, as in deskgate.yaml) has on the server, in modified
 // UTF-7: INBOX stays INBOX; a name that already starts with the personal prefix is kept; any

@@ -461,23 +461,11 @@ asio::awaitable<std::vector<ImapListEntry>> CurlImapClient::list(const std::stri
 asio::awaitable<FolderStatus> CurlImapClient::status(const std::string& folder) {
     auto r = co_await command("STATUS " + imapQuote(folder) + " (MESSAGES UNSEEN)");
     FolderStatus out;
-    for (const auto& u : r.untagged) {
-        // "* STATUS INBOX.Handled (MESSAGES 3 UNSEEN 0)": the numbers after their names.
-        const auto open = u.text.rfind('(');
-        if (!u.text.starts_with("STATUS ") || open == std::string::npos) continue;
-        std::string_view items(u.text);
-        items.remove_prefix(open + 1);
-        auto numberAfter = [&](std::string_view name) -> std::uint64_t {
-            auto at = items.find(name);
-            if (at == std::string_view::npos) return 0;
-            std::uint64_t v = 0;
-            for (std::size_t i = at + name.size() + 1; i < items.size() && items[i] >= '0' && items[i] <= '9'; ++i)
-                v = v * 10 + static_cast<std::uint64_t>(items[i] - '0');
-            return v;
-        };
-        out.messages = numberAfter("MESSAGES");
-        out.unseen = numberAfter("UNSEEN");
-    }
+    for (const auto& u : r.untagged)
+        if (auto st = parseStatus(u)) {
+            out.messages = st->messages.value_or(0);
+            out.unseen = st->unseen.value_or(0);
+        }
     co_return out;
 }
 

@@ -65,6 +65,23 @@ TEST_CASE("LIST lines: attributes, separator, quoted, atom, literal and NIL (RFC
     CHECK_FALSE(parseList(one("* LSUB () \"/\" INBOX\r\n")));
 }
 
+TEST_CASE("STATUS counts (RFC 3501 §7.2.4)") {
+    auto dovecot = parseStatus(one("* STATUS INBOX (MESSAGES 231 UNSEEN 3)\r\n"));
+    REQUIRE(dovecot);
+    CHECK(dovecot->name == "INBOX");
+    CHECK(dovecot->messages == 231u);
+    CHECK(dovecot->unseen == 3u);
+    CHECK_FALSE(dovecot->uidnext);
+    auto quoted = parseStatus(one("* STATUS \"INBOX.Entw&APw-rfe\" (UIDNEXT 44 MESSAGES 0)\r\n"));
+    REQUIRE(quoted);
+    CHECK(quoted->name == "INBOX.Entw&APw-rfe");
+    CHECK(quoted->messages == 0u);
+    CHECK(quoted->uidnext == 44u);
+    CHECK_FALSE(parseStatus(one("* STATUS INBOX (MESSAGES many)\r\n")));
+    CHECK_FALSE(parseStatus(one("* STATUS INBOX MESSAGES 1\r\n")));
+    CHECK_FALSE(parseStatus(one("* SEARCH 1 2\r\n")));
+}
+
 TEST_CASE("a configured folder's name on the server") {
     const ImapNamespace dovecot{"", "/"}, courier{"INBOX.", "."};
     CHECK(serverFolderName("Handled", dovecot) == "Handled");

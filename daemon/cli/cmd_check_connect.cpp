@@ -121,6 +121,12 @@ asio::awaitable<void> checkMailbox(asio::io_context& io, const MailboxConfig& mb
             << ns.source << ")\n";
         if (mb.idle && !client.hasCapability("IDLE"))
             out << "  note: no IDLE: the folder is polled every poll_interval (" << mb.poll_interval.count() << "s)\n";
+        // Courier with Debian's defaults tells new mail in IDLE only when the client ends it
+        // (issue 15): mail then waits up to poll_interval.
+        if (mb.idle && client.hasCapability("IDLE") && client.greeting().find("Courier-IMAP") != std::string::npos)
+            out << "  note: Courier-IMAP: unless its enhanced IDLE is on (IMAP_ENHANCEDIDLE=1 with FAM), IDLE tells new "
+                   "mail only when deskgate ends it, so mail may wait up to poll_interval ("
+                << mb.poll_interval.count() << "s): use a short poll_interval (e.g. 10s)\n";
 
         const std::string folder = serverFolderName(mb.folder, ns.personal);
         bool folderOk = false;

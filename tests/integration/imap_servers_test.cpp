@@ -230,6 +230,7 @@ TEST_CASE("deskgate check --connect against the Courier-like server: no MOVE, IN
     CHECK(check.out.find("move_to: Handled is \"INBOX.Handled\" on the server: missing; created it now") !=
           std::string::npos);
     CHECK(check.out.find("moving: no MOVE: UID COPY, STORE \\Deleted and UID EXPUNGE") != std::string::npos);
+    CHECK(check.out.find("note: Courier-IMAP: unless its enhanced IDLE is on") != std::string::npos);
     // A second run finds it.
     auto again = desk.cli({"check", "--connect"});
     CHECK(again.status.code == 0);

@@ -137,7 +137,15 @@ class Session:
             await self.reader.read()  # accept, never greet: an unreachable server in effect
             return
         caps = self.caps() + " AUTH=PLAIN SASL-IR"
-        await self.send("* OK [CAPABILITY %s] scripted server ready" % caps)
+        if self.args.courier:
+            # Courier's own greeting: deskgate check --connect recognises it (IDLE note).
+            greeting = ("Courier-IMAP ready. Copyright 1998-2018 Double Precision, Inc.  "
+                        "See COPYING for distribution information. (scripted)")
+        elif self.args.cyrus:
+            greeting = "scripted Cyrus IMAP 3.6.1 server ready"
+        else:
+            greeting = "scripted server ready"
+        await self.send("* OK [CAPABILITY %s] %s" % (caps, greeting))
         while True:
             raw = await self.reader.readline()
             if not raw:

@@ -205,6 +205,11 @@ TEST_CASE("deskgate check --connect against Dovecot: greeting, capabilities, nam
     CHECK(check.out.find("  greeting: 220 ") != std::string::npos);
     CHECK(check.out.find("SIZE ") != std::string::npos);
     CHECK(check.out.find("connections: OK (1 mailboxes, SMTP)") != std::string::npos);
+    // Without --connect, check stays offline and says so.
+    auto offline = desk.cli({"check"});
+    CHECK(offline.status.code == 0);
+    CHECK(offline.out.find("connections not tried: deskgate check --connect") != std::string::npos);
+    CHECK(offline.out.find("greeting:") == std::string::npos);
 
     Desk wrong;
     std::ofstream(std::filesystem::path(wrong.configPath()).parent_path() / "support.password") << "not-it\n";

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "desk_fixture.hpp"
 #include "scripted_imap.hpp"
@@ -183,6 +184,58 @@ TEST_CASE("a move_to folder the server will not make: flagged instead, one clear
                   check.out);
     CHECK(check.out.find("1 problem:") != std::string::npos);
     CHECK(check.out.find("Create it on the server, or set move_to to one of: INBOX") != std::string::npos);
+}
+
+TEST_CASE("real Dovecot with Courier's folder layout (prefixed@: INBOX. and \".\"): move_to Handled is INBOX.Handled, "
+          "moved once across two restarts; check --connect shows it") {
+    const std::string kPrefixed = "prefixed@helpdesk.test";
+    {
+        auto argv = servers().doveadm;  // a fresh start: no INBOX.Handled yet (may not exist: not checked)
+        argv.insert(argv.end(), {"mailbox", "delete", "-u", kPrefixed, "-s", "INBOX.Handled"});
+        runCommand(argv);
+    }
+    clearMailbox(kPrefixed, "INBOX");
+    clearAllMailboxes();  // the desk's support mailbox too: it must bring no tickets of its own
+    Desk desk(DeskOptions{.extra_mailbox_yaml = "  - { name: prefixed, url: " + servers().imapUrl() + ", username: " +
+                                                kPrefixed + ", password_file: support.password, address: " +
+                                                kPrefixed + ", after_ingest: move, move_to: Handled, poll_interval: 1s, "
+                                                "first_start: { since: 1d } }\n"});
+    std::string logs;
+    std::set<std::string> ids;
+    for (int run = 1; run <= 3; ++run) {
+        for (int i = 0; i < 2; ++i) {
+            const std::string raw = mail(100 + run * 10 + i);
+            ids.insert(*headerValue(raw, "Message-ID"));
+            deliverDirect(kPrefixed, "INBOX", raw);
+        }
+        desk.start();
+        auto handled = [&]() -> std::size_t {
+            try {
+                return listMailbox(kPrefixed, "INBOX.Handled").size();
+            } catch (const std::exception&) {
+                return 0;  // not made yet
+            }
+        };
+        REQUIRE_MESSAGE(waitFor([&] { return handled() >= ids.size(); }, 30s),
+                        desk.process().output());
+        REQUIRE(waitFor([&] { return listMailbox(kPrefixed, "INBOX").empty(); }, 10s));
+        desk.stop();
+        logs += desk.process().output();
+        std::multiset<std::string> moved;
+        for (const auto& m : fetchAll(kPrefixed, "INBOX.Handled")) moved.insert(*headerValue(m.raw, "Message-ID"));
+        CHECK(moved == std::multiset<std::string>(ids.begin(), ids.end()));  // each once
+    }
+    CHECK(desk.ticketCount() == 6);
+    CHECK(logs.find("folder names mailbox=prefixed folder=INBOX move_to=INBOX.Handled configured_folder=INBOX "
+                    "configured_move_to=Handled prefix=\"INBOX.\" separator=\".\" from=NAMESPACE") != std::string::npos);
+    CHECK(count(logs, "created folder mailbox=prefixed folder=INBOX.Handled") == 1);
+    CHECK(logs.find("mailbox session failed") == std::string::npos);
+
+    auto check = desk.cli({"check", "--connect"});
+    INFO(check.out);
+    CHECK(check.status.code == 0);
+    CHECK(check.out.find("namespace: personal prefix \"INBOX.\", separator \".\" (from NAMESPACE)") != std::string::npos);
+    CHECK(check.out.find("move_to: Handled is \"INBOX.Handled\" on the server: exists, 6 messages") != std::string::npos);
 }
 
 TEST_CASE("deskgate check --connect against Dovecot: greeting, capabilities, names, counts; exit 0, and 1 with a "

@@ -85,6 +85,7 @@ struct CurlImapClient::ConnectJob {
     CURLcode rc = CURLE_OK;
     char errbuf[CURL_ERROR_SIZE] = {0};
     std::atomic<bool> abort{false};
+    std::string greeting;                    // the server's first line (worker thread, then io)
     bool finished = false;                   // io thread only
     asio::steady_timer* waiter = nullptr;    // io thread only
 };
@@ -93,6 +94,17 @@ namespace {
 // curl calls this during connect and login too: a stop() ends a hanging connect at once.
 int abortCheck(void* job, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     return static_cast<std::atomic<bool>*>(job)->load() ? 1 : 0;
+}
+// Keeps the first line the server sent (its greeting) for `deskgate check --connect`. Only
+// CURLINFO_HEADER_IN: what curl sends (the login) is never looked at.
+int greetingCapture(CURL*, curl_infotype type, char* data, std::size_t size, void* userp) {
+    auto& greeting = *static_cast<std::string*>(userp);
+    if (type == CURLINFO_HEADER_IN && greeting.empty()) {
+        greeting.assign(data, size);
+        while (!greeting.empty() && (greeting.back() == '\n' || greeting.back() == '\r')) greeting.pop_back();
+        if (greeting.empty()) greeting = " ";
+    }
+    return 0;
 }
 }  // namespace
 
@@ -119,6 +131,7 @@ void CurlImapClient::disconnect() {
     }
     parser_ = ImapResponseParser(1u << 20, settings_.max_literal);
     capabilities_.clear();
+    greeting_.clear();
     exists_ = 0;
     news_ = false;
     idling_ = false;
@@ -149,6 +162,9 @@ asio::awaitable<void> CurlImapClient::connect() {
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abortCheck);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, &job->abort);
+    curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, greetingCapture);
+    curl_easy_setopt(c, CURLOPT_DEBUGDATA, &job->greeting);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);  // calls the debug function; prints nothing itself
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!settings_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
@@ -175,6 +191,9 @@ asio::awaitable<void> CurlImapClient::connect() {
     connecting_.reset();
     curl_ = c;
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, nullptr);
+    greeting_ = job->greeting;
     if (job->rc != CURLE_OK) {
         std::string reason = job->errbuf[0] ? job->errbuf : curl_easy_strerror(job->rc);
         fail("cannot connect to " + settings_.url + " as " + settings_.username + ": " + reason + " (curl " +
@@ -315,9 +334,13 @@ asio::awaitable<CurlImapClient::Result> CurlImapClient::command(const std::strin
     co_return r;
 }
 
-asio::awaitable<SelectInfo> CurlImapClient::select(const std::string& folder) {
+asio::awaitable<void> CurlImapClient::ensureCapabilities() {
     if (capabilities_.empty()) co_await command("CAPABILITY");
-    auto r = co_await command("SELECT " + imapQuote(imapMailboxName(folder)));
+}
+
+asio::awaitable<SelectInfo> CurlImapClient::select(const std::string& folder) {
+    co_await ensureCapabilities();
+    auto r = co_await command("SELECT " + imapQuote(folder));
     SelectInfo info;
     for (const auto& u : r.untagged) {
         if (auto v = u.code("UIDVALIDITY")) info.uidvalidity = std::stoull(*v);
@@ -402,7 +425,7 @@ asio::awaitable<void> CurlImapClient::addFlags(const std::vector<std::uint64_t>&
 }
 
 asio::awaitable<void> CurlImapClient::move(const std::vector<std::uint64_t>& uids, const std::string& folder) {
-    const std::string target = imapQuote(imapMailboxName(folder));
+    const std::string target = imapQuote(folder);
     const auto parts = chunks(uids, kUidsPerCommand);
     for (const auto& part : parts) {
         if (hasCapability("MOVE")) {
@@ -417,12 +440,33 @@ asio::awaitable<void> CurlImapClient::move(const std::vector<std::uint64_t>& uid
 }
 
 asio::awaitable<void> CurlImapClient::createFolder(const std::string& folder) {
-    try {
-        co_await command("CREATE " + imapQuote(imapMailboxName(folder)));
-    } catch (const ImapRefused& e) {
-        // "NO [ALREADYEXISTS]" is fine (RFC 5530); anything else is a real failure.
-        if (!e.hasCode("ALREADYEXISTS") && e.server_text.find("already exists") == std::string::npos) throw;
-    }
+    co_await command("CREATE " + imapQuote(folder));
+}
+
+asio::awaitable<std::optional<ImapNamespace>> CurlImapClient::personalNamespace() {
+    auto r = co_await command("NAMESPACE");
+    for (const auto& u : r.untagged)
+        if (auto ns = parseNamespace(u)) co_return ns;
+    co_return std::nullopt;
+}
+
+asio::awaitable<std::vector<ImapListEntry>> CurlImapClient::list(const std::string& reference, const std::string& pattern) {
+    auto r = co_await command("LIST " + imapQuote(reference) + " " + imapQuote(pattern));
+    std::vector<ImapListEntry> out;
+    for (const auto& u : r.untagged)
+        if (auto e = parseList(u)) out.push_back(std::move(*e));
+    co_return out;
+}
+
+asio::awaitable<FolderStatus> CurlImapClient::status(const std::string& folder) {
+    auto r = co_await command("STATUS " + imapQuote(folder) + " (MESSAGES UNSEEN)");
+    FolderStatus out;
+    for (const auto& u : r.untagged)
+        if (auto st = parseStatus(u)) {
+            out.messages = st->messages.value_or(0);
+            out.unseen = st->unseen.value_or(0);
+        }
+    co_return out;
 }
 
 void CurlImapClient::wake() {

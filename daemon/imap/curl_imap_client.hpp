@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "parsers/imap_folders.hpp"
 #include "parsers/imap_response.hpp"
 
 namespace deskgate {
@@ -63,6 +64,12 @@ struct SelectInfo {
     std::uint64_t exists = 0;
 };
 
+// STATUS (MESSAGES UNSEEN) of a folder (RFC 3501 §6.3.10).
+struct FolderStatus {
+    std::uint64_t messages = 0;
+    std::uint64_t unseen = 0;
+};
+
 struct MessageSize {
     std::uint64_t uid = 0;
     std::uint64_t size = 0;  // RFC822.SIZE
@@ -87,12 +94,19 @@ public:
     bool connected() const { return curl_ != nullptr; }
     void disconnect();
     bool hasCapability(std::string_view name) const;
+    const std::vector<std::string>& capabilities() const { return capabilities_; }
+    // Asks for CAPABILITY unless the server has told them since the login (RFC 3501 §7.2.1).
+    boost::asio::awaitable<void> ensureCapabilities();
+    // The server's first line ("* OK [CAPABILITY ...] Dovecot ready."), as curl read it at connect.
+    const std::string& greeting() const { return greeting_; }
     // Messages in the selected folder as the server last said (SELECT, then EXISTS/EXPUNGE).
     std::uint64_t exists() const { return exists_; }
     // Forgets that the server reported new mail (call before looking for it): an EXISTS that
     // comes after this makes the next idle() return at once instead of waiting for another.
     void clearNews() { news_ = false; }
 
+    // Folder names here are the server's (modified UTF-7, with the namespace prefix): see
+    // folder_names.hpp for how a configured name becomes one.
     boost::asio::awaitable<SelectInfo> select(const std::string& folder);
     // The highest UID in the selected folder (FETCH * (UID)), 0 when it is empty.
     boost::asio::awaitable<std::uint64_t> highestUid();
@@ -108,7 +122,13 @@ public:
     boost::asio::awaitable<std::optional<std::string>> fetchHeader(std::uint64_t uid);
     boost::asio::awaitable<void> addFlags(const std::vector<std::uint64_t>& uids, const std::string& flags);
     boost::asio::awaitable<void> move(const std::vector<std::uint64_t>& uids, const std::string& folder);
+    // A plain CREATE; a tagged NO throws ImapRefused (folder_names.hpp decides what it means).
     boost::asio::awaitable<void> createFolder(const std::string& folder);
+    // RFC 2342 NAMESPACE: the first personal namespace; nullopt when the server names none.
+    boost::asio::awaitable<std::optional<ImapNamespace>> personalNamespace();
+    // LIST reference pattern (RFC 3501 §6.3.8); `pattern` as on the wire, quoted here.
+    boost::asio::awaitable<std::vector<ImapListEntry>> list(const std::string& reference, const std::string& pattern);
+    boost::asio::awaitable<FolderStatus> status(const std::string& folder);
     // IDLE until the server reports new mail, `max_wait` passes or wake() is called.
     // Returns true when the server reported new mail.
     boost::asio::awaitable<bool> idle(std::chrono::seconds max_wait);
@@ -147,6 +167,7 @@ private:
     std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
     ImapResponseParser parser_;
     std::vector<std::string> capabilities_;
+    std::string greeting_;
     std::uint64_t exists_ = 0;
     bool news_ = false;  // an EXISTS above exists_ came since clearNews()
     unsigned tag_ = 0;

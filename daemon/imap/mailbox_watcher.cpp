@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/desk/intake.hpp"
+#include "daemon/imap/folder_names.hpp"
 
 namespace deskgate {
 
@@ -108,7 +109,7 @@ asio::awaitable<void> MailboxWatcher::run() {
 asio::awaitable<void> MailboxWatcher::session() {
     SelectInfo info = co_await open();
     pos_ = co_await startingPoint(info);
-    imapLog()->info("watching mailbox={} folder={} uidvalidity={} last_uid={} idle={}", mailbox_.name, mailbox_.folder,
+    imapLog()->info("watching mailbox={} folder={} uidvalidity={} last_uid={} idle={}", mailbox_.name, folder_,
                     info.uidvalidity, pos_.last_uid, client_.hasCapability("IDLE") && mailbox_.idle);
     monitor().mailboxConnected(mailbox_.name);
     co_await finishHandled();
@@ -121,8 +122,53 @@ asio::awaitable<void> MailboxWatcher::session() {
 
 asio::awaitable<SelectInfo> MailboxWatcher::open() {
     co_await client_.connect();
-    if (mailbox_.after_ingest == MailboxConfig::After::move) co_await client_.createFolder(mailbox_.move_to);
-    co_return co_await client_.select(mailbox_.folder);
+    const auto ns = co_await discoverNamespace(client_);
+    const bool moving = mailbox_.after_ingest == MailboxConfig::After::move;
+    folder_ = serverFolderName(mailbox_.folder, ns.personal);
+    move_to_ = moving ? serverFolderName(mailbox_.move_to, ns.personal) : std::string();
+    // Which names are used, and why (Courier and Cyrus keep folders under "INBOX."): logged at
+    // the first session and whenever they change.
+    const std::string names = folder_ + "\n" + move_to_;
+    if (names != names_logged_) {
+        names_logged_ = names;
+        imapLog()->info("folder names mailbox={} folder={} move_to={} configured_folder={} configured_move_to={} "
+                        "prefix=\"{}\" separator=\"{}\" from={}",
+                        mailbox_.name, folder_, moving ? move_to_ : "-", mailbox_.folder,
+                        moving ? mailbox_.move_to : "-", ns.personal.prefix, ns.personal.separator, ns.source);
+    }
+    if (moving) co_await prepareMoveFolder(ns.personal.separator);
+    co_return co_await client_.select(folder_);
+}
+
+asio::awaitable<void> MailboxWatcher::prepareMoveFolder(const std::string& separator) {
+    std::optional<std::string> refusal;
+    try {
+        if (co_await ensureFolder(client_, move_to_, separator) == FolderMade::created)
+            imapLog()->info("created folder mailbox={} folder={}", mailbox_.name, move_to_);
+    } catch (const ImapRefused& e) {
+        refusal = e.server_text;
+    }
+    if (refusal) {
+        if (!move_folder_error_logged_)
+            imapLog()->error("cannot make the move_to folder mailbox={} folder={} answer={}: mail is flagged \\Seen "
+                             "instead of moved; create the folder on the server, or set move_to to a folder that "
+                             "exists (deskgate check --connect lists what the server has)",
+                             mailbox_.name, move_to_, *refusal);
+        move_folder_error_logged_ = true;
+        move_folder_missing_ = true;
+        co_return;
+    }
+    if (move_folder_missing_) imapLog()->info("move_to folder usable again mailbox={} folder={}", mailbox_.name, move_to_);
+    move_folder_missing_ = false;
+    move_folder_error_logged_ = false;
+    if (!client_.hasCapability("MOVE") && !client_.hasCapability("UIDPLUS") && !no_expunge_logged_) {
+        // RFC 6851 §3.3 needs UID EXPUNGE (RFC 4315) to remove just our mail; a plain EXPUNGE
+        // would also remove what other clients marked \Deleted.
+        imapLog()->warn("server has neither MOVE nor UIDPLUS mailbox={} folder={}: mail is copied to {} and flagged "
+                        "\\Deleted; it stays in {} until a client or the server expunges it",
+                        mailbox_.name, folder_, move_to_, folder_);
+        no_expunge_logged_ = true;
+    }
 }
 
 void MailboxWatcher::saveCheckpoint(std::uint64_t last_uid) {
@@ -178,8 +224,10 @@ asio::awaitable<MailboxWatcher::Position> MailboxWatcher::startingPoint(const Se
 }
 
 asio::awaitable<std::vector<std::uint64_t>> MailboxWatcher::notYetHandled() {
-    // Flag mode: what is still unseen up to the checkpoint. Move mode: whatever is still there.
-    const std::string criteria = mailbox_.after_ingest == MailboxConfig::After::move ? "" : "UNSEEN";
+    // Flag mode: what is still unseen up to the checkpoint. Move mode: whatever is still there
+    // and not \Deleted: without UIDPLUS, mail already copied stays flagged \Deleted and must not
+    // be copied again (issue 15).
+    const std::string criteria = mailbox_.after_ingest == MailboxConfig::After::move ? "UNDELETED" : "UNSEEN";
     std::vector<std::uint64_t> pending;
     // Only what intake owns: with first_start new_only/since, older mail stays as it is.
     for (std::uint64_t from = std::max<std::uint64_t>(pos_.first_uid, 1); from <= pos_.last_uid && !stopping_;
@@ -207,7 +255,8 @@ asio::awaitable<void> MailboxWatcher::finishHandled() {
     // Trust the server's state, not its OK: what is still there is told, and tried again after
     // the next wait instead of at the next restart.
     auto left = co_await notYetHandled();
-    if (mailbox_.after_ingest == MailboxConfig::After::move && move_refused_logged_) left.clear();  // flagged instead
+    if (mailbox_.after_ingest == MailboxConfig::After::move && (move_refused_logged_ || move_folder_missing_))
+        left.clear();  // flagged instead
     if (!left.empty()) {
         unfinished_ = true;
         imapLog()->error("mail taken in before a restart still not flagged or moved mailbox={} count={} first_uid={}",
@@ -379,11 +428,10 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
 
 asio::awaitable<void> MailboxWatcher::afterIngest(const std::vector<std::uint64_t>& uids) {
     if (uids.empty()) co_return;
-    if (mailbox_.after_ingest == MailboxConfig::After::move) {
+    if (mailbox_.after_ingest == MailboxConfig::After::move && !move_folder_missing_) {
         try {
-            co_await client_.move(uids, mailbox_.move_to);
-            if (move_refused_logged_)
-                imapLog()->info("MOVE works again mailbox={} folder={}", mailbox_.name, mailbox_.move_to);
+            co_await client_.move(uids, move_to_);
+            if (move_refused_logged_) imapLog()->info("MOVE works again mailbox={} folder={}", mailbox_.name, move_to_);
             move_refused_logged_ = false;
             co_return;
         } catch (const ImapRefused& e) {
@@ -392,7 +440,7 @@ asio::awaitable<void> MailboxWatcher::afterIngest(const std::vector<std::uint64_
             if (!move_refused_logged_)
                 imapLog()->error("MOVE refused mailbox={} folder={} answer={}: flagging \\Seen instead until a MOVE "
                                  "works again",
-                                 mailbox_.name, mailbox_.move_to, e.server_text);
+                                 mailbox_.name, move_to_, e.server_text);
             move_refused_logged_ = true;
         }
     }

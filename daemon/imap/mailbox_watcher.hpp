@@ -60,8 +60,12 @@ private:
     };
 
     boost::asio::awaitable<void> session();
-    // Connects, logs in, creates the move_to folder, selects the folder.
+    // Connects, logs in, resolves the folder names against the server's namespace, makes the
+    // move_to folder when it is missing, selects the folder.
     boost::asio::awaitable<SelectInfo> open();
+    // move_to on the server: there already, or made now. A real failure is logged once per
+    // mailbox and intake flags instead (never blocks intake); each new session tries again.
+    boost::asio::awaitable<void> prepareMoveFolder(const std::string& separator);
     // The checkpoint; on the very first start, what `first_start` says (saved at once).
     boost::asio::awaitable<Position> startingPoint(const SelectInfo& info);
     // After a crash between commit and flagging, mail up to the checkpoint may still look new
@@ -107,8 +111,14 @@ private:
     boost::asio::steady_timer timer_;
     Position pos_;
     bool stopping_ = false;
-    bool move_refused_logged_ = false;
-    bool unfinished_ = false;  // finishHandled() left mail behind: it runs again after the next batch  // a refused MOVE is logged once, until one works again
+    bool move_refused_logged_ = false;  // a refused MOVE is logged once, until one works again
+    bool unfinished_ = false;  // finishHandled() left mail behind: it runs again after the next batch
+    // The server's names (modified UTF-7, with the personal prefix) of `folder` and `move_to`.
+    std::string folder_, move_to_;
+    std::string names_logged_;           // the names last logged, so a reconnect does not repeat them
+    bool move_folder_missing_ = false;   // move_to could not be made: flag instead of moving
+    bool move_folder_error_logged_ = false;
+    bool no_expunge_logged_ = false;     // neither MOVE nor UIDPLUS: told once
     std::uint64_t taken_in_ = 0;
     Monitor quiet_;  // tells nobody, when no monitor is given
 };

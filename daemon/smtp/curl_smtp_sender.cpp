@@ -146,4 +146,68 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
     return {classifySmtpFailure(static_cast<int>(rc), code), reason, {}};
 }
 
+namespace {
+// The server's lines of the connect phase (greeting, EHLO, STARTTLS, AUTH replies). What curl
+// sends (the AUTH exchange) is never looked at.
+int probeCallback(CURL*, curl_infotype type, char* data, std::size_t size, void* userp) {
+    if (type != CURLINFO_HEADER_IN) return 0;
+    std::string line(data, size);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    static_cast<std::vector<std::string>*>(userp)->push_back(std::move(line));
+    return 0;
+}
+}  // namespace
+
+SmtpProbe CurlSmtpSender::probe() {
+    SmtpProbe out;
+    CURL* c = curl_easy_init();
+    if (!c) return {false, "curl_easy_init failed", {}, {}};
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    std::vector<std::string> lines;
+    curl_easy_setopt(c, CURLOPT_URL, config_.url.c_str());
+    if (!config_.username.empty()) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, config_.username.c_str());
+        curl_easy_setopt(c, CURLOPT_PASSWORD, config_.password.c_str());
+    }
+    if (!config_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, config_.ca_file.c_str());
+    if (config_.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, probeCallback);
+    curl_easy_setopt(c, CURLOPT_DEBUGDATA, &lines);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout.count()));
+    const CURLcode rc = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    if (!lines.empty()) out.greeting = lines.front();
+    // RFC 5321 §4.1.1.1: "250-KEYWORD params" lines after the first (the domain); the last
+    // EHLO answer wins (after STARTTLS the server tells them again).
+    std::vector<std::string> current;
+    bool inReply = false;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const auto& l = lines[i];
+        if (l.size() < 4 || !l.starts_with("250")) {
+            inReply = false;
+            continue;
+        }
+        if (!inReply) {
+            current.clear();  // the first line of an EHLO answer is the server's domain
+            inReply = true;
+        } else {
+            current.push_back(l.substr(4));
+        }
+        if (l[3] == ' ') {
+            out.extensions = current;
+            inReply = false;
+        }
+    }
+    out.ok = rc == CURLE_OK;
+    if (!out.ok) out.error = (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc)) + " (curl " + std::to_string(static_cast<int>(rc)) + ")";
+    return out;
+}
+
 }  // namespace deskgate

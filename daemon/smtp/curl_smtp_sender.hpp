@@ -25,6 +25,15 @@ struct SendResult {
     std::vector<RefusedRecipient> refused;
 };
 
+// What `deskgate check --connect` learns from the SMTP server: connected, TLS as configured,
+// logged in (when a username is set), its greeting and EHLO keywords. Nothing is sent.
+struct SmtpProbe {
+    bool ok = false;
+    std::string error;                  // curl's reason when not ok
+    std::string greeting;               // "220 mx.example.com ESMTP"
+    std::vector<std::string> extensions;  // EHLO keywords: "SIZE 52428800", "STARTTLS", "AUTH PLAIN LOGIN"
+};
+
 class CurlSmtpSender {
 public:
     explicit CurlSmtpSender(SmtpConfig config);
@@ -33,6 +42,8 @@ public:
     CurlSmtpSender& operator=(const CurlSmtpSender&) = delete;
 
     SendResult send(const std::string& mail_from, const std::vector<std::string>& recipients, const std::string& raw);
+    // Connects, does STARTTLS and AUTH as for a mail, and stops there (CURLOPT_CONNECT_ONLY).
+    SmtpProbe probe();
 
 private:
     SmtpConfig config_;

@@ -9,43 +9,12 @@
 #include <fstream>
 
 #include "desk_fixture.hpp"
+#include "scripted_imap.hpp"
 
 using namespace deskgate;
 using namespace deskgate::test;
 
 namespace {
-
-// The test suite's own scripted IMAP server (one mailbox, messages as DIR/<uid>.eml).
-class ScriptedImap {
-public:
-    explicit ScriptedImap(std::vector<std::string> options = {}) : dir_("scripted-imap") {
-        std::filesystem::create_directories(dir_ / "mail");
-        std::vector<std::string> args = {std::string(DESKGATE_SOURCE_DIR) + "/tests/support/scripted_imap.py",
-                                         "--mail-dir", (dir_ / "mail").string(), "--port-file",
-                                         (dir_ / "port").string(), "--log", (dir_ / "commands.log").string()};
-        args.insert(args.end(), options.begin(), options.end());
-        ProcessOptions po;
-        po.binary = "/usr/bin/python3";
-        po.logFile = dir_ / "server.log";
-        process_ = std::make_unique<DeskgateProcess>(args, po);
-        REQUIRE_MESSAGE(waitFor([&] { return std::filesystem::exists(dir_ / "port"); }, 20s), process_->output());
-        std::ifstream(dir_ / "port") >> port_;
-    }
-    std::string url() const { return "imap://127.0.0.1:" + std::to_string(port_); }
-    void add(std::uint64_t uid, const std::string& raw) const {
-        std::ofstream(dir_ / "mail" / (std::to_string(uid) + ".eml"), std::ios::binary) << raw;
-    }
-    // The command lines the server received (never the login).
-    std::string commands() const {
-        std::ifstream in(dir_ / "commands.log");
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    }
-
-private:
-    TempDir dir_;
-    std::unique_ptr<DeskgateProcess> process_;
-    int port_ = 0;
-};
 
 std::string mail(int i, const std::string& body = "") {
     return Desk::customerMail("Alice <alice@customer.test>", "edge case " + std::to_string(i),

@@ -28,7 +28,11 @@ HD_SMTP_LIMITED_SIZE=${HD_SMTP_LIMITED_SIZE:-10240000}
 HD_PASSWORD=${HD_PASSWORD:-secret}
 
 ACCOUNTS=(support@helpdesk.test agent1@helpdesk.test agent2@helpdesk.test supervisor@helpdesk.test
-          alice@customer.test bob@customer.test carol@customer.test)
+          alice@customer.test bob@customer.test carol@customer.test prefixed@helpdesk.test)
+# prefixed@ keeps its folders as Courier and Cyrus do (issue 15): under the personal prefix
+# "INBOX." with separator "." (Dovecot's per-user namespace settings, from the userdb).
+PREFIXED_ACCOUNT=prefixed@helpdesk.test
+PREFIXED_FIELDS="userdb_namespace/inbox/prefix=INBOX. userdb_namespace/inbox/separator=."
 MARKER=.hd-test-base
 VMAIL_ID=5000
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -174,7 +178,11 @@ dv=$HD_BASE/dovecot
 mkdir -p "$dv/run" "$dv/state" "$HD_BASE/mail"
 chown $VMAIL_ID:$VMAIL_ID "$HD_BASE/mail"
 : >"$dv/users"
-for a in "${ACCOUNTS[@]}"; do printf '%s:{PLAIN}%s::::::\n' "$a" "$HD_PASSWORD" >>"$dv/users"; done
+for a in "${ACCOUNTS[@]}"; do
+  fields=""
+  [ "$a" = "$PREFIXED_ACCOUNT" ] && fields=$PREFIXED_FIELDS
+  printf '%s:{PLAIN}%s::::::%s\n' "$a" "$HD_PASSWORD" "$fields" >>"$dv/users"
+done
 chmod 640 "$dv/users"
 chgrp dovecot "$dv/users" 2>/dev/null || true
 cat >"$dv/dovecot.conf" <<EOF

@@ -12,6 +12,7 @@
 #include "daemon/cli/check_connect.hpp"
 #include "daemon/imap/curl_imap_client.hpp"
 #include "daemon/imap/folder_names.hpp"
+#include "daemon/imap/mailbox_watcher.hpp"
 #include "daemon/smtp/curl_smtp_sender.hpp"
 
 namespace deskgate {
@@ -33,18 +34,6 @@ std::string yesNo(const CurlImapClient& c, const char* cap) {
     return std::string(cap) + (c.hasCapability(cap) ? " yes" : " no");
 }
 
-ImapSettings settingsOf(const MailboxConfig& mb) {
-    ImapSettings s;
-    s.name = mb.name;
-    s.url = mb.url;
-    s.username = mb.username;
-    s.password = mb.password;
-    s.ca_file = mb.ca_file;
-    s.starttls = mb.starttls;
-    s.connect_timeout = mb.connect_timeout;
-    s.read_timeout = mb.read_timeout;
-    return s;
-}
 
 void checkSmtp(const SmtpConfig& smtp, std::ostream& out, Report& report) {
     out << "\nsmtp: " << smtp.url << (smtp.username.empty() ? std::string() : " as " + smtp.username) << "\n";
@@ -91,12 +80,13 @@ asio::awaitable<std::string> folderList(CurlImapClient& client) {
     co_return out.empty() ? std::string("(LIST gave none)") : out;
 }
 
-asio::awaitable<void> checkMailbox(asio::io_context& io, const MailboxConfig& mb, std::ostream& out, Report& report) {
+asio::awaitable<void> checkMailbox(asio::io_context& io, const MailboxConfig& mb, std::size_t max_size, std::ostream& out,
+                                   Report& report) {
     const std::string where = "mailbox " + mb.name;
     out << "\n" << where << ": " << mb.url << " as " << mb.username << "\n";
     // On the heap, not in the coroutine frame: g++ 12 warns (-Wmismatched-new-delete) about Asio's
     // frame allocator for a frame that holds the client.
-    const auto owned = std::make_unique<CurlImapClient>(io, settingsOf(mb));
+    const auto owned = std::make_unique<CurlImapClient>(io, imapSettingsFor(mb, max_size));
     CurlImapClient& client = *owned;
     std::optional<std::string> loginFailed;
     try {
@@ -190,7 +180,7 @@ int checkConnections(const Config& config, std::ostream& out) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            for (const auto& mb : config.mailboxes) co_await check_connect::checkMailbox(io, mb, out, report);
+            for (const auto& mb : config.mailboxes) co_await check_connect::checkMailbox(io, mb, config.limits.max_size, out, report);
         },
         asio::detached);
     io.run();

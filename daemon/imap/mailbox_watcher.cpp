@@ -27,7 +27,20 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-ImapSettings settingsFor(const MailboxConfig& mb, std::size_t max_size) {
+
+// RFC 3501 §9 date for SEARCH SINCE: "24-Nov-2026" (UTC; SINCE compares dates, not times).
+std::string imapDate(UnixTime t) {
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    return std::to_string(tm.tm_mday) + "-" + kMonths[tm.tm_mon] + "-" + std::to_string(tm.tm_year + 1900);
+}
+
+}  // namespace
+
+ImapSettings imapSettingsFor(const MailboxConfig& mb, std::size_t max_size) {
     ImapSettings s;
     s.name = mb.name;
     s.url = mb.url;
@@ -42,21 +55,9 @@ ImapSettings settingsFor(const MailboxConfig& mb, std::size_t max_size) {
     return s;
 }
 
-// RFC 3501 §9 date for SEARCH SINCE: "24-Nov-2026" (UTC; SINCE compares dates, not times).
-std::string imapDate(UnixTime t) {
-    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    return std::to_string(tm.tm_mday) + "-" + kMonths[tm.tm_mon] + "-" + std::to_string(tm.tm_year + 1900);
-}
-
-}  // namespace
-
 MailboxWatcher::MailboxWatcher(asio::io_context& io, MailboxConfig mailbox, WatcherDeps deps)
     : io_(io), mailbox_(std::move(mailbox)), deps_(std::move(deps)),
-      client_(io, settingsFor(mailbox_, deps_.runtime()->config.limits.max_size)), timer_(io) {}
+      client_(io, imapSettingsFor(mailbox_, deps_.runtime()->config.limits.max_size)), timer_(io) {}
 
 void MailboxWatcher::stop() {
     stopping_ = true;

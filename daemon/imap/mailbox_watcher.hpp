@@ -36,6 +36,10 @@ struct WatcherDeps {
     std::function<void()> in_batch;
 };
 
+// The connection settings of a mailbox; bodies above `max_size` (limits.max_size) are never
+// fetched, so a literal well beyond it is not an answer to us. Also used by `check --connect`.
+ImapSettings imapSettingsFor(const MailboxConfig& mb, std::size_t max_size);
+
 class MailboxWatcher {
 public:
     MailboxWatcher(boost::asio::io_context& io, MailboxConfig mailbox, WatcherDeps deps);

@@ -92,6 +92,20 @@ CurlSmtpSender::~CurlSmtpSender() {
     if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
+// Where and how to connect: the same for a mail and for `check --connect`'s probe.
+void CurlSmtpSender::setConnection(void* handle) const {
+    CURL* c = static_cast<CURL*>(handle);
+    curl_easy_setopt(c, CURLOPT_URL, config_.url.c_str());
+    if (!config_.username.empty()) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, config_.username.c_str());
+        curl_easy_setopt(c, CURLOPT_PASSWORD, config_.password.c_str());
+    }
+    if (!config_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, config_.ca_file.c_str());
+    if (config_.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+}
+
 SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<std::string>& recipients,
                                 const std::string& raw) {
     if (!curl_) curl_ = curl_easy_init();
@@ -105,15 +119,7 @@ SendResult CurlSmtpSender::send(const std::string& mail_from, const std::vector<
     std::string from = "<" + mail_from + ">";
     curl_slist* rcpts = nullptr;
     for (const auto& r : recipients) rcpts = curl_slist_append(rcpts, ("<" + r + ">").c_str());
-    curl_easy_setopt(c, CURLOPT_URL, config_.url.c_str());
-    if (!config_.username.empty()) {
-        curl_easy_setopt(c, CURLOPT_USERNAME, config_.username.c_str());
-        curl_easy_setopt(c, CURLOPT_PASSWORD, config_.password.c_str());
-    }
-    if (!config_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, config_.ca_file.c_str());
-    if (config_.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    setConnection(c);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
     // libcurl 7.88 spells it ALLLOWFAILS (fixed to ALLOWFAILS in 8.2, same option 290).
@@ -164,15 +170,7 @@ SmtpProbe CurlSmtpSender::probe() {
     if (!c) return {false, "curl_easy_init failed", {}, {}};
     char errbuf[CURL_ERROR_SIZE] = {0};
     std::vector<std::string> lines;
-    curl_easy_setopt(c, CURLOPT_URL, config_.url.c_str());
-    if (!config_.username.empty()) {
-        curl_easy_setopt(c, CURLOPT_USERNAME, config_.username.c_str());
-        curl_easy_setopt(c, CURLOPT_PASSWORD, config_.password.c_str());
-    }
-    if (!config_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, config_.ca_file.c_str());
-    if (config_.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    setConnection(c);
     curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, probeCallback);
     curl_easy_setopt(c, CURLOPT_DEBUGDATA, &lines);

@@ -46,6 +46,8 @@ public:
     SmtpProbe probe();
 
 private:
+    void setConnection(void* curl) const;  // URL, login, TLS on a CURL* handle
+
     SmtpConfig config_;
     void* curl_ = nullptr;  // CURL*, kept for connection reuse
 };

@@ -1,5 +1,7 @@
 #include "daemon/imap/curl_imap_client.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <algorithm>
 #include <unistd.h>
 
@@ -19,10 +21,7 @@ namespace {
 
 CURL* handle(void* p) { return static_cast<CURL*>(p); }
 
-std::shared_ptr<spdlog::logger> imapLog() {
-    auto l = spdlog::get("imap");
-    return l ? l : spdlog::default_logger();
-}
+std::shared_ptr<spdlog::logger> imapLog() { return componentLog("imap"); }
 
 // A command or status line for the debug log: never a literal (the parser keeps those apart),
 // never a password (curl logs in, not us), cut to a readable length.

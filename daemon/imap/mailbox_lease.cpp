@@ -1,5 +1,7 @@
 #include "daemon/imap/mailbox_lease.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -14,10 +16,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::shared_ptr<spdlog::logger> leaseLog() {
-    auto l = spdlog::get("imap");
-    return l ? l : spdlog::default_logger();
-}
+std::shared_ptr<spdlog::logger> leaseLog() { return componentLog("imap"); }
 
 // Thrown by the fence: the batch must not commit. Not a StorageConflict (no retry).
 struct LeaseLost : std::runtime_error {

@@ -1,5 +1,7 @@
 #include "daemon/imap/mailbox_watcher.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <algorithm>
 #include <ctime>
 #include <functional>
@@ -18,10 +20,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::shared_ptr<spdlog::logger> imapLog() {
-    auto l = spdlog::get("imap");
-    return l ? l : spdlog::default_logger();
-}
+std::shared_ptr<spdlog::logger> imapLog() { return componentLog("imap"); }
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,5 +1,7 @@
 #include "daemon/metrics/metrics_server.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <chrono>
 #include <stdexcept>
 
@@ -40,10 +42,7 @@ tcp::endpoint parseListen(const std::string& listen) {
     return {address, static_cast<unsigned short>(p)};
 }
 
-std::shared_ptr<spdlog::logger> log() {
-    auto l = spdlog::get("metrics");
-    return l ? l : spdlog::default_logger();
-}
+std::shared_ptr<spdlog::logger> log() { return componentLog("metrics"); }
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "daemon/schedule/escalation_scheduler.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <algorithm>
 #include <sstream>
 
@@ -73,7 +75,7 @@ std::optional<UnixTime> EscalationScheduler::sweep() {
     auto runtime = runtime_();
     const RuleSet& rules = *runtime->rules;
     const UnixTime now = now_();
-    auto log = spdlog::get("escalation") ? spdlog::get("escalation") : spdlog::default_logger();
+    auto log = componentLog("escalation");
     std::optional<UnixTime> next;
     int queued = 0;
     for (const auto& snapshot : store_.tickets.activeTickets()) {

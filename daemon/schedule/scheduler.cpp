@@ -1,5 +1,7 @@
 #include "daemon/schedule/scheduler.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <algorithm>
 
 #include <boost/asio/redirect_error.hpp>
@@ -21,7 +23,7 @@ void Scheduler::stop() {
 }
 
 boost::asio::awaitable<void> Scheduler::run() {
-    auto log = spdlog::get("deskgate") ? spdlog::get("deskgate") : spdlog::default_logger();
+    auto log = componentLog("deskgate");
     while (!stopping_) {
         std::optional<UnixTime> next;
         try {

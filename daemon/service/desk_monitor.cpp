@@ -1,5 +1,7 @@
 #include "daemon/service/desk_monitor.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -11,10 +13,7 @@ namespace deskgate {
 
 namespace {
 
-std::shared_ptr<spdlog::logger> log() {
-    auto l = spdlog::get("deskgate");
-    return l ? l : spdlog::default_logger();
-}
+std::shared_ptr<spdlog::logger> log() { return componentLog("deskgate"); }
 
 std::string hostAndPid() {
     char host[256] = {};

@@ -1,5 +1,7 @@
 #include "daemon/service/systemd_notifier.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <systemd/sd-daemon.h>
 
 #include <spdlog/spdlog.h>
@@ -8,10 +10,7 @@ namespace deskgate {
 
 namespace {
 
-std::shared_ptr<spdlog::logger> log() {
-    auto l = spdlog::get("deskgate");
-    return l ? l : spdlog::default_logger();
-}
+std::shared_ptr<spdlog::logger> log() { return componentLog("deskgate"); }
 
 // STATUS= is one line: a newline would start another assignment.
 std::string oneLine(std::string_view s) {

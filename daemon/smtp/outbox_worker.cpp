@@ -1,5 +1,7 @@
 #include "daemon/smtp/outbox_worker.hpp"
 
+#include "daemon/logging.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -43,7 +45,7 @@ void OutboxWorker::notify() {
 
 void OutboxWorker::recordRefused(SociStore& store, const OutboxRecord& mail, const std::vector<RefusedRecipient>& refused,
                                  UnixTime now) {
-    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
+    auto log = componentLog("smtp");
     std::vector<std::string> later;
     for (const auto& r : refused) {
         const bool permanent = r.code >= 500;
@@ -74,7 +76,7 @@ bool OutboxWorker::stopping() {
 }
 
 void OutboxWorker::record(SociStore& store, const OutboxRecord& mail, const SendResult& result, double seconds) {
-    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
+    auto log = componentLog("smtp");
     const UnixTime now = now_();
     const int attempts = mail.attempts + 1;
     const std::string to = mail.recipients.empty() ? "" : mail.recipients[0];
@@ -148,7 +150,7 @@ int OutboxWorker::runOnce(SociStore& store) {
 }
 
 void OutboxWorker::loop() {
-    auto log = spdlog::get("smtp") ? spdlog::get("smtp") : spdlog::default_logger();
+    auto log = componentLog("smtp");
     std::unique_ptr<SociStore> store;
     auto backoff = std::chrono::seconds(1);
     for (;;) {

@@ -65,48 +65,50 @@ std::optional<pid_t> dovecotMasterPid() {
 bool smtpServerUp() { return portAnswers(servers().smtpPort); }
 bool imapServerUp() { return portAnswers(servers().imapPort); }
 
-void stopImapServer() {
-  if (auto pid = dovecotMasterPid()) {
-    // SIGTERM to the master: with shutdown_clients = yes every imap process goes with it, as
-    // when an admin restarts Dovecot.
+namespace {
+// A test server as the tests restart it: its master process, the port that shows it answers.
+struct ServerProcess {
+  std::string name, port_name;
+  std::optional<pid_t> (*master)();
+  bool (*up)();
+  std::chrono::seconds stop_wait, start_wait;
+};
+
+const ServerProcess kDovecot{"Dovecot", "IMAP", dovecotMasterPid, imapServerUp, 30s, 20s};
+const ServerProcess kPostfix{"Postfix", "SMTP", postfixMasterPid, smtpServerUp, 20s, 10s};
+
+// SIGTERM to the master: Dovecot (shutdown_clients = yes) takes every imap process with it, as
+// when an admin restarts it.
+void stopServer(const ServerProcess& s) {
+  if (auto pid = s.master()) {
     ::kill(*pid, SIGTERM);
-    if (!waitFor([&] { return !dovecotMasterPid(); }, 30s, 20ms))
-      fail("Dovecot master " + std::to_string(*pid) + " did not stop");
+    if (!waitFor([&] { return !s.master(); }, s.stop_wait, 20ms))
+      fail(s.name + " master " + std::to_string(*pid) + " did not stop");
   }
-  if (!waitFor([] { return !imapServerUp(); }, 10s, 20ms)) fail("the IMAP port still answers after stopping Dovecot");
+  if (!waitFor([&] { return !s.up(); }, 10s, 20ms))
+    fail("the " + s.port_name + " port still answers after stopping " + s.name);
 }
 
-void startImapServer() {
-  if (!dovecotMasterPid()) {
-    const fs::path out = fs::path(servers().base) / "dovecot" / "restart.out";
-    // dovecot forks into the background and returns; stop-servers.sh stops it like the first one.
-    pid_t pid = spawn({"dovecot", "-c", dovecotConf().string()}, {}, {}, out, out, {}, /*dieWithParent=*/false);
+// Started detached, not tied to the test process: stop-servers.sh stops it like the first one.
+// Both start commands return once the daemon is up (dovecot forks, postfix's master -w waits).
+void startServer(const ServerProcess& s, const std::vector<std::string>& command, const fs::path& out) {
+  if (!s.master()) {
+    pid_t pid = spawn(command, {}, {}, out, out, {}, /*dieWithParent=*/false);
     auto st = waitPid(pid, 60s);
     if (!st || !st->exited || st->code != 0)
-      fail("Dovecot did not start again: " + (st ? st->describe() : std::string("timeout")) + "\n" + readFile(out));
+      fail(s.name + " did not start again: " + (st ? st->describe() : std::string("timeout")) + "\n" + readFile(out));
   }
-  if (!waitFor(imapServerUp, 20s, 20ms)) fail("Dovecot started but the IMAP port does not answer");
+  if (!waitFor(s.up, s.start_wait, 20ms)) fail(s.name + " started but the " + s.port_name + " port does not answer");
 }
+}  // namespace
 
-void stopSmtpServer() {
-  if (auto pid = postfixMasterPid()) {
-    ::kill(*pid, SIGTERM);
-    if (!waitFor([&] { return !postfixMasterPid(); }, 20s, 20ms))
-      fail("Postfix master " + std::to_string(*pid) + " did not stop");
-  }
-  if (!waitFor([] { return !smtpServerUp(); }, 10s, 20ms)) fail("the SMTP port still answers after stopping Postfix");
+void stopImapServer() { stopServer(kDovecot); }
+void startImapServer() {
+  startServer(kDovecot, {"dovecot", "-c", dovecotConf().string()}, fs::path(servers().base) / "dovecot" / "restart.out");
 }
-
+void stopSmtpServer() { stopServer(kPostfix); }
 void startSmtpServer() {
-  if (!postfixMasterPid()) {
-    const fs::path out = fs::path(servers().base) / "postfix" / "restart.out";
-    // Not tied to the test process: stop-servers.sh stops it like the first one.
-    pid_t pid = spawn(servers().postfixStart, {}, {}, out, out, {}, /*dieWithParent=*/false);
-    auto st = waitPid(pid, 60s);  // master -w returns once the daemon is up
-    if (!st || !st->exited || st->code != 0)
-      fail("Postfix did not start again: " + (st ? st->describe() : std::string("timeout")) + "\n" + readFile(out));
-  }
-  if (!waitFor(smtpServerUp, 10s, 20ms)) fail("Postfix started but the SMTP port does not answer");
+  startServer(kPostfix, servers().postfixStart, fs::path(servers().base) / "postfix" / "restart.out");
 }
 
 // ---- PostgreSQL ---------------------------------------------------------------------------------

@@ -107,6 +107,8 @@ private:
     std::vector<OutgoingAttachment> filesOfAgentMail(const Incoming& in);
     // The reply with its files is larger than the relay takes: nothing is applied or relayed,
     // the agent is told (`reply_too_large`).
+    ComposedMail answerToAgent(const char* template_name, const MessageRecord& msg, const Incoming& in,
+                               const AgentCommands& commands) const;
     IntakeResult refuseTooLarge(const TicketRecord& ticket, const Incoming& in, MessageRecord& message,
                                 const AgentCommands& commands, const AgentConfig& agent, const MailTooLarge& why);
     // Any wrong command line: nothing is applied, the agent is told which line and why.

@@ -110,6 +110,19 @@ int Intake::notifyAgents(const TicketRecord& ticket, const Incoming& in, const s
     return composer_.queueToAgents(ticket, n, agents);
 }
 
+// The desk's answer to an agent about their mail `msg`: in its thread, in the desk's language,
+// with the agent's words (`text`) shown back.
+ComposedMail Intake::answerToAgent(const char* template_name, const MessageRecord& msg, const Incoming& in,
+                                   const AgentCommands& commands) const {
+    ComposedMail answer;
+    answer.template_name = template_name;
+    answer.language = config_.language;
+    answer.cause = msg.message_id;
+    answer.in_reply_to = in.mail.message_id;
+    answer.values.set("text", commands.text);
+    return answer;
+}
+
 IntakeResult Intake::refuseCommands(const TicketRecord& ticket, const Incoming& in, MessageRecord& msg,
                                     const AgentCommands& commands, const AgentConfig& agent) {
     const UnixTime now = now_();
@@ -118,14 +131,9 @@ IntakeResult Intake::refuseCommands(const TicketRecord& ticket, const Incoming& 
     std::string reasons;
     for (const auto& e : commands.errors) reasons += (reasons.empty() ? "" : "; ") + e.line + ": " + e.reason;
     store_.tickets.addEvent({0, ticket.id, now, "agent:" + agent.name, "command_error", reasons});
-    ComposedMail answer;
-    answer.template_name = "command_error";
-    answer.language = config_.language;
-    answer.cause = msg.message_id;
-    answer.in_reply_to = in.mail.message_id;
+    ComposedMail answer = answerToAgent("command_error", msg, in, commands);
     answer.values.set("error.line", commands.errors.front().line);
     answer.values.set("error.reason", commands.errors.front().reason);
-    answer.values.set("text", commands.text);
     const int queued = composer_.queueToAgents(ticket, answer, {&agent});
     store_.intake.recordIntake(in.origin, msg.message_id, "command_error", ticket.id, now, in.defect);
     return {"command_error", ticket.number, queued, reasons};
@@ -211,15 +219,10 @@ IntakeResult Intake::refuseTooLarge(const TicketRecord& ticket, const Incoming& 
     const std::string reason = "the reply with its attachments would be " + humanSize(why.size) +
                                ", the mail server takes at most " + humanSize(why.budget) + " (" + names + ")";
     store_.tickets.addEvent({0, ticket.id, now, "agent:" + agent.name, "reply_too_large", reason});
-    ComposedMail answer;
-    answer.template_name = "reply_too_large";
-    answer.language = config_.language;
-    answer.cause = msg.message_id;
-    answer.in_reply_to = in.mail.message_id;
+    ComposedMail answer = answerToAgent("reply_too_large", msg, in, commands);
     answer.auto_submitted = "auto-generated";
     answer.values.set("too_large.size", humanSize(why.size));
     answer.values.set("too_large.limit", humanSize(why.budget));
-    answer.values.set("text", commands.text);
     for (const auto& a : in.mail.attachments) {
         TemplateValues item;
         item.set("name", a.filename);

@@ -7,31 +7,89 @@
 
 namespace deskgate {
 
+namespace {
+
+// The statements run for every new ticket, prepared once per session (database.hpp's Prepared).
+
+// The team's row, locked until the commit (an upsert locks the row it finds or makes): the next
+// daemon waits for this one's turn to be saved, then reads it, so two tickets never get the
+// same turn. '' = no turn yet.
+struct LockTurn : Prepared {
+    std::string team, agent;
+    soci::statement st;
+    explicit LockTurn(soci::session& s)
+        : st((s.prepare << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, '') ON CONFLICT (team)"
+                           " DO UPDATE SET last_agent = assignment_state.last_agent RETURNING last_agent",
+              soci::use(team), soci::into(agent))) {}
+};
+
+struct ReadTurn : Prepared {
+    std::string team, agent;
+    soci::statement st;
+    explicit ReadTurn(soci::session& s)
+        : st((s.prepare << "SELECT last_agent FROM assignment_state WHERE team = :t", soci::use(team),
+              soci::into(agent))) {}
+};
+
+struct SaveTurn : Prepared {
+    std::string team, agent;
+    soci::statement st;
+    explicit SaveTurn(soci::session& s)
+        : st((s.prepare << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, :a)"
+                           " ON CONFLICT (team) DO UPDATE SET last_agent = excluded.last_agent",
+              soci::use(team), soci::use(agent))) {}
+};
+
+struct CountRuleHit : Prepared {
+    std::string rule;
+    soci::statement st;
+    explicit CountRuleHit(soci::session& s)
+        : st((s.prepare << "INSERT INTO rule_hits (rule, hits) VALUES (:r, 1)"
+                           " ON CONFLICT (rule) DO UPDATE SET hits = rule_hits.hits + 1",
+              soci::use(rule))) {}
+};
+
+// The conditional upsert returns no row when the limit is reached (then nothing changes).
+struct TakeUsage : Prepared {
+    std::string address, what;
+    long long window = 0, cap = 0, uses = 0;
+    soci::statement st;
+    explicit TakeUsage(soci::session& s)
+        : st((s.prepare << "INSERT INTO address_usage (address, what, window_start, uses) VALUES (:a, :w, :s, 1)"
+                           " ON CONFLICT (address, what, window_start) DO UPDATE SET uses = address_usage.uses + 1"
+                           " WHERE address_usage.uses < :cap RETURNING uses",
+              soci::use(address), soci::use(what), soci::use(window), soci::use(cap), soci::into(uses))) {}
+};
+
+struct GiveBackUsage : Prepared {
+    std::string address, what;
+    long long window = 0;
+    soci::statement st;
+    explicit GiveBackUsage(soci::session& s)
+        : st((s.prepare << "UPDATE address_usage SET uses = uses - 1 WHERE address = :a AND what = :w"
+                           " AND window_start = :s AND uses > 0",
+              soci::use(address), soci::use(what), soci::use(window))) {}
+};
+
+}  // namespace
+
 std::optional<std::string> CounterStore::lastAssigned(const std::string& team) {
-    return guarded("reading the round-robin position", [&]() -> std::optional<std::string> {
-        std::string agent;
-        if (db_.inTransaction() && db_.backend() == Backend::postgresql) {
-            // The team's row, locked until the commit: the next daemon waits for this one's turn
-            // to be saved, then reads it, so two tickets never get the same turn. Created when
-            // missing ('' = no turn yet), since a row that is not there cannot be locked.
-            sql() << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, '') ON CONFLICT (team) DO NOTHING",
-                soci::use(team);
-            sql() << "SELECT last_agent FROM assignment_state WHERE team = :t FOR UPDATE", soci::use(team),
-                soci::into(agent);
-        } else {  // SQLite's write transaction is exclusive already; outside one: a plain read
-            sql() << "SELECT last_agent FROM assignment_state WHERE team = :t", soci::use(team), soci::into(agent);
-        }
-        if (!sql().got_data() || agent.empty()) return std::nullopt;
-        return agent;
-    });
+    auto turn = [&](auto& q) -> std::optional<std::string> {
+        q.team = team;
+        if (!runOnce(q.st) || q.agent.empty()) return std::nullopt;
+        return q.agent;
+    };
+    // SQLite's write transaction is exclusive already; outside one: a plain read.
+    if (db_.inTransaction() && db_.backend() == Backend::postgresql)
+        return withPrepared<LockTurn>(db_, "reading the round-robin position", turn);
+    return withPrepared<ReadTurn>(db_, "reading the round-robin position", turn);
 }
 
 void CounterStore::saveLastAssigned(const std::string& team, const std::string& agent) {
-    guarded("saving the round-robin position", [&] {
-        sql() << "INSERT INTO assignment_state (team, last_agent) VALUES (:t, :a)"
-                 " ON CONFLICT (team) DO UPDATE SET last_agent = excluded.last_agent",
-            soci::use(team), soci::use(agent);
-        return 0;
+    withPrepared<SaveTurn>(db_, "saving the round-robin position", [&](SaveTurn& q) {
+        q.team = team;
+        q.agent = agent;
+        q.st.execute(true);
     });
 }
 
@@ -64,11 +122,9 @@ std::map<std::string, std::int64_t, std::less<>> CounterStore::openTicketsOf(con
 }
 
 void CounterStore::addRuleHit(const std::string& rule) {
-    guarded("counting a rule hit", [&] {
-        sql() << "INSERT INTO rule_hits (rule, hits) VALUES (:r, 1)"
-                 " ON CONFLICT (rule) DO UPDATE SET hits = rule_hits.hits + 1",
-            soci::use(rule);
-        return 0;
+    withPrepared<CountRuleHit>(db_, "counting a rule hit", [&](CountRuleHit& q) {
+        q.rule = rule;
+        q.st.execute(true);
     });
 }
 
@@ -84,25 +140,25 @@ std::vector<std::pair<std::string, std::int64_t>> CounterStore::ruleHits() {
 bool CounterStore::takeUsage(const std::string& address, const std::string& what, UnixTime window_start,
                              std::int64_t limit) {
     if (limit <= 0) return false;
-    return guarded("counting for rate limits", [&] {
-        long long w = window_start, cap = limit, n = 0;
+    guarded("counting for rate limits", [&] {
         purgeOldWindows(what, window_start);
-        // The conditional upsert returns no row when the limit is reached (then nothing changes).
-        sql() << "INSERT INTO address_usage (address, what, window_start, uses) VALUES (:a, :w, :s, 1)"
-                 " ON CONFLICT (address, what, window_start) DO UPDATE SET uses = address_usage.uses + 1"
-                 " WHERE address_usage.uses < :cap RETURNING uses",
-            soci::use(address), soci::use(what), soci::use(w), soci::use(cap), soci::into(n);
-        return sql().got_data();
+        return 0;
+    });
+    return withPrepared<TakeUsage>(db_, "counting for rate limits", [&](TakeUsage& q) {
+        q.address = address;
+        q.what = what;
+        q.window = window_start;
+        q.cap = limit;
+        return runOnce(q.st);
     });
 }
 
 void CounterStore::giveBackUsage(const std::string& address, const std::string& what, UnixTime window_start) {
-    guarded("counting for rate limits", [&] {
-        long long w = window_start;
-        sql() << "UPDATE address_usage SET uses = uses - 1 WHERE address = :a AND what = :w AND window_start = :s"
-                 " AND uses > 0",
-            soci::use(address), soci::use(what), soci::use(w);
-        return 0;
+    withPrepared<GiveBackUsage>(db_, "counting for rate limits", [&](GiveBackUsage& q) {
+        q.address = address;
+        q.what = what;
+        q.window = window_start;
+        q.st.execute(true);
     });
 }
 

@@ -244,7 +244,17 @@ soci::session& SociDatabase::session() {
 }
 
 void SociDatabase::reconnect() {
+    prepared_.clear();  // prepared on the lost connection
     sql_ = openSession(url_);  // throws StorageUnavailable while the server is away
+}
+
+Prepared* SociDatabase::findPrepared(std::type_index type) {
+    auto it = prepared_.find(type);
+    return it == prepared_.end() ? nullptr : it->second.get();
+}
+
+Prepared* SociDatabase::keepPrepared(std::type_index type, std::unique_ptr<Prepared> statement) {
+    return (prepared_[type] = std::move(statement)).get();
 }
 
 void SociDatabase::transaction(const std::function<void()>& work) {

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <typeindex>
+#include <unordered_map>
 
 namespace soci {
 class session;
@@ -59,6 +61,15 @@ std::unique_ptr<soci::session> openSession(const DatabaseUrl& url);
 // (the busy timeout does not apply) when another process wrote in between.
 void beginWriteTransaction(soci::session& sql, Backend backend);
 
+// A statement compiled once per session and run again with new values: PostgreSQL parses and
+// plans it once (a named prepared statement, where a one-off statement is parsed and planned at
+// every run), SQLite compiles it once. SOCI binds use() and into() to variables by reference, so
+// a prepared statement is a struct holding its variables and, after them, the statement bound
+// to them; storage/soci_guard.hpp's withPrepared() finds or makes the session's instance.
+struct Prepared {
+    virtual ~Prepared() = default;
+};
+
 // One session on the ticket database (opened and migrated on construction) with its
 // transactions. The stores (ticket_store.hpp, intake_store.hpp, outbox_store.hpp,
 // counter_store.hpp) work on it; one instance per thread.
@@ -94,11 +105,18 @@ public:
     void releaseSavepoint(const std::string& name);
     void rollbackToSavepoint(const std::string& name);
 
+    // The session's prepared statements by type (withPrepared()); gone with the session.
+    Prepared* findPrepared(std::type_index type);
+    Prepared* keepPrepared(std::type_index type, std::unique_ptr<Prepared> statement);
+    void dropPrepared(std::type_index type) { prepared_.erase(type); }
+
 private:
     void reconnect();
 
     DatabaseUrl url_;
     std::unique_ptr<soci::session> sql_;
+    // After sql_: destroyed first, while their session still exists.
+    std::unordered_map<std::type_index, std::unique_ptr<Prepared>> prepared_;
     int depth_ = 0;  // nesting of transaction()
 };
 

@@ -7,28 +7,57 @@
 
 namespace deskgate {
 
+namespace {
+
+// The statements run for every mail, prepared once per session (database.hpp's Prepared).
+
+struct IntakeOutcome : Prepared {
+    std::string mailbox, outcome;
+    long long uidvalidity = 0, uid = 0;
+    soci::statement st;
+    explicit IntakeOutcome(soci::session& s)
+        : st((s.prepare << "SELECT outcome FROM intake_log WHERE mailbox = :m AND uidvalidity = :v AND uid = :u"
+                           " AND uid > 0",
+              soci::use(mailbox), soci::use(uidvalidity), soci::use(uid), soci::into(outcome))) {}
+};
+
+struct RecordIntake : Prepared {
+    std::string mailbox, message_id, outcome, detail;
+    long long uidvalidity = 0, uid = 0, ticket = 0, at = 0;
+    soci::indicator ticketI = soci::i_null;
+    soci::statement st;
+    explicit RecordIntake(soci::session& s)
+        : st((s.prepare << "INSERT INTO intake_log (mailbox, uidvalidity, uid, message_id, outcome, ticket_id, at,"
+                           " detail) VALUES (:m, :v, :u, :id, :o, :t, :at, :d)",
+              soci::use(mailbox), soci::use(uidvalidity), soci::use(uid), soci::use(message_id), soci::use(outcome),
+              soci::use(ticket, ticketI), soci::use(at), soci::use(detail))) {}
+};
+
+}  // namespace
+
 std::optional<std::string> IntakeStore::intakeOutcome(const MailOrigin& o) {
-    return guarded("reading the intake log", [&]() -> std::optional<std::string> {
-        std::string outcome;
-        long long uidvalidity = o.uidvalidity, uid = o.uid;
-        sql() << "SELECT outcome FROM intake_log WHERE mailbox = :m AND uidvalidity = :v AND uid = :u AND uid > 0",
-            soci::use(o.mailbox), soci::use(uidvalidity), soci::use(uid), soci::into(outcome);
-        if (!sql().got_data()) return std::nullopt;
-        return outcome;
+    return withPrepared<IntakeOutcome>(db_, "reading the intake log", [&](IntakeOutcome& q) -> std::optional<std::string> {
+        q.mailbox = o.mailbox;
+        q.uidvalidity = o.uidvalidity;
+        q.uid = o.uid;
+        if (!runOnce(q.st)) return std::nullopt;
+        return q.outcome;
     });
 }
 
 void IntakeStore::recordIntake(const MailOrigin& o, const std::string& message_id, const std::string& outcome,
                                std::optional<std::int64_t> ticket_id, UnixTime at, const std::string& detail) {
-    guarded("writing the intake log", [&] {
-        long long uidvalidity = o.uidvalidity, uid = o.uid, t = at;
-        long long tid = ticket_id.value_or(0);
-        soci::indicator ind = ticket_id ? soci::i_ok : soci::i_null;
-        sql() << "INSERT INTO intake_log (mailbox, uidvalidity, uid, message_id, outcome, ticket_id, at, detail)"
-                 " VALUES (:m, :v, :u, :id, :o, :t, :at, :d)",
-            soci::use(o.mailbox), soci::use(uidvalidity), soci::use(uid), soci::use(message_id), soci::use(outcome),
-            soci::use(tid, ind), soci::use(t), soci::use(detail);
-        return 0;
+    withPrepared<RecordIntake>(db_, "writing the intake log", [&](RecordIntake& q) {
+        q.mailbox = o.mailbox;
+        q.uidvalidity = o.uidvalidity;
+        q.uid = o.uid;
+        q.message_id = message_id;
+        q.outcome = outcome;
+        q.ticket = ticket_id.value_or(0);
+        q.ticketI = ticket_id ? soci::i_ok : soci::i_null;
+        q.at = at;
+        q.detail = detail;
+        q.st.execute(true);
     });
 }
 

@@ -46,19 +46,43 @@ OutboxRecord outboxFromRow(const soci::row& r) {
     return o;
 }
 
+struct QueueMail : Prepared {
+    long long ticket = 0, next = 0, created = 0, id = 0;
+    soci::indicator ticketI = soci::i_null;
+    std::string kind, mail_from, recipients, message_id, raw;
+    soci::statement st;
+    explicit QueueMail(soci::session& s)
+        : st((s.prepare << "INSERT INTO outbox (ticket_id, kind, mail_from, recipients, message_id, raw, status,"
+                           " attempts, next_attempt_at, created_at) VALUES (:t, :k, :f, :r, :mid, :raw, 'queued', 0,"
+                           " :n, :c) RETURNING id",
+              soci::use(ticket, ticketI), soci::use(kind), soci::use(mail_from), soci::use(recipients),
+              soci::use(message_id), soci::use(raw), soci::use(next), soci::use(created), soci::into(id))) {}
+};
+
+struct MarkSent : Prepared {
+    long long id = 0, at = 0;
+    soci::statement st;
+    explicit MarkSent(soci::session& s)
+        : st((s.prepare << "UPDATE outbox SET status = 'sent', sent_at = :t, attempts = attempts + 1,"
+                           " locked_until = 0, last_error = '' WHERE id = :id",
+              soci::use(at), soci::use(id))) {}
+};
+
 }  // namespace
 
 std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
-    return guarded("queueing a mail", [&] {
-        long long tid = m.ticket_id.value_or(0), next = m.next_attempt_at, created = m.created_at, id = 0;
-        soci::indicator tidI = m.ticket_id ? soci::i_ok : soci::i_null;
-        std::string rcpts = joinSpaces(m.recipients);
-        const std::string raw = encodeRaw(m.raw);
-        sql() << "INSERT INTO outbox (ticket_id, kind, mail_from, recipients, message_id, raw, status, attempts,"
-                 " next_attempt_at, created_at) VALUES (:t, :k, :f, :r, :mid, :raw, 'queued', 0, :n, :c) RETURNING id",
-            soci::use(tid, tidI), soci::use(m.kind), soci::use(m.mail_from), soci::use(rcpts), soci::use(m.message_id),
-            soci::use(raw), soci::use(next), soci::use(created), soci::into(id);
-        return static_cast<std::int64_t>(id);
+    return withPrepared<QueueMail>(db_, "queueing a mail", [&](QueueMail& q) {
+        q.ticket = m.ticket_id.value_or(0);
+        q.ticketI = m.ticket_id ? soci::i_ok : soci::i_null;
+        q.kind = m.kind;
+        q.mail_from = m.mail_from;
+        q.recipients = joinSpaces(m.recipients);
+        q.message_id = m.message_id;
+        q.raw = encodeRaw(m.raw);
+        q.next = m.next_attempt_at;
+        q.created = m.created_at;
+        runOnce(q.st);
+        return static_cast<std::int64_t>(q.id);
     });
 }
 
@@ -146,12 +170,10 @@ std::vector<std::string> OutboxStore::claimants(UnixTime now) {
 }
 
 void OutboxStore::markSent(std::int64_t id, UnixTime at) {
-    guarded("marking mail sent", [&] {
-        long long i = id, t = at;
-        sql() << "UPDATE outbox SET status = 'sent', sent_at = :t, attempts = attempts + 1, locked_until = 0,"
-                 " last_error = '' WHERE id = :id",
-            soci::use(t), soci::use(i);
-        return 0;
+    withPrepared<MarkSent>(db_, "marking mail sent", [&](MarkSent& q) {
+        q.id = id;
+        q.at = at;
+        q.st.execute(true);
     });
 }
 

@@ -1,6 +1,8 @@
 #include "storage/ticket_store.hpp"
 
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include <soci/soci.h>
 
@@ -53,101 +55,236 @@ TicketRecord ticketFromRow(const soci::row& r) {
     return t;
 }
 
+// The statements intake runs for every mail, prepared once per session (database.hpp's Prepared).
+
+bool onPostgres(soci::session& s) { return s.get_backend_name() == "postgresql"; }
+
+std::pair<long long, soci::indicator> optional(const std::optional<std::int64_t>& v) {
+    return {v.value_or(0), v ? soci::i_ok : soci::i_null};
+}
+
+enum class TicketKey { number, id, id_for_update, id_skip_locked };
+
+template <TicketKey key>
+struct SelectTicket : Prepared {
+    long long value = 0;
+    soci::row row;
+    soci::statement st;
+    static std::string query(soci::session& s) {
+        std::string q = std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE " +
+                        (key == TicketKey::number ? "number" : "id") + " = :k";
+        // SQLite: the write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+        if (onPostgres(s) && key == TicketKey::id_for_update) q += " FOR UPDATE";
+        if (onPostgres(s) && key == TicketKey::id_skip_locked) q += " FOR UPDATE SKIP LOCKED";
+        return q;
+    }
+    explicit SelectTicket(soci::session& s) : st((s.prepare << query(s), soci::use(value), soci::into(row))) {}
+};
+
+template <TicketKey key>
+std::optional<TicketRecord> selectTicket(SociDatabase& db, const char* what, std::int64_t value) {
+    return withPrepared<SelectTicket<key>>(db, what, [&](SelectTicket<key>& q) -> std::optional<TicketRecord> {
+        q.value = value;
+        if (!runOnce(q.st)) return std::nullopt;
+        return ticketFromRow(q.row);
+    });
+}
+
+struct NextTicketNumber : Prepared {
+    long long number = 0;
+    soci::statement st;
+    // The counter row is locked until commit: numbers are gapless and never reused.
+    explicit NextTicketNumber(soci::session& s)
+        : st((s.prepare << "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value",
+              soci::into(number))) {}
+};
+
+struct InsertTicket : Prepared {
+    TicketRecord t;
+    long long number = 0, created = 0, updated = 0, frd = 0, rsd = 0, fol = 0, id = 0;
+    soci::indicator frdI = soci::i_null, rsdI = soci::i_null, folI = soci::i_null;
+    soci::statement st;
+    explicit InsertTicket(soci::session& s)
+        : st((s.prepare << "INSERT INTO tickets (number, subject, status, priority, queue, team, category, tags, sla,"
+                           " customer_address, customer_name, assignee, language, mailbox, created_at, updated_at,"
+                           " reply_address, first_response_due, resolution_due, escalations, follows_number)"
+                           " VALUES (:n, :s, :st, :p, :q, :tm, :c, :tg, :sla, :ca, :cn, :a, :l, :mb, :cr, :up, :ra,"
+                           " :frd, :rsd, :esc, :fol) RETURNING id",
+              soci::use(number), soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue),
+              soci::use(t.team), soci::use(t.category), soci::use(t.tags), soci::use(t.sla),
+              soci::use(t.customer_address), soci::use(t.customer_name), soci::use(t.assignee), soci::use(t.language),
+              soci::use(t.mailbox), soci::use(created), soci::use(updated), soci::use(t.reply_address),
+              soci::use(frd, frdI), soci::use(rsd, rsdI), soci::use(t.escalations), soci::use(fol, folI),
+              soci::into(id))) {}
+};
+
+struct UpdateTicket : Prepared {
+    TicketRecord t;
+    long long id = 0, updated = 0, reopened = 0, version = 0;
+    long long fr = 0, rs = 0, cl = 0, frd = 0, rsd = 0, rt = 0, rta = 0, rrq = 0, fol = 0;
+    soci::indicator frI{}, rsI{}, clI{}, frdI{}, rsdI{}, rtI{}, rtaI{}, rrqI{}, folI{};
+    soci::statement st;
+    explicit UpdateTicket(soci::session& s)
+        : st((s.prepare << "UPDATE tickets SET subject = :s, status = :st, priority = :p, queue = :q, team = :tm,"
+                           " category = :c, tags = :tg, sla = :sla, assignee = :a, language = :l, updated_at = :up,"
+                           " first_response_at = :fr, resolved_at = :rs, closed_at = :cl, first_response_due = :frd,"
+                           " resolution_due = :rsd, escalations = :esc, rating = :rt, rating_comment = :rc,"
+                           " rated_at = :rta, rating_requested_at = :rrq, reopened_count = :ro, follows_number = :fol,"
+                           " version = version + 1 WHERE id = :id AND version = :v",
+              soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue), soci::use(t.team),
+              soci::use(t.category), soci::use(t.tags), soci::use(t.sla), soci::use(t.assignee), soci::use(t.language),
+              soci::use(updated), soci::use(fr, frI), soci::use(rs, rsI), soci::use(cl, clI), soci::use(frd, frdI),
+              soci::use(rsd, rsdI), soci::use(t.escalations), soci::use(rt, rtI), soci::use(t.rating_comment),
+              soci::use(rta, rtaI), soci::use(rrq, rrqI), soci::use(reopened), soci::use(fol, folI), soci::use(id),
+              soci::use(version))) {}
+};
+
+struct InsertMessage : Prepared {
+    long long ticket = 0, created = 0, id = 0;
+    std::string direction, author, message_id, in_reply_to, refs, from_address, from_name, to, cc, subject, text, raw,
+        kind, mailbox, sha256;
+    soci::indicator midI = soci::i_ok;
+    soci::statement st;
+    explicit InsertMessage(soci::session& s)
+        : st((s.prepare << "INSERT INTO messages (ticket_id, direction, author, message_id, in_reply_to, refs,"
+                           " from_address, from_name, to_addrs, cc_addrs, subject, body, raw_b64, kind, mailbox,"
+                           " created_at, body_sha256) VALUES (:t, :d, :a, :mid, :irt, :refs, :fa, :fn, :to, :cc, :s,"
+                           " :b, :raw, :k, :mb, :cr, :h) RETURNING id",
+              soci::use(ticket), soci::use(direction), soci::use(author), soci::use(message_id, midI),
+              soci::use(in_reply_to), soci::use(refs), soci::use(from_address), soci::use(from_name), soci::use(to),
+              soci::use(cc), soci::use(subject), soci::use(text), soci::use(raw), soci::use(kind), soci::use(mailbox),
+              soci::use(created), soci::use(sha256), soci::into(id))) {}
+};
+
+struct TicketOfMessageId : Prepared {
+    std::string message_id;
+    long long ticket = 0;
+    soci::statement st;
+    explicit TicketOfMessageId(soci::session& s)
+        : st((s.prepare << "SELECT ticket_id FROM messages WHERE message_id = :id", soci::use(message_id),
+              soci::into(ticket))) {}
+};
+
+struct FingerprintOf : Prepared {
+    std::string message_id, raw;
+    MessageFingerprint f;
+    soci::indicator rawI = soci::i_ok;
+    soci::statement st;
+    explicit FingerprintOf(soci::session& s)
+        : st((s.prepare << "SELECT direction, from_address, body_sha256, raw_b64 FROM messages WHERE message_id = :id",
+              soci::use(message_id), soci::into(f.direction), soci::into(f.from_address), soci::into(f.body_sha256),
+              soci::into(raw, rawI))) {}
+};
+
+struct InsertParticipant : Prepared {
+    long long ticket = 0, at = 0;
+    std::string address, added_by;
+    soci::statement st;
+    explicit InsertParticipant(soci::session& s)
+        : st((s.prepare << "INSERT INTO participants (ticket_id, address, added_by, added_at) VALUES (:t, :a, :b, :at)"
+                           " ON CONFLICT (ticket_id, address) DO NOTHING",
+              soci::use(ticket), soci::use(address), soci::use(added_by), soci::use(at))) {}
+};
+
+struct ParticipantsOf : Prepared {
+    long long ticket = 0;
+    std::string address;
+    soci::statement st;
+    explicit ParticipantsOf(soci::session& s)
+        : st((s.prepare << "SELECT address FROM participants WHERE ticket_id = :t ORDER BY added_at, address",
+              soci::use(ticket), soci::into(address))) {}
+};
+
+struct InsertEvent : Prepared {
+    long long ticket = 0, at = 0;
+    std::string actor, type, detail;
+    soci::statement st;
+    explicit InsertEvent(soci::session& s)
+        : st((s.prepare << "INSERT INTO events (ticket_id, at, actor, type, detail) VALUES (:t, :at, :a, :ty, :d)",
+              soci::use(ticket), soci::use(at), soci::use(actor), soci::use(type), soci::use(detail))) {}
+};
+
+struct UpsertCustomer : Prepared {
+    std::string address, name, language;
+    long long at = 0;
+    soci::statement st;
+    explicit UpsertCustomer(soci::session& s)
+        : st((s.prepare << "INSERT INTO customers (address, name, language, created_at) VALUES (:a, :n, :l, :t)"
+                           " ON CONFLICT (address) DO UPDATE SET"
+                           " name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,"
+                           " language = CASE WHEN excluded.language <> '' THEN excluded.language"
+                           " ELSE customers.language END",
+              soci::use(address), soci::use(name), soci::use(language), soci::use(at))) {}
+};
+
+struct CustomerLanguage : Prepared {
+    std::string address, language;
+    soci::indicator languageI = soci::i_ok;
+    soci::statement st;
+    explicit CustomerLanguage(soci::session& s)
+        : st((s.prepare << "SELECT language FROM customers WHERE address = :a", soci::use(address),
+              soci::into(language, languageI))) {}
+};
+
 }  // namespace
 
 std::optional<TicketRecord> TicketStore::ticketByNumber(std::int64_t number) {
-    return guarded("reading a ticket", [&]() -> std::optional<TicketRecord> {
-        long long n = number;
-        soci::row r;
-        sql() << std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE number = :n", soci::use(n),
-            soci::into(r);
-        if (!sql().got_data()) return std::nullopt;
-        return ticketFromRow(r);
-    });
+    return selectTicket<TicketKey::number>(db_, "reading a ticket", number);
 }
 
 std::optional<TicketRecord> TicketStore::lockTicket(std::int64_t id, bool skip_locked) {
-    return guarded("locking a ticket", [&]() -> std::optional<TicketRecord> {
-        long long n = id;
-        soci::row r;
-        // SQLite: the write transaction (BEGIN IMMEDIATE) already excludes every other writer.
-        std::string lock = db_.backend() != Backend::postgresql ? ""
-                           : skip_locked                         ? " FOR UPDATE SKIP LOCKED"
-                                                                 : " FOR UPDATE";
-        sql() << std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id = :n" + lock, soci::use(n),
-            soci::into(r);
-        if (!sql().got_data()) return std::nullopt;
-        return ticketFromRow(r);
-    });
+    return skip_locked ? selectTicket<TicketKey::id_skip_locked>(db_, "locking a ticket", id)
+                       : selectTicket<TicketKey::id_for_update>(db_, "locking a ticket", id);
 }
 
 std::optional<TicketRecord> TicketStore::ticketById(std::int64_t id) {
-    return guarded("reading a ticket", [&]() -> std::optional<TicketRecord> {
-        long long n = id;
-        soci::row r;
-        sql() << std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id = :n", soci::use(n), soci::into(r);
-        if (!sql().got_data()) return std::nullopt;
-        return ticketFromRow(r);
-    });
+    return selectTicket<TicketKey::id>(db_, "reading a ticket", id);
 }
 
 TicketRecord TicketStore::createTicket(TicketRecord t) {
-    return guarded("creating a ticket", [&] {
-        long long number = 0;
-        // The counter row is locked until commit: numbers are gapless and never reused.
-        sql() << "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value",
-            soci::into(number);
-        t.number = number;
-        long long created = t.created_at, updated = t.updated_at, id = 0;
-        sql() << "INSERT INTO tickets (number, subject, status, priority, queue, team, category, tags, sla,"
-                 " customer_address, customer_name, assignee, language, mailbox, created_at, updated_at, reply_address)"
-                 " VALUES (:n, :s, :st, :p, :q, :tm, :c, :tg, :sla, :ca, :cn, :a, :l, :mb, :cr, :up, :ra) RETURNING id",
-            soci::use(number), soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue),
-            soci::use(t.team), soci::use(t.category), soci::use(t.tags), soci::use(t.sla),
-            soci::use(t.customer_address), soci::use(t.customer_name), soci::use(t.assignee), soci::use(t.language),
-            soci::use(t.mailbox), soci::use(created), soci::use(updated), soci::use(t.reply_address), soci::into(id);
-        t.id = id;
-        if (t.first_response_due || t.resolution_due || !t.escalations.empty() || t.follows_number) updateTicket(t);
-        return t;
+    t.number = withPrepared<NextTicketNumber>(db_, "creating a ticket", [](NextTicketNumber& q) {
+        runOnce(q.st);
+        return static_cast<std::int64_t>(q.number);
     });
+    t.id = withPrepared<InsertTicket>(db_, "creating a ticket", [&](InsertTicket& q) {
+        q.t = t;
+        q.number = t.number;
+        q.created = t.created_at;
+        q.updated = t.updated_at;
+        std::tie(q.frd, q.frdI) = optional(t.first_response_due);
+        std::tie(q.rsd, q.rsdI) = optional(t.resolution_due);
+        std::tie(q.fol, q.folI) = optional(t.follows_number);
+        runOnce(q.st);
+        return static_cast<std::int64_t>(q.id);
+    });
+    t.version = 0;  // the column's default
+    return t;
 }
 
 void TicketStore::updateTicket(TicketRecord& t) {
-    guarded("updating a ticket", [&] {
-        auto opt = [](const std::optional<std::int64_t>& v) {
-            return std::pair<long long, soci::indicator>{v.value_or(0), v ? soci::i_ok : soci::i_null};
-        };
-        long long id = t.id, updated = t.updated_at, reopened = t.reopened_count;
-        auto [fr, frI] = opt(t.first_response_at);
-        auto [rs, rsI] = opt(t.resolved_at);
-        auto [cl, clI] = opt(t.closed_at);
-        auto [frd, frdI] = opt(t.first_response_due);
-        auto [rsd, rsdI] = opt(t.resolution_due);
-        auto [rt, rtI] = opt(t.rating ? std::optional<std::int64_t>(*t.rating) : std::nullopt);
-        auto [rta, rtaI] = opt(t.rated_at);
-        auto [rrq, rrqI] = opt(t.rating_requested_at);
-        auto [fol, folI] = opt(t.follows_number);
-        long long version = t.version;
-        soci::statement st = (sql().prepare << "UPDATE tickets SET subject = :s, status = :st, priority = :p, queue = :q, team = :tm,"
-                 " category = :c, tags = :tg, sla = :sla, assignee = :a, language = :l, updated_at = :up,"
-                 " first_response_at = :fr, resolved_at = :rs, closed_at = :cl, first_response_due = :frd,"
-                 " resolution_due = :rsd, escalations = :esc, rating = :rt, rating_comment = :rc, rated_at = :rta,"
-                 " rating_requested_at = :rrq, reopened_count = :ro, follows_number = :fol, version = version + 1"
-                 " WHERE id = :id AND version = :v",
-            soci::use(t.subject), soci::use(t.status), soci::use(t.priority), soci::use(t.queue), soci::use(t.team),
-            soci::use(t.category), soci::use(t.tags), soci::use(t.sla), soci::use(t.assignee), soci::use(t.language),
-            soci::use(updated), soci::use(fr, frI), soci::use(rs, rsI), soci::use(cl, clI), soci::use(frd, frdI),
-            soci::use(rsd, rsdI), soci::use(t.escalations), soci::use(rt, rtI), soci::use(t.rating_comment),
-            soci::use(rta, rtaI), soci::use(rrq, rrqI), soci::use(reopened), soci::use(fol, folI), soci::use(id),
-            soci::use(version));
-        st.execute(true);
-        if (st.get_affected_rows() != 1)
+    withPrepared<UpdateTicket>(db_, "updating a ticket", [&](UpdateTicket& q) {
+        q.t = t;
+        q.id = t.id;
+        q.updated = t.updated_at;
+        q.reopened = t.reopened_count;
+        q.version = t.version;
+        std::tie(q.fr, q.frI) = optional(t.first_response_at);
+        std::tie(q.rs, q.rsI) = optional(t.resolved_at);
+        std::tie(q.cl, q.clI) = optional(t.closed_at);
+        std::tie(q.frd, q.frdI) = optional(t.first_response_due);
+        std::tie(q.rsd, q.rsdI) = optional(t.resolution_due);
+        std::tie(q.rt, q.rtI) = optional(t.rating ? std::optional<std::int64_t>(*t.rating) : std::nullopt);
+        std::tie(q.rta, q.rtaI) = optional(t.rated_at);
+        std::tie(q.rrq, q.rrqI) = optional(t.rating_requested_at);
+        std::tie(q.fol, q.folI) = optional(t.follows_number);
+        q.st.execute(true);
+        if (q.st.get_affected_rows() != 1)
             throw StorageConflict("ticket " + std::to_string(t.number) +
-                                      " was changed by another session meanwhile: not overwritten");
-        ++t.version;
-        return 0;
+                                  " was changed by another session meanwhile: not overwritten");
     });
+    ++t.version;
 }
+
 
 std::vector<TicketRecord> TicketStore::activeTickets() {
     return guarded("reading active tickets", [&] {
@@ -187,18 +324,27 @@ std::int64_t TicketStore::countTickets() {
 }
 
 std::int64_t TicketStore::addMessage(const MessageRecord& m) {
-    return guarded("storing a message", [&] {
-        long long ticket = m.ticket_id, created = m.created_at, id = 0;
-        soci::indicator midI = m.message_id.empty() ? soci::i_null : soci::i_ok;
-        std::string raw = encodeRaw(m.raw);
-        sql() << "INSERT INTO messages (ticket_id, direction, author, message_id, in_reply_to, refs, from_address,"
-                 " from_name, to_addrs, cc_addrs, subject, body, raw_b64, kind, mailbox, created_at, body_sha256)"
-                 " VALUES (:t, :d, :a, :mid, :irt, :refs, :fa, :fn, :to, :cc, :s, :b, :raw, :k, :mb, :cr, :h) RETURNING id",
-            soci::use(ticket), soci::use(m.direction), soci::use(m.author), soci::use(m.message_id, midI),
-            soci::use(m.in_reply_to), soci::use(m.references), soci::use(m.from_address), soci::use(m.from_name),
-            soci::use(m.to), soci::use(m.cc), soci::use(m.subject), soci::use(m.text), soci::use(raw),
-            soci::use(m.kind), soci::use(m.mailbox), soci::use(created), soci::use(m.body_sha256), soci::into(id);
-        return static_cast<std::int64_t>(id);
+    return withPrepared<InsertMessage>(db_, "storing a message", [&](InsertMessage& q) {
+        q.ticket = m.ticket_id;
+        q.created = m.created_at;
+        q.direction = m.direction;
+        q.author = m.author;
+        q.message_id = m.message_id;
+        q.midI = m.message_id.empty() ? soci::i_null : soci::i_ok;
+        q.in_reply_to = m.in_reply_to;
+        q.refs = m.references;
+        q.from_address = m.from_address;
+        q.from_name = m.from_name;
+        q.to = m.to;
+        q.cc = m.cc;
+        q.subject = m.subject;
+        q.text = m.text;
+        q.raw = encodeRaw(m.raw);
+        q.kind = m.kind;
+        q.mailbox = m.mailbox;
+        q.sha256 = m.body_sha256;
+        runOnce(q.st);
+        return static_cast<std::int64_t>(q.id);
     });
 }
 
@@ -239,38 +385,35 @@ std::vector<MessageRecord> TicketStore::messagesOf(std::int64_t ticket_id, bool 
 
 std::optional<std::int64_t> TicketStore::ticketIdByMessageId(const std::string& message_id) {
     if (message_id.empty()) return std::nullopt;
-    return guarded("looking up a Message-ID", [&]() -> std::optional<std::int64_t> {
-        long long id = 0;
-        sql() << "SELECT ticket_id FROM messages WHERE message_id = :id", soci::use(message_id), soci::into(id);
-        if (!sql().got_data()) return std::nullopt;
-        return id;
-    });
+    return withPrepared<TicketOfMessageId>(db_, "looking up a Message-ID",
+                                           [&](TicketOfMessageId& q) -> std::optional<std::int64_t> {
+                                               q.message_id = message_id;
+                                               if (!runOnce(q.st)) return std::nullopt;
+                                               return q.ticket;
+                                           });
 }
 
 std::optional<MessageFingerprint> TicketStore::fingerprintOf(const std::string& message_id) {
     if (message_id.empty()) return std::nullopt;
-    return guarded("looking up a Message-ID", [&]() -> std::optional<MessageFingerprint> {
-        MessageFingerprint f;
-        std::string raw;
-        soci::indicator rawI = soci::i_ok;
-        sql() << "SELECT direction, from_address, body_sha256, raw_b64 FROM messages WHERE message_id = :id",
-            soci::use(message_id), soci::into(f.direction), soci::into(f.from_address), soci::into(f.body_sha256),
-            soci::into(raw, rawI);
-        if (!sql().got_data()) return std::nullopt;
-        if (rawI == soci::i_ok) f.raw = decodeRaw(raw);
-        return f;
-    });
+    return withPrepared<FingerprintOf>(db_, "looking up a Message-ID",
+                                       [&](FingerprintOf& q) -> std::optional<MessageFingerprint> {
+                                           q.message_id = message_id;
+                                           if (!runOnce(q.st)) return std::nullopt;
+                                           MessageFingerprint f = q.f;
+                                           if (q.rawI == soci::i_ok) f.raw = decodeRaw(q.raw);
+                                           return f;
+                                       });
 }
 
 bool TicketStore::addParticipant(std::int64_t ticket_id, const std::string& address, const std::string& added_by,
                                  UnixTime at) {
-    return guarded("adding a participant", [&] {
-        long long t = ticket_id, when = at;
-        soci::statement st = (sql().prepare << "INSERT INTO participants (ticket_id, address, added_by, added_at)"
-                                               " VALUES (:t, :a, :b, :at) ON CONFLICT (ticket_id, address) DO NOTHING",
-                              soci::use(t), soci::use(address), soci::use(added_by), soci::use(when));
-        st.execute(true);
-        return st.get_affected_rows() == 1;
+    return withPrepared<InsertParticipant>(db_, "adding a participant", [&](InsertParticipant& q) {
+        q.ticket = ticket_id;
+        q.address = address;
+        q.added_by = added_by;
+        q.at = at;
+        q.st.execute(true);
+        return q.st.get_affected_rows() == 1;
     });
 }
 
@@ -285,13 +428,11 @@ bool TicketStore::removeParticipant(std::int64_t ticket_id, const std::string& a
 }
 
 std::vector<std::string> TicketStore::participantsOf(std::int64_t ticket_id) {
-    return guarded("reading participants", [&] {
-        long long t = ticket_id;
+    return withPrepared<ParticipantsOf>(db_, "reading participants", [&](ParticipantsOf& q) {
         std::vector<std::string> out;
-        soci::rowset<soci::row> rows =
-            (sql().prepare << "SELECT address FROM participants WHERE ticket_id = :t ORDER BY added_at, address",
-             soci::use(t));
-        for (const auto& r : rows) out.push_back(strAt(r, 0));
+        q.ticket = ticket_id;
+        q.st.execute();
+        while (q.st.fetch()) out.push_back(q.address);
         return out;
     });
 }
@@ -319,11 +460,13 @@ std::vector<std::string> TicketStore::refusedAddresses(std::int64_t ticket_id) {
 }
 
 void TicketStore::addEvent(const EventRecord& e) {
-    guarded("recording an event", [&] {
-        long long ticket = e.ticket_id, at = e.at;
-        sql() << "INSERT INTO events (ticket_id, at, actor, type, detail) VALUES (:t, :at, :a, :ty, :d)",
-            soci::use(ticket), soci::use(at), soci::use(e.actor), soci::use(e.type), soci::use(e.detail);
-        return 0;
+    withPrepared<InsertEvent>(db_, "recording an event", [&](InsertEvent& q) {
+        q.ticket = e.ticket_id;
+        q.at = e.at;
+        q.actor = e.actor;
+        q.type = e.type;
+        q.detail = e.detail;
+        q.st.execute(true);
     });
 }
 
@@ -342,24 +485,21 @@ std::vector<EventRecord> TicketStore::eventsOf(std::int64_t ticket_id) {
 }
 
 void TicketStore::upsertCustomer(const std::string& address, const std::string& name, const std::string& language,
-                                     UnixTime at) {
-    guarded("storing a customer", [&] {
-        long long t = at;
-        sql() << "INSERT INTO customers (address, name, language, created_at) VALUES (:a, :n, :l, :t)"
-                 " ON CONFLICT (address) DO UPDATE SET"
-                 " name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,"
-                 " language = CASE WHEN excluded.language <> '' THEN excluded.language ELSE customers.language END",
-            soci::use(address), soci::use(name), soci::use(language), soci::use(t);
-        return 0;
+                                 UnixTime at) {
+    withPrepared<UpsertCustomer>(db_, "storing a customer", [&](UpsertCustomer& q) {
+        q.address = address;
+        q.name = name;
+        q.language = language;
+        q.at = at;
+        q.st.execute(true);
     });
 }
 
 std::string TicketStore::customerLanguage(const std::string& address) {
-    return guarded("reading a customer", [&] {
-        std::string language;
-        soci::indicator ind = soci::i_ok;
-        sql() << "SELECT language FROM customers WHERE address = :a", soci::use(address), soci::into(language, ind);
-        return sql().got_data() && ind == soci::i_ok ? language : std::string();
+    return withPrepared<CustomerLanguage>(db_, "reading a customer", [&](CustomerLanguage& q) {
+        q.address = address;
+        q.languageI = soci::i_ok;
+        return runOnce(q.st) && q.languageI == soci::i_ok ? q.language : std::string();
     });
 }
 

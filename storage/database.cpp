@@ -246,6 +246,7 @@ soci::session& SociDatabase::session() {
 void SociDatabase::reconnect() {
     prepared_.clear();  // prepared on the lost connection
     sql_ = openSession(url_);  // throws StorageUnavailable while the server is away
+    if (relaxed_) relaxCommitDurability();
 }
 
 Prepared* SociDatabase::findPrepared(std::type_index type) {
@@ -304,6 +305,17 @@ void SociDatabase::retryingTransaction(const std::function<void()>& work, int at
             std::this_thread::sleep_for(std::chrono::milliseconds(10 + static_cast<int>(rng() % static_cast<unsigned>(ceiling))));
         }
     }
+}
+
+void SociDatabase::relaxCommitDurability() {
+    relaxed_ = true;
+    guarded("setting the commit durability", [&] {
+        if (url_.backend == Backend::sqlite)
+            *sql_ << "PRAGMA synchronous=NORMAL";
+        else
+            *sql_ << "SET synchronous_commit = off";
+        return 0;
+    });
 }
 
 void SociDatabase::savepoint(const std::string& name) {

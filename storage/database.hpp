@@ -99,6 +99,13 @@ public:
     void retryingTransaction(const std::function<void()>& work, int attempts = 6,
                              const std::function<void(const StorageConflict&, int attempt)>& on_conflict = {});
 
+    // This session's commits wait for no disk flush (SQLite synchronous=NORMAL, PostgreSQL
+    // synchronous_commit=off): one lost in a power failure or an OS crash — never in a crash of
+    // the daemon or of the database server — is a risk the caller takes. The outbox worker's:
+    // a "sent" mark lost so makes one mail go out twice, as a crash between the SMTP server's
+    // 250 and the commit does; what arrived is never on such a session.
+    void relaxCommitDurability();
+
     // Savepoints inside transaction(): one mail's failure must not spoil its batch (on
     // PostgreSQL any error aborts the whole transaction unless rolled back to a savepoint).
     void savepoint(const std::string& name);
@@ -118,6 +125,7 @@ private:
     // After sql_: destroyed first, while their session still exists.
     std::unordered_map<std::type_index, std::unique_ptr<Prepared>> prepared_;
     int depth_ = 0;  // nesting of transaction()
+    bool relaxed_ = false;  // relaxCommitDurability(), again after a reconnect
 };
 
 // base64 for raw mail bytes in text columns.

@@ -158,6 +158,7 @@ void OutboxWorker::loop() {
         try {
             if (!store) {
                 store = std::make_unique<SociStore>(database_);
+                store->relaxCommitDurability();  // see database.hpp: a lost mark = a mail sent twice
                 // Mail claimed by a daemon on this machine that is gone (this one's predecessor,
                 // killed): free at once rather than when the claims run out.
                 for (const auto& claimant : store->outbox.claimants(now_()))

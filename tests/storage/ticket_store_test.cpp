@@ -32,6 +32,52 @@ TicketRecord sampleTicket(const std::string& subject) {
 void storageSuite(const std::string& url) {
     SociStore store(parseDatabaseUrl(url));
 
+    SUBCASE("a session with relaxed commit durability (the outbox worker's) waits for no disk flush") {
+        // SQLite: synchronous 2 = FULL, 1 = NORMAL; PostgreSQL: the session's synchronous_commit
+        // (the test servers' own setting is off; production's is on).
+        auto setting = [](SociStore& s) {
+            std::string value;
+            if (s.backend() == Backend::sqlite) {
+                int level = -1;
+                s.session() << "PRAGMA synchronous", soci::into(level);
+                value = std::to_string(level);
+            } else {
+                s.session() << "SHOW synchronous_commit", soci::into(value);
+            }
+            return value;
+        };
+        const std::string before = setting(store);
+        if (store.backend() == Backend::sqlite) CHECK(before == "2");
+        store.relaxCommitDurability();
+        CHECK(setting(store) == (store.backend() == Backend::sqlite ? "1" : "off"));
+        SociStore other(parseDatabaseUrl(url));  // every other session keeps its flush
+        CHECK(setting(other) == before);
+    }
+
+    SUBCASE("a prepared statement that failed is made again: the mail after it is stored") {
+        TicketRecord t;
+        MessageRecord m;
+        store.transaction([&] {
+            t = store.tickets.createTicket(sampleTicket("twice"));
+            m.ticket_id = t.id;
+            m.direction = "in";
+            m.author = "customer";
+            m.message_id = "same@customer.test";
+            m.raw = "Subject: twice\r\n\r\nGr\xfc\xdf" "e\r\n";
+            m.created_at = 1'790'000'000;
+            store.tickets.addMessage(m);
+            store.savepoint("mail");
+            CHECK_THROWS_AS(store.tickets.addMessage(m), StorageDuplicateKey);
+            store.rollbackToSavepoint("mail");
+            m.message_id = "other@customer.test";
+            store.tickets.addMessage(m);
+        });
+        CHECK(store.tickets.messagesOf(t.id, true).size() == 2);
+        CHECK(store.tickets.ticketIdByMessageId("other@customer.test") == t.id);
+        CHECK(store.tickets.fingerprintOf("same@customer.test")->raw == m.raw);
+        CHECK_FALSE(store.tickets.ticketIdByMessageId("never@customer.test"));
+    }
+
     SUBCASE("ticket numbers come from the database, gapless, starting at 1001") {
         TicketRecord a, b;
         store.transaction([&] {
@@ -288,6 +334,20 @@ TEST_CASE("storage suite on PostgreSQL") {
     storageSuite(*url);
 }
 
+TEST_CASE("PostgreSQL: stored mail is compressed with lz4 (migration 11)") {
+    auto url = test::freshPostgresDatabase();
+    if (!url) return;
+    SociStore store(parseDatabaseUrl(*url));
+    for (const char* column : {"messages.raw_b64", "messages.body", "outbox.raw"}) {
+        std::string c = column, compression;
+        const std::string table = c.substr(0, c.find('.')), name = c.substr(c.find('.') + 1);
+        store.session() << "SELECT attcompression FROM pg_attribute WHERE attrelid = CAST(:t AS regclass)"
+                           " AND attname = :n",
+            soci::use(table), soci::use(name), soci::into(compression);
+        CHECK_MESSAGE(compression == "l", column);
+    }
+}
+
 TEST_CASE("migrations are idempotent: opening twice keeps the data") {
     auto dir = test::freshDirectory("storage-migrate");
     auto url = parseDatabaseUrl("sqlite:" + (dir / "m.db").string());
@@ -314,7 +374,7 @@ TEST_CASE("migration 10 turns the outbox rows written before it into base64, and
         store.outbox.queueMail(m);
         // As a version-9 database held it: the bytes themselves, and no migration 10 yet.
         store.session() << "UPDATE outbox SET raw = :r", soci::use(raw);
-        store.session() << "DELETE FROM schema_version WHERE version = 10";
+        store.session() << "DELETE FROM schema_version WHERE version >= 10";
     }
     SociStore upgraded(url);
     auto claimed = upgraded.outbox.claimDueMail(100, 10);

@@ -40,13 +40,14 @@ struct SaveTurn : Prepared {
               soci::use(team), soci::use(agent))) {}
 };
 
-struct CountRuleHit : Prepared {
+struct CountRuleHits : Prepared {
     std::string rule;
+    long long hits = 0;
     soci::statement st;
-    explicit CountRuleHit(soci::session& s)
-        : st((s.prepare << "INSERT INTO rule_hits (rule, hits) VALUES (:r, 1)"
-                           " ON CONFLICT (rule) DO UPDATE SET hits = rule_hits.hits + 1",
-              soci::use(rule))) {}
+    explicit CountRuleHits(soci::session& s)
+        : st((s.prepare << "INSERT INTO rule_hits (rule, hits) VALUES (:r, :n)"
+                           " ON CONFLICT (rule) DO UPDATE SET hits = rule_hits.hits + excluded.hits",
+              soci::use(rule), soci::use(hits))) {}
 };
 
 // The conditional upsert returns no row when the limit is reached (then nothing changes).
@@ -122,10 +123,21 @@ std::map<std::string, std::int64_t, std::less<>> CounterStore::openTicketsOf(con
 }
 
 void CounterStore::addRuleHit(const std::string& rule) {
-    withPrepared<CountRuleHit>(db_, "counting a rule hit", [&](CountRuleHit& q) {
-        q.rule = rule;
-        q.st.execute(true);
-    });
+    hits_.rules.push_back(rule);
+    if (!db_.inTransaction()) hits_.write();
+}
+
+void CounterStore::RuleHits::write() {
+    // By rule, in the rule's order: several daemons' commits lock the rows in one order.
+    std::map<std::string, long long> counted;
+    for (const auto& r : rules) ++counted[r];
+    rules.clear();  // taken: counted once, whatever happens below (a failure rolls back)
+    for (const auto& [rule, hits] : counted)
+        withPrepared<CountRuleHits>(db_, "counting rule hits", [&](CountRuleHits& q) {
+            q.rule = rule;
+            q.hits = hits;
+            q.st.execute(true);
+        });
 }
 
 std::vector<std::pair<std::string, std::int64_t>> CounterStore::ruleHits() {

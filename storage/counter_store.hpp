@@ -17,7 +17,7 @@ namespace deskgate {
 
 class CounterStore {
 public:
-    explicit CounterStore(SociDatabase& db) : db_(db) {}
+    explicit CounterStore(SociDatabase& db) : db_(db), hits_(db) { db_.holdBack(hits_); }
 
     // The agent the team's round robin gave the last ticket to. Inside a transaction the
     // position stays locked until the commit, so concurrent daemons advance it one at a time.
@@ -31,6 +31,7 @@ public:
     // Open (new, open, pending) tickets of each of `agents`: least_open assignment.
     std::map<std::string, std::int64_t, std::less<>> openTicketsOf(const std::vector<std::string>& agents);
 
+    // In a transaction, counted just before the commit, one statement per rule (DeferredRows).
     void addRuleHit(const std::string& rule);
     std::vector<std::pair<std::string, std::int64_t>> ruleHits();
 
@@ -49,8 +50,23 @@ private:
     // Old windows of `what` are removed once per window this store sees, not at every use.
     void purgeOldWindows(const std::string& what, UnixTime window_start);
 
+    class RuleHits : public DeferredRows {
+    public:
+        explicit RuleHits(SociDatabase& db) : db_(db) {}
+        std::size_t pending() const override { return rules.size(); }
+        void write() override;
+        void dropFrom(std::size_t n) override {
+            if (n < rules.size()) rules.resize(n);
+        }
+        std::vector<std::string> rules;
+
+    private:
+        SociDatabase& db_;
+    };
+
     SociDatabase& db_;
     std::map<std::string, UnixTime, std::less<>> purged_;
+    RuleHits hits_;
 };
 
 }  // namespace deskgate

@@ -271,6 +271,7 @@ void SociDatabase::transaction(const std::function<void()>& work) {
     ++depth_;
     try {
         work();
+        for (auto* rows : deferred_) rows->write();
         --depth_;
         guarded("committing", [&] {
             sql_->commit();
@@ -278,6 +279,8 @@ void SociDatabase::transaction(const std::function<void()>& work) {
         });
     } catch (...) {
         if (depth_ > 0) --depth_;
+        for (auto* rows : deferred_) rows->dropFrom(0);
+        marks_.clear();
         try {
             sql_->rollback();
         } catch (...) {  // the connection may be gone; the server rolls back on its own
@@ -323,6 +326,9 @@ void SociDatabase::savepoint(const std::string& name) {
         *sql_ << "SAVEPOINT " + name;
         return 0;
     });
+    std::vector<std::size_t> mark;
+    for (const auto* rows : deferred_) mark.push_back(rows->pending());
+    marks_.push_back(std::move(mark));
 }
 
 void SociDatabase::releaseSavepoint(const std::string& name) {
@@ -330,6 +336,7 @@ void SociDatabase::releaseSavepoint(const std::string& name) {
         *sql_ << "RELEASE SAVEPOINT " + name;
         return 0;
     });
+    if (!marks_.empty()) marks_.pop_back();
 }
 
 void SociDatabase::rollbackToSavepoint(const std::string& name) {
@@ -337,6 +344,10 @@ void SociDatabase::rollbackToSavepoint(const std::string& name) {
         *sql_ << "ROLLBACK TO SAVEPOINT " + name;
         return 0;
     });
+    // The savepoint stays (SQL's ROLLBACK TO keeps it until released), and so does its mark.
+    if (!marks_.empty())
+        for (std::size_t i = 0; i < deferred_.size() && i < marks_.back().size(); ++i)
+            deferred_[i]->dropFrom(marks_.back()[i]);
 }
 
 }  // namespace deskgate

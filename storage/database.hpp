@@ -8,6 +8,7 @@
 #include <string_view>
 #include <typeindex>
 #include <unordered_map>
+#include <vector>
 
 namespace soci {
 class session;
@@ -70,6 +71,19 @@ struct Prepared {
     virtual ~Prepared() = default;
 };
 
+// Rows a store holds back during a transaction, to write them all at once (one statement per
+// table, PostgreSQL's round trips being the cost of intake) just before the commit. Those added
+// after a savepoint are dropped when the transaction rolls back to it; all of them when it rolls
+// back. Only for rows nothing reads back by SQL in the same transaction but their store (which
+// adds what it holds to what it reads) and that no constraint can refuse at the commit.
+class DeferredRows {
+public:
+    virtual ~DeferredRows() = default;
+    virtual std::size_t pending() const = 0;
+    virtual void write() = 0;                   // writes them (in the transaction) and forgets them
+    virtual void dropFrom(std::size_t n) = 0;   // forgets those after the first n
+};
+
 // One session on the ticket database (opened and migrated on construction) with its
 // transactions. The stores (ticket_store.hpp, intake_store.hpp, outbox_store.hpp,
 // counter_store.hpp) work on it; one instance per thread.
@@ -106,6 +120,9 @@ public:
     // 250 and the commit does; what arrived is never on such a session.
     void relaxCommitDurability();
 
+    // A store's DeferredRows, written before each commit (registered once, for the session's life).
+    void holdBack(DeferredRows& rows) { deferred_.push_back(&rows); }
+
     // Savepoints inside transaction(): one mail's failure must not spoil its batch (on
     // PostgreSQL any error aborts the whole transaction unless rolled back to a savepoint).
     void savepoint(const std::string& name);
@@ -125,6 +142,8 @@ private:
     // After sql_: destroyed first, while their session still exists.
     std::unordered_map<std::type_index, std::unique_ptr<Prepared>> prepared_;
     int depth_ = 0;  // nesting of transaction()
+    std::vector<DeferredRows*> deferred_;
+    std::vector<std::vector<std::size_t>> marks_;  // per open savepoint: each deferred's pending()
     bool relaxed_ = false;  // relaxCommitDurability(), again after a reconnect
 };
 

@@ -204,6 +204,32 @@ struct InsertEvent : Prepared {
               soci::use(ticket), soci::use(at), soci::use(actor), soci::use(type), soci::use(detail))) {}
 };
 
+// PostgreSQL's array input syntax: each element in double quotes, backslash and quote escaped.
+std::string textArray(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (char c : item) {
+            if (c == '\\' || c == '"') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+struct InsertEvents : Prepared {
+    std::string tickets, ats, actors, types, details;  // array literals, one element per event
+    soci::statement st;
+    explicit InsertEvents(soci::session& s)
+        : st((s.prepare << "INSERT INTO events (ticket_id, at, actor, type, detail)"
+                           " SELECT t, a, ac, ty, d FROM unnest(CAST(:t AS BIGINT[]), CAST(:a AS BIGINT[]),"
+                           " CAST(:ac AS TEXT[]), CAST(:ty AS TEXT[]), CAST(:d AS TEXT[])) WITH ORDINALITY"
+                           " AS u(t, a, ac, ty, d, n) ORDER BY n",
+              soci::use(tickets), soci::use(ats), soci::use(actors), soci::use(types), soci::use(details))) {}
+};
+
 struct UpsertCustomer : Prepared {
     std::string address, name, language;
     long long at = 0;
@@ -460,6 +486,10 @@ std::vector<std::string> TicketStore::refusedAddresses(std::int64_t ticket_id) {
 }
 
 void TicketStore::addEvent(const EventRecord& e) {
+    if (db_.inTransaction()) {
+        events_.rows.push_back(e);
+        return;
+    }
     withPrepared<InsertEvent>(db_, "recording an event", [&](InsertEvent& q) {
         q.ticket = e.ticket_id;
         q.at = e.at;
@@ -470,18 +500,56 @@ void TicketStore::addEvent(const EventRecord& e) {
     });
 }
 
+void TicketStore::EventRows::write() {
+    if (rows.empty()) return;
+    if (db_.backend() == Backend::postgresql) {
+        // One statement for the transaction's events: arrays, taken apart by unnest in order.
+        withPrepared<InsertEvents>(db_, "recording events", [&](InsertEvents& q) {
+            std::vector<std::string> actors, types, details;
+            std::string tickets = "{", ats = "{";
+            for (const auto& e : rows) {
+                tickets += (tickets.size() > 1 ? "," : "") + std::to_string(e.ticket_id);
+                ats += (ats.size() > 1 ? "," : "") + std::to_string(e.at);
+                actors.push_back(e.actor);
+                types.push_back(e.type);
+                details.push_back(e.detail);
+            }
+            q.tickets = tickets + "}";
+            q.ats = ats + "}";
+            q.actors = textArray(actors);
+            q.types = textArray(types);
+            q.details = textArray(details);
+            q.st.execute(true);
+        });
+    } else {  // SQLite: in-process, a prepared INSERT per row costs no round trip
+        for (const auto& e : rows)
+            withPrepared<InsertEvent>(db_, "recording an event", [&](InsertEvent& q) {
+                q.ticket = e.ticket_id;
+                q.at = e.at;
+                q.actor = e.actor;
+                q.type = e.type;
+                q.detail = e.detail;
+                q.st.execute(true);
+            });
+    }
+    rows.clear();
+}
+
 std::vector<EventRecord> TicketStore::eventsOf(std::int64_t ticket_id) {
-    return guarded("reading events", [&] {
-        std::vector<EventRecord> out;
+    auto out = guarded("reading events", [&] {
+        std::vector<EventRecord> stored;
         long long t = ticket_id;
         soci::rowset<soci::row> rows =
             (sql().prepare << "SELECT id, ticket_id, at, actor, type, detail FROM events WHERE ticket_id = :t"
                               " ORDER BY id",
              soci::use(t));
         for (const auto& r : rows)
-            out.push_back({intAt(r, 0), intAt(r, 1), intAt(r, 2), strAt(r, 3), strAt(r, 4), strAt(r, 5)});
-        return out;
+            stored.push_back({intAt(r, 0), intAt(r, 1), intAt(r, 2), strAt(r, 3), strAt(r, 4), strAt(r, 5)});
+        return stored;
     });
+    for (const auto& e : events_.rows)
+        if (e.ticket_id == ticket_id) out.push_back(e);
+    return out;
 }
 
 void TicketStore::upsertCustomer(const std::string& address, const std::string& name, const std::string& language,

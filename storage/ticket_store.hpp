@@ -14,7 +14,7 @@ namespace deskgate {
 
 class TicketStore {
 public:
-    explicit TicketStore(SociDatabase& db) : db_(db) {}
+    explicit TicketStore(SociDatabase& db) : db_(db), events_(db) { db_.holdBack(events_); }
 
     std::optional<TicketRecord> ticketByNumber(std::int64_t number);
     std::optional<TicketRecord> ticketById(std::int64_t id);
@@ -49,6 +49,8 @@ public:
     void refuseAddress(std::int64_t ticket_id, const std::string& address, const std::string& reason, UnixTime at);
     std::vector<std::string> refusedAddresses(std::int64_t ticket_id);
 
+    // In a transaction, events are written together just before the commit (DeferredRows);
+    // eventsOf() includes those not written yet (id 0, after the stored ones).
     void addEvent(const EventRecord& event);
     std::vector<EventRecord> eventsOf(std::int64_t ticket_id);
 
@@ -58,8 +60,23 @@ public:
     std::string customerLanguage(const std::string& address);
 
 private:
+    class EventRows : public DeferredRows {
+    public:
+        explicit EventRows(SociDatabase& db) : db_(db) {}
+        std::size_t pending() const override { return rows.size(); }
+        void write() override;
+        void dropFrom(std::size_t n) override {
+            if (n < rows.size()) rows.resize(n);
+        }
+        std::vector<EventRecord> rows;
+
+    private:
+        SociDatabase& db_;
+    };
+
     soci::session& sql() { return db_.session(); }
     SociDatabase& db_;
+    EventRows events_;
 };
 
 }  // namespace deskgate

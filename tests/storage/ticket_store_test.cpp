@@ -54,6 +54,60 @@ void storageSuite(const std::string& url) {
         CHECK(setting(other) == before);
     }
 
+    SUBCASE("events of a transaction are written at its commit, those after a savepoint rolled back to are not") {
+        TicketRecord t;
+        const std::string odd = "quote \" backslash \\ {braces}, comma, NULL\nnew line, Grüße";
+        store.transaction([&] {
+            t = store.tickets.createTicket(sampleTicket("events"));
+            store.tickets.addEvent({0, t.id, 10, "system", "created", odd});
+            store.savepoint("mail");
+            store.tickets.addEvent({0, t.id, 11, "system", "dropped", "rolled back"});
+            store.savepoint("agent_reply");
+            store.tickets.addEvent({0, t.id, 12, "system", "dropped", "rolled back too"});
+            store.releaseSavepoint("agent_reply");
+            store.rollbackToSavepoint("mail");
+            store.releaseSavepoint("mail");
+            store.savepoint("mail");
+            store.tickets.addEvent({0, t.id, 13, "agent:anna", "kept", "NULL"});
+            store.releaseSavepoint("mail");
+            auto seen = store.tickets.eventsOf(t.id);  // not written yet, but seen
+            REQUIRE(seen.size() == 2);
+            CHECK(seen[1].type == "kept");
+        });
+        auto events = store.tickets.eventsOf(t.id);
+        REQUIRE(events.size() == 2);
+        CHECK(events[0].detail == odd);
+        CHECK(events[0].at == 10);
+        CHECK(events[1].type == "kept");
+        CHECK(events[1].detail == "NULL");
+        CHECK(events[1].actor == "agent:anna");
+        CHECK(events[0].id < events[1].id);
+        CHECK_THROWS(store.transaction([&] {
+            store.tickets.addEvent({0, t.id, 14, "system", "lost", "the transaction fails"});
+            throw std::runtime_error("fails");
+        }));
+        CHECK(store.tickets.eventsOf(t.id).size() == 2);
+        store.tickets.addEvent({0, t.id, 15, "system", "alone", "outside a transaction: written at once"});
+        CHECK(store.tickets.eventsOf(t.id).size() == 3);
+    }
+
+    SUBCASE("rule hits of a transaction are counted at its commit, one statement per rule") {
+        store.transaction([&] {
+            store.counters.addRuleHit("vpn");
+            store.counters.addRuleHit("billing");
+            store.counters.addRuleHit("vpn");
+            store.savepoint("mail");
+            store.counters.addRuleHit("printer");
+            store.rollbackToSavepoint("mail");
+            store.releaseSavepoint("mail");
+        });
+        store.counters.addRuleHit("vpn");  // outside a transaction: at once
+        auto hits = store.counters.ruleHits();
+        REQUIRE(hits.size() == 2);
+        CHECK(hits[0] == std::pair<std::string, std::int64_t>{"billing", 1});
+        CHECK(hits[1] == std::pair<std::string, std::int64_t>{"vpn", 3});
+    }
+
     SUBCASE("a prepared statement that failed is made again: the mail after it is stored") {
         TicketRecord t;
         MessageRecord m;

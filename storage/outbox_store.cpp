@@ -68,6 +68,19 @@ struct MarkSent : Prepared {
               soci::use(at), soci::use(id))) {}
 };
 
+// PostgreSQL: the update and the event in one statement (a data-modifying WITH).
+struct MarkSentNoting : Prepared {
+    long long id = 0, at = 0;
+    std::string detail;
+    soci::statement st;
+    explicit MarkSentNoting(soci::session& s)
+        : st((s.prepare << "WITH sent AS (UPDATE outbox SET status = 'sent', sent_at = :t, attempts = attempts + 1,"
+                           " locked_until = 0, last_error = '' WHERE id = :id RETURNING ticket_id)"
+                           " INSERT INTO events (ticket_id, at, actor, type, detail)"
+                           " SELECT ticket_id, :t2, 'system', 'sent', :d FROM sent WHERE ticket_id IS NOT NULL",
+              soci::use(at), soci::use(id), soci::use(at), soci::use(detail))) {}
+};
+
 }  // namespace
 
 std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
@@ -174,6 +187,28 @@ void OutboxStore::markSent(std::int64_t id, UnixTime at) {
         q.id = id;
         q.at = at;
         q.st.execute(true);
+    });
+}
+
+void OutboxStore::markSentNoting(std::int64_t id, UnixTime at, const std::string& detail) {
+    if (db_.backend() == Backend::postgresql) {
+        withPrepared<MarkSentNoting>(db_, "marking mail sent", [&](MarkSentNoting& q) {
+            q.id = id;
+            q.at = at;
+            q.detail = detail;
+            q.st.execute(true);
+        });
+        return;
+    }
+    db_.transaction([&] {  // SQLite has no UPDATE in WITH; in-process, two statements cost no round trip
+        markSent(id, at);
+        guarded("marking mail sent", [&] {
+            long long i = id, t = at;
+            sql() << "INSERT INTO events (ticket_id, at, actor, type, detail) SELECT ticket_id, :t, 'system', 'sent', :d"
+                     " FROM outbox WHERE id = :id AND ticket_id IS NOT NULL",
+                soci::use(t), soci::use(detail), soci::use(i);
+            return 0;
+        });
     });
 }
 

@@ -32,6 +32,9 @@ public:
     // Who holds claims on unsent mail that have not run out at `now`.
     std::vector<std::string> claimants(UnixTime now);
     void markSent(std::int64_t id, UnixTime at);
+    // markSent and, for a ticket's mail, its 'sent' event ("KIND to ADDRESS" in `detail`), at once:
+    // on PostgreSQL one statement (one round trip where a transaction takes four).
+    void markSentNoting(std::int64_t id, UnixTime at, const std::string& detail);
     void markRetry(std::int64_t id, int attempts, UnixTime next_attempt, const std::string& error);
     void markFailed(std::int64_t id, int attempts, const std::string& error);
     std::optional<UnixTime> nextOutboxAttempt();

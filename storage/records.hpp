@@ -45,6 +45,8 @@ struct TicketRecord {
     std::string reply_address;                    // where the customer is answered, when not
                                                   // customer_address (a Reply-To of the same domain)
     std::int64_t version = 0;                     // counts the updates: updateTicket refuses a stale copy
+
+    bool operator==(const TicketRecord&) const = default;
 };
 
 // Kinds of outgoing mail that go to the customer (and the participants in Cc); the others go

@@ -129,11 +129,12 @@ void Intake::setStatus(TicketRecord& ticket, const std::string& status, const st
     ticket.status = status;
 }
 
-void Intake::finish(TicketRecord& ticket, const Incoming& in, const std::string& outcome) {
+void Intake::finish(TicketRecord& ticket, const Incoming& in, const std::string& outcome,
+                    const TicketRecord* as_stored) {
     const UnixTime now = now_();
     if (!in.defect.empty()) store_.tickets.addEvent({0, ticket.id, now, "system", "defect", in.defect});
     ticket.updated_at = now;
-    store_.tickets.updateTicket(ticket);
+    if (as_stored == nullptr || !(*as_stored == ticket)) store_.tickets.updateTicket(ticket);
     store_.intake.recordIntake(in.origin, in.message_id, outcome, ticket.id, now, in.defect);
 }
 
@@ -196,6 +197,7 @@ IntakeResult Intake::openTicket(const Incoming& in, std::optional<std::int64_t> 
 
     store_.tickets.upsertCustomer(t.customer_address, t.customer_name, t.language, now);
     t = store_.tickets.createTicket(t);
+    const TicketRecord created = t;
     const std::string actor = "customer:" + t.customer_address;
     store_.tickets.addEvent({0, t.id, now, actor, "created", "from mail " + in.message_id});
     if (linkedFrom)
@@ -234,7 +236,7 @@ IntakeResult Intake::openTicket(const Incoming& in, std::optional<std::int64_t> 
         if (!composer_.queue(t, ack).empty()) ++result.queued_mails;
         result.queued_mails += notifyAgents(t, in, "created");
     }
-    finish(t, in, result.outcome);
+    finish(t, in, result.outcome, &created);
     return result;
 }
 

@@ -127,7 +127,10 @@ private:
 
     // Records the change as an event and sets the status times; the caller recomputes the SLA.
     void setStatus(TicketRecord& ticket, const std::string& status, const std::string& actor, const std::string& why);
-    void finish(TicketRecord& ticket, const Incoming& in, const std::string& outcome);
+    // The mail's last steps on its ticket: saved (unless it is still `as_stored`, a ticket just
+    // created and not changed since), the intake log written.
+    void finish(TicketRecord& ticket, const Incoming& in, const std::string& outcome,
+                const TicketRecord* as_stored = nullptr);
 
     const Runtime& runtime_;
     const Config& config_;

@@ -91,6 +91,35 @@ void storageSuite(const std::string& url) {
         CHECK(store.tickets.eventsOf(t.id).size() == 3);
     }
 
+    SUBCASE("a mail marked sent at once notes it on its ticket; one without a ticket notes nothing") {
+        TicketRecord t;
+        store.transaction([&] { t = store.tickets.createTicket(sampleTicket("sent")); });
+        OutboxRecord m;
+        m.ticket_id = t.id;
+        m.kind = "acknowledgement";
+        m.mail_from = "support@helpdesk.test";
+        m.recipients = {"alice@customer.test"};
+        m.message_id = "ack@helpdesk.test";
+        m.raw = "Subject: ack\r\n\r\nthanks\r\n";
+        m.next_attempt_at = m.created_at = 100;
+        const auto id = store.outbox.queueMail(m);
+        m.ticket_id.reset();
+        m.message_id = "report@helpdesk.test";
+        const auto report = store.outbox.queueMail(m);
+        store.outbox.markSentNoting(id, 101, "acknowledgement to alice@customer.test");
+        store.outbox.markSentNoting(report, 102, "report to lead@helpdesk.test");
+        auto sent = store.outbox.listOutbox("sent");
+        REQUIRE(sent.size() == 2);
+        CHECK(sent[0].sent_at == 101);
+        CHECK(sent[0].attempts == 1);
+        auto events = store.tickets.eventsOf(t.id);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].type == "sent");
+        CHECK(events[0].at == 101);
+        CHECK(events[0].detail == "acknowledgement to alice@customer.test");
+        CHECK(store.outbox.listOutbox("queued").empty());
+    }
+
     SUBCASE("rule hits of a transaction are counted at its commit, one statement per rule") {
         store.transaction([&] {
             store.counters.addRuleHit("vpn");

@@ -204,6 +204,17 @@ struct InsertEvent : Prepared {
               soci::use(ticket), soci::use(at), soci::use(actor), soci::use(type), soci::use(detail))) {}
 };
 
+void insertEvent(SociDatabase& db, const EventRecord& e) {
+    withPrepared<InsertEvent>(db, "recording an event", [&](InsertEvent& q) {
+        q.ticket = e.ticket_id;
+        q.at = e.at;
+        q.actor = e.actor;
+        q.type = e.type;
+        q.detail = e.detail;
+        q.st.execute(true);
+    });
+}
+
 // PostgreSQL's array input syntax: each element in double quotes, backslash and quote escaped.
 std::string textArray(const std::vector<std::string>& items) {
     std::string out = "{";
@@ -490,14 +501,7 @@ void TicketStore::addEvent(const EventRecord& e) {
         events_.rows.push_back(e);
         return;
     }
-    withPrepared<InsertEvent>(db_, "recording an event", [&](InsertEvent& q) {
-        q.ticket = e.ticket_id;
-        q.at = e.at;
-        q.actor = e.actor;
-        q.type = e.type;
-        q.detail = e.detail;
-        q.st.execute(true);
-    });
+    insertEvent(db_, e);
 }
 
 void TicketStore::EventRows::write() {
@@ -522,15 +526,7 @@ void TicketStore::EventRows::write() {
             q.st.execute(true);
         });
     } else {  // SQLite: in-process, a prepared INSERT per row costs no round trip
-        for (const auto& e : rows)
-            withPrepared<InsertEvent>(db_, "recording an event", [&](InsertEvent& q) {
-                q.ticket = e.ticket_id;
-                q.at = e.at;
-                q.actor = e.actor;
-                q.type = e.type;
-                q.detail = e.detail;
-                q.st.execute(true);
-            });
+        for (const auto& e : rows) insertEvent(db_, e);
     }
     rows.clear();
 }

@@ -21,6 +21,17 @@ struct IntakeOutcome : Prepared {
               soci::use(mailbox), soci::use(uidvalidity), soci::use(uid), soci::into(outcome))) {}
 };
 
+struct IntakeOutcomes : Prepared {
+    std::string mailbox, outcome;
+    long long uidvalidity = 0, first = 0, last = 0, uid = 0;
+    soci::statement st;
+    explicit IntakeOutcomes(soci::session& s)
+        : st((s.prepare << "SELECT uid, outcome FROM intake_log WHERE mailbox = :m AND uidvalidity = :v"
+                           " AND uid >= :f AND uid <= :l AND uid > 0",
+              soci::use(mailbox), soci::use(uidvalidity), soci::use(first), soci::use(last), soci::into(uid),
+              soci::into(outcome))) {}
+};
+
 struct RecordIntake : Prepared {
     std::string mailbox, message_id, outcome, detail;
     long long uidvalidity = 0, uid = 0, ticket = 0, at = 0;
@@ -42,6 +53,20 @@ std::optional<std::string> IntakeStore::intakeOutcome(const MailOrigin& o) {
         q.uid = o.uid;
         if (!runOnce(q.st)) return std::nullopt;
         return q.outcome;
+    });
+}
+
+std::map<std::int64_t, std::string> IntakeStore::intakeOutcomes(const std::string& mailbox, std::int64_t uidvalidity,
+                                                                std::int64_t first, std::int64_t last) {
+    return withPrepared<IntakeOutcomes>(db_, "reading the intake log", [&](IntakeOutcomes& q) {
+        std::map<std::int64_t, std::string> out;
+        q.mailbox = mailbox;
+        q.uidvalidity = uidvalidity;
+        q.first = first;
+        q.last = last;
+        q.st.execute();
+        while (q.st.fetch()) out[q.uid] = q.outcome;
+        return out;
     });
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ public:
 
     // The outcome recorded for a mail already taken in from this mailbox/UID, if any.
     std::optional<std::string> intakeOutcome(const MailOrigin& origin);
+    // The same for UIDs `first` to `last` at once: uid -> outcome of those taken in.
+    std::map<std::int64_t, std::string> intakeOutcomes(const std::string& mailbox, std::int64_t uidvalidity,
+                                                       std::int64_t first, std::int64_t last);
     void recordIntake(const MailOrigin& origin, const std::string& message_id, const std::string& outcome,
                       std::optional<std::int64_t> ticket_id, UnixTime at, const std::string& detail = "");
     // The log, newest first; empty filters match everything.

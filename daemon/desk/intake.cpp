@@ -319,9 +319,22 @@ IntakeResult Intake::processIsolated(const MailOrigin& origin, const std::string
     }
 }
 
+void Intake::expectUids(const std::string& mailbox, std::int64_t uidvalidity, std::int64_t first, std::int64_t last) {
+    expected_ = ExpectedUids{mailbox, uidvalidity, first, last,
+                             store_.intake.intakeOutcomes(mailbox, uidvalidity, first, last)};
+}
+
 IntakeResult Intake::process(const MailOrigin& origin, const std::string& raw) {
     if (origin.uid > 0) {
-        if (auto done = store_.intake.intakeOutcome(origin)) return {"already_processed", std::nullopt, 0, *done};
+        const bool expected = expected_ && expected_->mailbox == origin.mailbox &&
+                              expected_->uidvalidity == origin.uidvalidity && origin.uid >= expected_->first &&
+                              origin.uid <= expected_->last;
+        if (expected) {
+            if (auto it = expected_->done.find(origin.uid); it != expected_->done.end())
+                return {"already_processed", std::nullopt, 0, it->second};
+        } else if (auto done = store_.intake.intakeOutcome(origin)) {
+            return {"already_processed", std::nullopt, 0, *done};
+        }
     }
     ParseOptions options;
     options.limits = config_.limits;

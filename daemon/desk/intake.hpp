@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,12 @@ public:
     // tickets as it is, history to search, with nothing sent for it.
     void importQuietly(bool quiet) { composer_.setQuiet(quiet); }
 
+    // A batch's UIDs of one mailbox, looked up in the intake log with one query (mail taken in
+    // before a restart, not yet flagged, is not taken in again): process() then asks the log no
+    // more for UIDs from `first` to `last`. Call inside the batch's transaction, again when it
+    // is run again.
+    void expectUids(const std::string& mailbox, std::int64_t uidvalidity, std::int64_t first, std::int64_t last);
+
     // Takes a quarantined mail in again (after the rules, limits or templates were fixed): it
     // leaves the quarantine, and lands there again with the new reason if it still cannot be handled.
     IntakeResult replay(const QuarantineRecord& record);
@@ -55,6 +62,13 @@ public:
                             const std::string& reason);
 
 private:
+    struct ExpectedUids {
+        std::string mailbox;
+        std::int64_t uidvalidity = 0, first = 0, last = 0;
+        std::map<std::int64_t, std::string> done;  // uid -> outcome
+    };
+    std::optional<ExpectedUids> expected_;
+
     // One incoming mail while intake decides about it.
     struct Incoming {
         const MailOrigin& origin;

@@ -377,6 +377,11 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
         told.clear();
         queued = 0;
         if (deps_.in_batch) deps_.in_batch();
+        if (!batch.fetch.empty()) {
+            const auto [first, last] = std::minmax_element(batch.fetch.begin(), batch.fetch.end());
+            intake.expectUids(mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
+                              static_cast<std::int64_t>(*first), static_cast<std::int64_t>(*last));
+        }
         for (auto uid : batch.fetch) {
             auto it = std::find_if(content.fetched.messages.begin(), content.fetched.messages.end(),
                                    [uid](const ImapFetch& f) { return f.uid == uid; });

@@ -318,6 +318,17 @@ void storageSuite(const std::string& url) {
         store.transaction([&] { store.intake.recordIntake(o, "m@x", "ticket", std::nullopt, 5); });
         CHECK(store.intake.intakeOutcome(o) == "ticket");
         CHECK_FALSE(store.intake.intakeOutcome(MailOrigin{"support", 43, 7}));
+        // A batch's UIDs at once: this mailbox and UIDVALIDITY, the range's ends included.
+        store.transaction([&] {
+            store.intake.recordIntake(MailOrigin{"support", 42, 9}, "n@x", "duplicate", std::nullopt, 5);
+            store.intake.recordIntake(MailOrigin{"support", 42, 12}, "o@x", "ticket", std::nullopt, 5);
+            store.intake.recordIntake(MailOrigin{"support", 43, 8}, "p@x", "ticket", std::nullopt, 5);
+            store.intake.recordIntake(MailOrigin{"billing", 42, 8}, "q@x", "ticket", std::nullopt, 5);
+        });
+        auto done = store.intake.intakeOutcomes("support", 42, 7, 11);
+        CHECK(done == std::map<std::int64_t, std::string>{{7, "ticket"}, {9, "duplicate"}});
+        CHECK(store.intake.intakeOutcomes("support", 42, 12, 12).size() == 1);
+        CHECK(store.intake.intakeOutcomes("support", 42, 13, 100).empty());
         CHECK_THROWS(store.transaction([&] { store.intake.recordIntake(o, "m@x", "ticket", std::nullopt, 6); }));
         // ingest (uid 0) may repeat: dedupe is by Message-ID there
         store.transaction([&] {

@@ -25,8 +25,9 @@ using namespace detail;
 // ---- Dovecot and Postfix ----------------------------------------------------------------------------
 
 namespace {
-std::optional<pid_t> postfixMasterPid() {
-  std::ifstream in(servers().postfixPidFile);
+// The process a pid file names, if it is alive (not gone, not a zombie).
+std::optional<pid_t> livePidFrom(const fs::path& pid_file) {
+  std::ifstream in(pid_file);
   long pid = 0;
   if (!(in >> pid) || pid <= 0) return std::nullopt;
   std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
@@ -34,6 +35,8 @@ std::optional<pid_t> postfixMasterPid() {
   if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z') return std::nullopt;
   return static_cast<pid_t>(pid);
 }
+
+std::optional<pid_t> postfixMasterPid() { return livePidFrom(servers().postfixPidFile); }
 }  // namespace
 
 namespace {
@@ -52,13 +55,7 @@ bool portAnswers(int port) {
 fs::path dovecotConf() { return fs::path(servers().base) / "dovecot" / "dovecot.conf"; }
 
 std::optional<pid_t> dovecotMasterPid() {
-  std::ifstream in(fs::path(servers().base) / "dovecot" / "run" / "master.pid");
-  long pid = 0;
-  if (!(in >> pid) || pid <= 0) return std::nullopt;
-  std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat.rfind(')');
-  if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z') return std::nullopt;
-  return static_cast<pid_t>(pid);
+  return livePidFrom(fs::path(servers().base) / "dovecot" / "run" / "master.pid");
 }
 }  // namespace
 

@@ -31,7 +31,8 @@ public:
     // Open (new, open, pending) tickets of each of `agents`: least_open assignment.
     std::map<std::string, std::int64_t, std::less<>> openTicketsOf(const std::vector<std::string>& agents);
 
-    // In a transaction, counted just before the commit, one statement per rule (DeferredRows).
+    // In a transaction, counted at the end of the mail or the commit, one statement per rule
+    // (DeferredRows).
     void addRuleHit(const std::string& rule);
     std::vector<std::pair<std::string, std::int64_t>> ruleHits();
 

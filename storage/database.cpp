@@ -332,6 +332,12 @@ void SociDatabase::savepoint(const std::string& name) {
 }
 
 void SociDatabase::releaseSavepoint(const std::string& name) {
+    // The outermost savepoint is one mail's (Intake::processIsolated): what it held back is
+    // written inside it, so that a row the database refuses fails that mail (rolled back to and
+    // quarantined) and never the whole batch at its commit, which would leave every mail of it
+    // nowhere, fetched again and failing again.
+    if (marks_.size() == 1)
+        for (auto* rows : deferred_) rows->write();
     guarded("releasing a savepoint", [&] {
         *sql_ << "RELEASE SAVEPOINT " + name;
         return 0;

@@ -72,9 +72,9 @@ struct Prepared {
 };
 
 // Rows a store holds back during a transaction, to write them all at once (one statement per
-// table, PostgreSQL's round trips being the cost of intake) just before the commit. Those added
-// after a savepoint are dropped when the transaction rolls back to it; all of them when it rolls
-// back. Only for rows nothing reads back by SQL in the same transaction but their store (which
+// table, PostgreSQL's round trips being the cost of intake): when the outermost savepoint (one
+// mail's) is released, else just before the commit. Those added after a savepoint are dropped
+// when the transaction rolls back to it; all of them when it rolls back. Only for rows nothing reads back by SQL in the same transaction but their store (which
 // adds what it holds to what it reads) and that no constraint can refuse at the commit.
 class DeferredRows {
 public:

@@ -49,7 +49,8 @@ public:
     void refuseAddress(std::int64_t ticket_id, const std::string& address, const std::string& reason, UnixTime at);
     std::vector<std::string> refusedAddresses(std::int64_t ticket_id);
 
-    // In a transaction, events are written together just before the commit (DeferredRows);
+    // In a transaction, events are written together at the end of the mail (the release of its
+    // savepoint) or just before the commit (DeferredRows);
     // eventsOf() includes those not written yet (id 0, after the stored ones).
     void addEvent(const EventRecord& event);
     std::vector<EventRecord> eventsOf(std::int64_t ticket_id);

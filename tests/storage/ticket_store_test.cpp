@@ -54,7 +54,7 @@ void storageSuite(const std::string& url) {
         CHECK(setting(other) == before);
     }
 
-    SUBCASE("events of a transaction are written at its commit, those after a savepoint rolled back to are not") {
+    SUBCASE("events of a transaction are written with their mail's savepoint or at the commit, those after a savepoint rolled back to are not") {
         TicketRecord t;
         const std::string odd = "quote \" backslash \\ {braces}, comma, NULL\nnew line, Grüße";
         store.transaction([&] {
@@ -69,8 +69,12 @@ void storageSuite(const std::string& url) {
             store.releaseSavepoint("mail");
             store.savepoint("mail");
             store.tickets.addEvent({0, t.id, 13, "agent:anna", "kept", "NULL"});
+            auto pending = store.tickets.eventsOf(t.id);  // "kept" not written yet, but seen
+            REQUIRE(pending.size() == 2);
+            CHECK(pending[1].type == "kept");
+            CHECK(pending[1].id == 0);
             store.releaseSavepoint("mail");
-            auto seen = store.tickets.eventsOf(t.id);  // not written yet, but seen
+            auto seen = store.tickets.eventsOf(t.id);  // written with the mail's savepoint
             REQUIRE(seen.size() == 2);
             CHECK(seen[1].type == "kept");
         });
@@ -118,6 +122,25 @@ void storageSuite(const std::string& url) {
         CHECK(events[0].at == 101);
         CHECK(events[0].detail == "acknowledgement to alice@customer.test");
         CHECK(store.outbox.listOutbox("queued").empty());
+    }
+
+    SUBCASE("a held-back event the database refuses fails its mail's savepoint, not the batch's commit") {
+        TicketRecord t;
+        store.transaction([&] {
+            t = store.tickets.createTicket(sampleTicket("batch"));
+            store.savepoint("mail");
+            // No such ticket: the foreign key refuses the row when it is written.
+            store.tickets.addEvent({0, t.id + 1000, 20, "system", "created", "of a mail that fails"});
+            CHECK_THROWS_AS(store.releaseSavepoint("mail"), StorageError);
+            store.rollbackToSavepoint("mail");  // as Intake::processIsolated does: the mail is quarantined
+            store.releaseSavepoint("mail");
+            store.savepoint("mail");
+            store.tickets.addEvent({0, t.id, 21, "system", "created", "the next mail of the batch"});
+            store.releaseSavepoint("mail");
+        });
+        auto events = store.tickets.eventsOf(t.id);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].detail == "the next mail of the batch");
     }
 
     SUBCASE("rule hits of a transaction are counted at its commit, one statement per rule") {

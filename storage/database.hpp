@@ -122,6 +122,11 @@ public:
 
     // A store's DeferredRows, written before each commit (registered once, for the session's life).
     void holdBack(DeferredRows& rows) { deferred_.push_back(&rows); }
+    // Writes what is held back now (inside the transaction), so that a row the database refuses
+    // fails here, where the caller can tell it from a failed commit.
+    void writeHeldBack() {
+        for (auto* rows : deferred_) rows->write();
+    }
 
     // Savepoints inside transaction(): one mail's failure must not spoil its batch (on
     // PostgreSQL any error aborts the whole transaction unless rolled back to a savepoint).

@@ -99,20 +99,21 @@ std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
     });
 }
 
+std::string OutboxStore::claimSql(Backend backend, int limit) {
+    // PostgreSQL: several daemons claim disjoint rows without waiting on each other.
+    return std::string("SELECT ") + kOutboxColumns +
+           " FROM outbox WHERE status = 'queued' AND next_attempt_at <= :n AND locked_until <= :n2 ORDER BY id LIMIT " +
+           std::to_string(limit) + (backend == Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "");
+}
+
 std::vector<OutboxRecord> OutboxStore::claimDueMail(UnixTime now, int limit, int lease_seconds,
                                                      const std::string& holder) {
     std::vector<OutboxRecord> out;
     db_.transaction([&] {
         guarded("claiming outbox mail", [&] {
             long long n = now, until = now + lease_seconds;
-            // PostgreSQL: several daemons claim disjoint rows without waiting on each other.
-            std::string lock = db_.backend() == Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
             soci::rowset<soci::row> rows =
-                (sql().prepare << std::string("SELECT ") + kOutboxColumns +
-                                      " FROM outbox WHERE status = 'queued' AND next_attempt_at <= :n"
-                                      " AND locked_until <= :n2 ORDER BY id LIMIT " +
-                                      std::to_string(limit) + lock,
-                 soci::use(n), soci::use(n));
+                (sql().prepare << claimSql(db_.backend(), limit), soci::use(n), soci::use(n));
             for (const auto& r : rows) out.push_back(outboxFromRow(r));
             if (out.empty()) return 0;
             // One statement for the batch; the ids are the database's own integers.

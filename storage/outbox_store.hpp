@@ -21,6 +21,9 @@ public:
     // meanwhile; after the lease, they are anyone's again).
     std::vector<OutboxRecord> claimDueMail(UnixTime now, int limit, int lease_seconds = 30,
                                            const std::string& holder = "");
+    // The claim's query (:n and :n2 = now): the queue in id order, filtered in the index
+    // outbox_queue, so that a claim reads the rows it takes and not the whole queue.
+    static std::string claimSql(Backend backend, int limit);
     // Extends `holder`'s claims to `until`; returns the ids still claimed by `holder` (not sent,
     // and not taken by another worker after the lease ran out).
     std::vector<std::int64_t> renewClaims(const std::vector<std::int64_t>& ids, const std::string& holder,

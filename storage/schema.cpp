@@ -142,6 +142,13 @@ const std::vector<std::vector<std::string>> kMigrations = {
     // 11: PostgreSQL compresses the stored mail (raw, body) with lz4 instead of pglz, which took
     // a fifth of the intake session's CPU in the profile (compressLargeColumns)
     {},
+    // 12: the outbox's queue in id order with what a claim filters on, in the index: the claim
+    // (ORDER BY id LIMIT 10) sorted every due row and SQLite read each whole row (the mail's
+    // bytes lie before locked_until), which made each claim cost as much as the whole queue
+    {
+        "DROP INDEX IF EXISTS outbox_due",
+        "CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (status, id, next_attempt_at, locked_until)",
+    },
 };
 
 // Migration 6 made participants rows; the tickets before it had them only as the To/Cc lists of

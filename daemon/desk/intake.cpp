@@ -300,6 +300,15 @@ IntakeResult Intake::replay(const QuarantineRecord& record) {
 }
 
 IntakeResult Intake::processIsolated(const MailOrigin& origin, const std::string& raw) {
+    if (!isolate_) {
+        try {
+            return process(origin, raw);
+        } catch (const StorageUnavailable&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw MailNeedsIsolation(e.what());
+        }
+    }
     for (int attempt = 1;; ++attempt) {
         store_.savepoint("mail");
         try {

@@ -30,6 +30,12 @@ struct IntakeResult {
     std::string reason;  // for quarantined and duplicate
 };
 
+// A mail failed in a batch run without a savepoint per mail (Intake::isolateEachMail(false)):
+// the batch must be rolled back and run again with them, so that the failure is this mail's only.
+struct MailNeedsIsolation : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 class Intake {
 public:
     using Now = std::function<UnixTime()>;
@@ -42,7 +48,14 @@ public:
 
     // process() inside a savepoint: an unexpected failure with this one mail (not the
     // database going away) quarantines it with the reason instead of failing the batch.
+    // With isolateEachMail(false) there is no savepoint and such a failure throws
+    // MailNeedsIsolation instead: the caller rolls the batch back and runs it again isolated.
     IntakeResult processIsolated(const MailOrigin& origin, const std::string& raw);
+
+    // A batch is first run without a savepoint per mail (two round trips each on PostgreSQL,
+    // and a subtransaction whose row locks cost PostgreSQL more), its held-back rows written
+    // once for the whole batch; only a batch in which some mail fails is run again isolated.
+    void isolateEachMail(bool isolate) { isolate_ = isolate; }
 
     // first_start: all — the mail that was in the folder before the first start becomes
     // tickets as it is, history to search, with nothing sent for it.
@@ -68,6 +81,7 @@ private:
         std::map<std::int64_t, std::string> done;  // uid -> outcome
     };
     std::optional<ExpectedUids> expected_;
+    bool isolate_ = true;
 
     // One incoming mail while intake decides about it.
     struct Incoming {

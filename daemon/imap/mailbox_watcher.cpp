@@ -6,6 +6,7 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -350,7 +351,8 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
     auto& store = *deps_.store;
     auto runtime = deps_.runtime();
     const auto& limits = runtime->config.limits;
-    Intake intake(*runtime, store, deps_.now);
+    std::optional<Intake> intake;  // made anew for each run of the batch: nothing it read survives a rollback
+    bool isolate = false;          // see Intake::isolateEachMail
     std::vector<std::uint64_t> handled;
     std::vector<std::function<void()>> told;  // the log lines, written once committed
     auto originOf = [&](std::uint64_t uid) {
@@ -371,15 +373,17 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
         log->warn("batch rolled back by a database conflict, running it again mailbox={} attempt={} reason={}",
                   mailbox_.name, attempt, e.what());
     };
-    store.retryingTransaction([&] {
+    auto runBatch = [&] {
         handled.clear();
         outcomes.clear();
         told.clear();
         queued = 0;
+        intake.emplace(*runtime, store, deps_.now);
+        intake->isolateEachMail(isolate);
         if (deps_.in_batch) deps_.in_batch();
         if (!batch.fetch.empty()) {
             const auto [first, last] = std::minmax_element(batch.fetch.begin(), batch.fetch.end());
-            intake.expectUids(mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
+            intake->expectUids(mailbox_.name, static_cast<std::int64_t>(pos_.uidvalidity),
                               static_cast<std::int64_t>(*first), static_cast<std::int64_t>(*last));
         }
         for (auto uid : batch.fetch) {
@@ -394,9 +398,9 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
             } else if (!it->body) {
                 passOver(uid, "fetch_failed", "the server returned no body (NIL)");
             } else {
-                intake.importQuietly(uid <= pos_.import_until);
+                intake->importQuietly(uid <= pos_.import_until);
                 const auto mailStart = std::chrono::steady_clock::now();
-                auto r = intake.processIsolated(originOf(uid), *it->body);
+                auto r = intake->processIsolated(originOf(uid), *it->body);
                 outcomes.push_back({r.outcome, r.reason, secondsSince(mailStart)});
                 queued += r.queued_mails;
                 told.push_back([=, name = mailbox_.name] {
@@ -413,7 +417,7 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
             if (auto parsed = parseMail(raw); parsed) message_id = parsed->message_id;
             const std::string reason = "message of " + std::to_string(big.size) + " bytes exceeds limits.max_size (" +
                                        std::to_string(limits.max_size) + "); only its header was fetched and kept";
-            intake.quarantine(originOf(big.uid), raw, message_id, reason);
+            intake->quarantine(originOf(big.uid), raw, message_id, reason);
             outcomes.push_back({"quarantined", reason, 0.0});
             told.push_back([=, name = mailbox_.name, uid = big.uid] {
                 log->warn("mail taken in mailbox={} uid={} outcome=quarantined reason={}", name, uid, reason);
@@ -425,7 +429,25 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
                                      static_cast<std::int64_t>(pos_.import_until),
                                      static_cast<std::int64_t>(pos_.first_uid)},
                                     deps_.now());
-    }, 6, onConflict);
+        if (!isolate) {
+            try {
+                store.writeHeldBack();  // the batch's events and rule hits, one statement per table
+            } catch (const StorageUnavailable&) {
+                throw;
+            } catch (const std::exception& e) {
+                throw MailNeedsIsolation(e.what());
+            }
+        }
+    };
+    try {
+        store.retryingTransaction(runBatch, 6, onConflict);
+    } catch (const MailNeedsIsolation& e) {
+        // Rolled back: each mail in a savepoint of its own now, the one that fails quarantined.
+        log->info("a mail of the batch failed, running the batch again mail by mail mailbox={} reason={}",
+                  mailbox_.name, e.what());
+        isolate = true;
+        store.retryingTransaction(runBatch, 6, onConflict);
+    }
     for (const auto& tell : told) tell();
     std::sort(handled.begin(), handled.end());
     return handled;

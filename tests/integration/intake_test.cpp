@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include <nlohmann/json.hpp>
+#include <soci/soci.h>
 
 #include "parsers/parsed_mail.hpp"
 
@@ -184,6 +185,53 @@ TEST_CASE("mail that cannot be handled is quarantined with its reason and does n
     CHECK(list[1]["reason"].get<std::string>().find("auto_reply") != std::string::npos);
     desk.stop();
     CHECK(mailsFromSupport("bob@customer.test").empty());
+}
+
+// A batch is first run without a savepoint per mail (Intake::isolateEachMail); a mail that
+// fails in it, in its own statements or in the rows held back to the batch's end, makes the
+// batch run again mail by mail: that mail is quarantined, the others are taken in.
+void failingMailInBatch(Db db) {
+    clearAllMailboxes();
+    Desk desk(DeskOptions{.db = db});
+    auto& sql = desk.store().session();
+    if (db == Db::sqlite) {
+        sql << "CREATE TRIGGER refuse_ticket BEFORE INSERT ON tickets WHEN NEW.subject LIKE '%refuse-me%'"
+               " BEGIN SELECT RAISE(ABORT, 'refuse_ticket: refused by the test'); END";
+        sql << "CREATE TRIGGER refuse_event BEFORE INSERT ON events WHEN NEW.detail LIKE '%refuse-event%'"
+               " BEGIN SELECT RAISE(ABORT, 'refuse_event: refused by the test'); END";
+    } else {
+        sql << "ALTER TABLE tickets ADD CONSTRAINT refuse_ticket CHECK (subject NOT LIKE '%refuse-me%')";
+        sql << "ALTER TABLE events ADD CONSTRAINT refuse_event CHECK (detail NOT LIKE '%refuse-event%')";
+    }
+    deliverDirect(kSupport, "INBOX", Desk::customerMail(kAlice, "first", "fine", uniqueMessageId()));
+    deliverDirect(kSupport, "INBOX", Desk::customerMail("bob@customer.test", "refuse-me", "no", uniqueMessageId()));
+    deliverDirect(kSupport, "INBOX", Desk::customerMail("carol@customer.test", "third", "fine", uniqueMessageId()));
+    deliverDirect(kSupport, "INBOX",
+                  Desk::customerMail("dave@customer.test", "fourth", "no", "<refuse-event.1@customer.test>"));
+    desk.start();
+    REQUIRE_MESSAGE(waitFor([&] { return searchMailbox(kSupport, "INBOX", "UNSEEN").empty(); }, 20s),
+                    desk.process().output());
+    CHECK(desk.ticketCount() == 2);
+    auto list = json::parse(desk.cli({"quarantine", "list", "--json"}).out);
+    REQUIRE(list.size() == 2);
+    for (const auto& q : list) CHECK(q["reason"].get<std::string>().find("could not be handled") != std::string::npos);
+    CHECK(list[0]["reason"].get<std::string>().find("refuse_ticket") != std::string::npos);
+    CHECK(list[1]["reason"].get<std::string>().find("refuse_event") != std::string::npos);
+    CHECK(desk.process().output().find("running the batch again mail by mail") != std::string::npos);
+    auto log = json::parse(desk.cli({"intake", "log", "--json"}).out);
+    CHECK(log.size() == 4);
+    desk.stop();
+    CHECK(mailsFromSupport("bob@customer.test").empty());
+    CHECK(mailsFromSupport(kAlice).size() == 1);
+    CHECK(mailsFromSupport("carol@customer.test").size() == 1);
+}
+
+TEST_CASE("a mail that fails in its batch is quarantined, the rest of the batch taken in (SQLite)") {
+    failingMailInBatch(Db::sqlite);
+}
+
+TEST_CASE("a mail that fails in its batch is quarantined, the rest of the batch taken in (PostgreSQL)") {
+    failingMailInBatch(Db::postgresql);
 }
 
 TEST_CASE("IMAPS with the test CA works; a wrong CA is refused with a clear error") {

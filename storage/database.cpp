@@ -211,19 +211,43 @@ void throwStorageFailure(const char* what, const soci::soci_error& e) {
     throw StorageError(message);
 }
 
+namespace {
+// An output iterator over a buffer sized beforehand, whose copies share one position: mimetic
+// takes its output iterator by value and does not say how much it wrote. Writing through it
+// instead of a back_inserter's push_back per character: encodeRaw was 6% of the intake
+// thread's CPU in the profile of run-mix.sh.
+struct BufferCursor {
+    using iterator_category = std::output_iterator_tag;
+    using value_type = void;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = void;
+    char** at;
+    BufferCursor& operator*() { return *this; }
+    BufferCursor& operator=(char c) {
+        *(*at)++ = c;
+        return *this;
+    }
+    BufferCursor& operator++() { return *this; }
+    BufferCursor operator++(int) { return *this; }
+};
+}  // namespace
+
 std::string encodeRaw(const std::string& bytes) {
-    std::string out;
-    out.reserve(bytes.size() * 4 / 3 + 4);
+    std::string out((bytes.size() + 2) / 3 * 4, '\0');
+    char* end = out.data();
     mimetic::Base64::Encoder enc(0);  // 0 = no line breaks
-    mimetic::encode(bytes.begin(), bytes.end(), enc, std::back_inserter(out));
+    mimetic::encode(bytes.begin(), bytes.end(), enc, BufferCursor{&end});
+    out.resize(static_cast<std::size_t>(end - out.data()));
     return out;
 }
 
 std::string decodeRaw(const std::string& b64) {
-    std::string out;
-    out.reserve(b64.size() * 3 / 4);
+    std::string out(b64.size() / 4 * 3 + 3, '\0');
+    char* end = out.data();
     mimetic::Base64::Decoder dec;
-    mimetic::decode(b64.begin(), b64.end(), dec, std::back_inserter(out));
+    mimetic::decode(b64.begin(), b64.end(), dec, BufferCursor{&end});
+    out.resize(static_cast<std::size_t>(end - out.data()));
     return out;
 }
 

@@ -552,6 +552,19 @@ TEST_CASE("SQLite: several connections opening and writing a fresh file at once 
     }
 }
 
+TEST_CASE("raw mail in base64 round-trips byte for byte at every length") {
+    std::string bytes;
+    for (int n = 0; n < 300; ++n) {
+        const std::string b64 = encodeRaw(bytes);
+        CHECK(b64.size() == (bytes.size() + 2) / 3 * 4);
+        CHECK(b64.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+              std::string::npos);
+        CHECK(decodeRaw(b64) == bytes);
+        bytes += static_cast<char>((n * 37 + 11) % 256);  // every byte value, NUL and 8-bit ones too
+    }
+    CHECK(encodeRaw("Hi\xe9") == "SGnp");
+}
+
 TEST_CASE("database URLs") {
     auto pg = parseDatabaseUrl("postgresql://desk:s3cret@db.example:5433/helpdesk?sslmode=require");
     CHECK(pg.backend == Backend::postgresql);

@@ -44,6 +44,20 @@ struct RecordIntake : Prepared {
               soci::use(ticket, ticketI), soci::use(at), soci::use(detail))) {}
 };
 
+// PostgreSQL: a transaction's intake log in one statement (arrays taken apart by unnest, in order).
+struct RecordIntakes : Prepared {
+    std::string mailboxes, uidvalidities, uids, message_ids, outcomes, tickets, ats, details;
+    soci::statement st;
+    explicit RecordIntakes(soci::session& s)
+        : st((s.prepare << "INSERT INTO intake_log (mailbox, uidvalidity, uid, message_id, outcome, ticket_id, at,"
+                           " detail) SELECT m, v, u, mid, o, t, a, d FROM unnest(CAST(:m AS TEXT[]),"
+                           " CAST(:v AS BIGINT[]), CAST(:u AS BIGINT[]), CAST(:mid AS TEXT[]), CAST(:o AS TEXT[]),"
+                           " CAST(:t AS BIGINT[]), CAST(:a AS BIGINT[]), CAST(:d AS TEXT[])) WITH ORDINALITY"
+                           " AS x(m, v, u, mid, o, t, a, d, n) ORDER BY n",
+              soci::use(mailboxes), soci::use(uidvalidities), soci::use(uids), soci::use(message_ids),
+              soci::use(outcomes), soci::use(tickets), soci::use(ats), soci::use(details))) {}
+};
+
 }  // namespace
 
 std::optional<std::string> IntakeStore::intakeOutcome(const MailOrigin& o) {
@@ -70,20 +84,61 @@ std::map<std::int64_t, std::string> IntakeStore::intakeOutcomes(const std::strin
     });
 }
 
-void IntakeStore::recordIntake(const MailOrigin& o, const std::string& message_id, const std::string& outcome,
-                               std::optional<std::int64_t> ticket_id, UnixTime at, const std::string& detail) {
-    withPrepared<RecordIntake>(db_, "writing the intake log", [&](RecordIntake& q) {
-        q.mailbox = o.mailbox;
-        q.uidvalidity = o.uidvalidity;
-        q.uid = o.uid;
-        q.message_id = message_id;
-        q.outcome = outcome;
-        q.ticket = ticket_id.value_or(0);
-        q.ticketI = ticket_id ? soci::i_ok : soci::i_null;
-        q.at = at;
-        q.detail = detail;
+void IntakeStore::insertRow(SociDatabase& db, const LogRow& row) {
+    withPrepared<RecordIntake>(db, "writing the intake log", [&](RecordIntake& q) {
+        q.mailbox = row.origin.mailbox;
+        q.uidvalidity = row.origin.uidvalidity;
+        q.uid = row.origin.uid;
+        q.message_id = row.message_id;
+        q.outcome = row.outcome;
+        q.ticket = row.ticket_id.value_or(0);
+        q.ticketI = row.ticket_id ? soci::i_ok : soci::i_null;
+        q.at = row.at;
+        q.detail = row.detail;
         q.st.execute(true);
     });
+}
+
+IntakeStore::IntakeStore(SociDatabase& db)
+    : db_(db), logged_([&db](const std::vector<LogRow>& rows) {
+          if (db.backend() == Backend::sqlite) {  // in-process: a prepared INSERT per row costs no round trip
+              for (const auto& r : rows) insertRow(db, r);
+              return;
+          }
+          withPrepared<RecordIntakes>(db, "writing the intake log", [&](RecordIntakes& q) {
+              std::vector<std::optional<long long>> uidvalidities, uids, tickets, ats;
+              std::vector<std::string> mailboxes, message_ids, outcomes, details;
+              for (const auto& r : rows) {
+                  mailboxes.push_back(r.origin.mailbox);
+                  uidvalidities.emplace_back(r.origin.uidvalidity);
+                  uids.emplace_back(r.origin.uid);
+                  message_ids.push_back(r.message_id);
+                  outcomes.push_back(r.outcome);
+                  tickets.push_back(r.ticket_id ? std::optional<long long>(*r.ticket_id) : std::nullopt);
+                  ats.emplace_back(r.at);
+                  details.push_back(r.detail);
+              }
+              q.mailboxes = textArray(mailboxes);
+              q.uidvalidities = integerArray(uidvalidities);
+              q.uids = integerArray(uids);
+              q.message_ids = textArray(message_ids);
+              q.outcomes = textArray(outcomes);
+              q.tickets = integerArray(tickets);
+              q.ats = integerArray(ats);
+              q.details = textArray(details);
+              q.st.execute(true);
+          });
+      }) {
+    db_.holdBack(logged_);
+}
+
+void IntakeStore::recordIntake(const MailOrigin& o, const std::string& message_id, const std::string& outcome,
+                               std::optional<std::int64_t> ticket_id, UnixTime at, const std::string& detail) {
+    LogRow row{o, message_id, outcome, ticket_id, at, detail};
+    if (db_.inTransaction())
+        logged_.add(std::move(row));
+    else
+        insertRow(db_, row);
 }
 
 std::vector<IntakeLogRecord> IntakeStore::intakeLog(const std::string& mailbox, const std::string& outcome, int limit) {

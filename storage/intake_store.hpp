@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "storage/database.hpp"
+#include "storage/held_rows.hpp"
 #include "storage/records.hpp"
 
 namespace deskgate {
 
 class IntakeStore {
 public:
-    explicit IntakeStore(SociDatabase& db) : db_(db) {}
+    explicit IntakeStore(SociDatabase& db);
 
     // The outcome recorded for a mail already taken in from this mailbox/UID, if any.
     std::optional<std::string> intakeOutcome(const MailOrigin& origin);
@@ -38,8 +39,18 @@ public:
     void releaseQuarantine(std::int64_t id, UnixTime at);
 
 private:
+    struct LogRow {
+        MailOrigin origin;
+        std::string message_id, outcome;
+        std::optional<std::int64_t> ticket_id;
+        UnixTime at = 0;
+        std::string detail;
+    };
+    static void insertRow(SociDatabase& db, const LogRow& row);
+
     soci::session& sql() { return db_.session(); }
     SociDatabase& db_;
+    HeldRows<LogRow> logged_;  // the intake log of a transaction (of an intake batch), written together
 };
 
 }  // namespace deskgate

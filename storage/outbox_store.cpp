@@ -83,20 +83,95 @@ struct MarkSentNoting : Prepared {
 
 }  // namespace
 
-std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
-    return withPrepared<QueueMail>(db_, "queueing a mail", [&](QueueMail& q) {
-        q.ticket = m.ticket_id.value_or(0);
-        q.ticketI = m.ticket_id ? soci::i_ok : soci::i_null;
-        q.kind = m.kind;
-        q.mail_from = m.mail_from;
-        q.recipients = joinSpaces(m.recipients);
-        q.message_id = m.message_id;
-        q.raw = encodeRaw(m.raw);
-        q.next = m.next_attempt_at;
-        q.created = m.created_at;
+OutboxStore::QueuedRow OutboxStore::rowOf(const OutboxRecord& m) {
+    QueuedRow row;
+    if (m.ticket_id) row.ticket = *m.ticket_id;
+    row.kind = m.kind;
+    row.mail_from = m.mail_from;
+    row.recipients = joinSpaces(m.recipients);
+    row.message_id = m.message_id;
+    row.raw_b64 = encodeRaw(m.raw);
+    row.next = m.next_attempt_at;
+    row.created = m.created_at;
+    return row;
+}
+
+namespace {
+
+// PostgreSQL: a transaction's mail in one statement (arrays taken apart by unnest, in order).
+struct QueueMails : Prepared {
+    std::string tickets, kinds, froms, recipients, message_ids, raws, nexts, createds;
+    soci::statement st;
+    explicit QueueMails(soci::session& s)
+        : st((s.prepare << "INSERT INTO outbox (ticket_id, kind, mail_from, recipients, message_id, raw, status,"
+                           " attempts, next_attempt_at, created_at) SELECT t, k, f, r, mid, raw, 'queued', 0, n, c"
+                           " FROM unnest(CAST(:t AS BIGINT[]), CAST(:k AS TEXT[]), CAST(:f AS TEXT[]),"
+                           " CAST(:r AS TEXT[]), CAST(:mid AS TEXT[]), CAST(:raw AS TEXT[]), CAST(:n AS BIGINT[]),"
+                           " CAST(:c AS BIGINT[])) WITH ORDINALITY AS u(t, k, f, r, mid, raw, n, c, o) ORDER BY o",
+              soci::use(tickets), soci::use(kinds), soci::use(froms), soci::use(recipients), soci::use(message_ids),
+              soci::use(raws), soci::use(nexts), soci::use(createds))) {}
+};
+
+}  // namespace
+
+std::int64_t OutboxStore::insertRow(SociDatabase& db, const QueuedRow& r) {
+    return withPrepared<QueueMail>(db, "queueing a mail", [&](QueueMail& q) {
+        q.ticket = r.ticket.value_or(0);
+        q.ticketI = r.ticket ? soci::i_ok : soci::i_null;
+        q.kind = r.kind;
+        q.mail_from = r.mail_from;
+        q.recipients = r.recipients;
+        q.message_id = r.message_id;
+        q.raw = r.raw_b64;
+        q.next = r.next;
+        q.created = r.created;
         runOnce(q.st);
         return static_cast<std::int64_t>(q.id);
     });
+}
+
+OutboxStore::OutboxStore(SociDatabase& db)
+    : db_(db), queued_([&db](const std::vector<QueuedRow>& rows) {
+          if (db.backend() == Backend::sqlite) {  // in-process: a prepared INSERT per row costs no round trip
+              for (const auto& r : rows) insertRow(db, r);
+              return;
+          }
+          withPrepared<QueueMails>(db, "queueing mail", [&](QueueMails& q) {
+              std::vector<std::optional<long long>> tickets, nexts, createds;
+              std::vector<std::string> kinds, froms, recipients, message_ids, raws;
+              for (const auto& r : rows) {
+                  tickets.push_back(r.ticket);
+                  kinds.push_back(r.kind);
+                  froms.push_back(r.mail_from);
+                  recipients.push_back(r.recipients);
+                  message_ids.push_back(r.message_id);
+                  raws.push_back(r.raw_b64);
+                  nexts.emplace_back(r.next);
+                  createds.emplace_back(r.created);
+              }
+              q.tickets = integerArray(tickets);
+              q.kinds = textArray(kinds);
+              q.froms = textArray(froms);
+              q.recipients = textArray(recipients);
+              q.message_ids = textArray(message_ids);
+              q.raws = textArray(raws);
+              q.nexts = integerArray(nexts);
+              q.createds = integerArray(createds);
+              q.st.execute(true);
+          });
+      }) {
+    db_.holdBack(queued_);
+}
+
+std::int64_t OutboxStore::queueMail(const OutboxRecord& m) {
+    return insertRow(db_, rowOf(m));
+}
+
+void OutboxStore::queue(const OutboxRecord& m) {
+    if (db_.inTransaction())
+        queued_.add(rowOf(m));
+    else
+        queueMail(m);
 }
 
 std::string OutboxStore::claimSql(Backend backend, int limit) {

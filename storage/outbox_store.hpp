@@ -8,15 +8,20 @@
 #include <vector>
 
 #include "storage/database.hpp"
+#include "storage/held_rows.hpp"
 #include "storage/records.hpp"
 
 namespace deskgate {
 
 class OutboxStore {
 public:
-    explicit OutboxStore(SociDatabase& db) : db_(db) {}
+    explicit OutboxStore(SociDatabase& db);
 
+    // Queues the mail now and returns its id.
     std::int64_t queueMail(const OutboxRecord& mail);
+    // Queues the mail; inside a transaction held back and written with the others (intake: one
+    // statement for a batch's mail on PostgreSQL). Nothing in the transaction reads the outbox.
+    void queue(const OutboxRecord& mail);
     // Claims up to `limit` due mails for `lease` seconds for `holder` (other workers skip them
     // meanwhile; after the lease, they are anyone's again).
     std::vector<OutboxRecord> claimDueMail(UnixTime now, int limit, int lease_seconds = 30,
@@ -44,8 +49,17 @@ public:
     std::vector<OutboxRecord> listOutbox(const std::string& status);
 
 private:
+    struct QueuedRow {
+        std::optional<long long> ticket;
+        std::string kind, mail_from, recipients, message_id, raw_b64;
+        long long next = 0, created = 0;
+    };
+    static QueuedRow rowOf(const OutboxRecord& mail);
+    static std::int64_t insertRow(SociDatabase& db, const QueuedRow& row);
+
     soci::session& sql() { return db_.session(); }
     SociDatabase& db_;
+    HeldRows<QueuedRow> queued_;
 };
 
 }  // namespace deskgate

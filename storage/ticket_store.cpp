@@ -215,21 +215,6 @@ void insertEvent(SociDatabase& db, const EventRecord& e) {
     });
 }
 
-// PostgreSQL's array input syntax: each element in double quotes, backslash and quote escaped.
-std::string textArray(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1) out += ',';
-        out += '"';
-        for (char c : item) {
-            if (c == '\\' || c == '"') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
-
 struct InsertEvents : Prepared {
     std::string tickets, ats, actors, types, details;  // array literals, one element per event
     soci::statement st;
@@ -498,37 +483,39 @@ std::vector<std::string> TicketStore::refusedAddresses(std::int64_t ticket_id) {
 
 void TicketStore::addEvent(const EventRecord& e) {
     if (db_.inTransaction()) {
-        events_.rows.push_back(e);
+        events_.add(e);
         return;
     }
     insertEvent(db_, e);
 }
 
-void TicketStore::EventRows::write() {
-    if (rows.empty()) return;
-    if (db_.backend() == Backend::postgresql) {
-        // One statement for the transaction's events: arrays, taken apart by unnest in order.
-        withPrepared<InsertEvents>(db_, "recording events", [&](InsertEvents& q) {
-            std::vector<std::string> actors, types, details;
-            std::string tickets = "{", ats = "{";
-            for (const auto& e : rows) {
-                tickets += (tickets.size() > 1 ? "," : "") + std::to_string(e.ticket_id);
-                ats += (ats.size() > 1 ? "," : "") + std::to_string(e.at);
-                actors.push_back(e.actor);
-                types.push_back(e.type);
-                details.push_back(e.detail);
-            }
-            q.tickets = tickets + "}";
-            q.ats = ats + "}";
-            q.actors = textArray(actors);
-            q.types = textArray(types);
-            q.details = textArray(details);
-            q.st.execute(true);
-        });
-    } else {  // SQLite: in-process, a prepared INSERT per row costs no round trip
-        for (const auto& e : rows) insertEvent(db_, e);
-    }
-    rows.clear();
+// A transaction's events, held back and written together (see database.hpp's DeferredRows).
+TicketStore::TicketStore(SociDatabase& db)
+    : db_(db), events_([&db](const std::vector<EventRecord>& rows) {
+          if (db.backend() == Backend::sqlite) {  // in-process: a prepared INSERT per row costs no round trip
+              for (const auto& e : rows) insertEvent(db, e);
+              return;
+          }
+          // One statement for the transaction's events: arrays, taken apart by unnest in order.
+          withPrepared<InsertEvents>(db, "recording events", [&](InsertEvents& q) {
+              std::vector<std::optional<long long>> tickets, ats;
+              std::vector<std::string> actors, types, details;
+              for (const auto& e : rows) {
+                  tickets.emplace_back(e.ticket_id);
+                  ats.emplace_back(e.at);
+                  actors.push_back(e.actor);
+                  types.push_back(e.type);
+                  details.push_back(e.detail);
+              }
+              q.tickets = integerArray(tickets);
+              q.ats = integerArray(ats);
+              q.actors = textArray(actors);
+              q.types = textArray(types);
+              q.details = textArray(details);
+              q.st.execute(true);
+          });
+      }) {
+    db_.holdBack(events_);
 }
 
 std::vector<EventRecord> TicketStore::eventsOf(std::int64_t ticket_id) {
@@ -543,7 +530,7 @@ std::vector<EventRecord> TicketStore::eventsOf(std::int64_t ticket_id) {
             stored.push_back({intAt(r, 0), intAt(r, 1), intAt(r, 2), strAt(r, 3), strAt(r, 4), strAt(r, 5)});
         return stored;
     });
-    for (const auto& e : events_.rows)
+    for (const auto& e : events_.rows())
         if (e.ticket_id == ticket_id) out.push_back(e);
     return out;
 }

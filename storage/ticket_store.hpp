@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "storage/database.hpp"
+#include "storage/held_rows.hpp"
 #include "storage/records.hpp"
 
 namespace deskgate {
 
 class TicketStore {
 public:
-    explicit TicketStore(SociDatabase& db) : db_(db), events_(db) { db_.holdBack(events_); }
+    explicit TicketStore(SociDatabase& db);
 
     std::optional<TicketRecord> ticketByNumber(std::int64_t number);
     std::optional<TicketRecord> ticketById(std::int64_t id);
@@ -61,23 +62,9 @@ public:
     std::string customerLanguage(const std::string& address);
 
 private:
-    class EventRows : public DeferredRows {
-    public:
-        explicit EventRows(SociDatabase& db) : db_(db) {}
-        std::size_t pending() const override { return rows.size(); }
-        void write() override;
-        void dropFrom(std::size_t n) override {
-            if (n < rows.size()) rows.resize(n);
-        }
-        std::vector<EventRecord> rows;
-
-    private:
-        SociDatabase& db_;
-    };
-
     soci::session& sql() { return db_.session(); }
     SociDatabase& db_;
-    EventRows events_;
+    HeldRows<EventRecord> events_;
 };
 
 }  // namespace deskgate

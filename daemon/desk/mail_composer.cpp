@@ -170,7 +170,7 @@ std::string MailComposer::queue(const TicketRecord& ticket, ComposedMail mail) {
     o.raw = std::move(built.raw);
     o.next_attempt_at = now;
     o.created_at = now;
-    store_.outbox.queueMail(o);
+    store_.outbox.queue(o);
 
     MessageRecord m;
     m.ticket_id = ticket.id;

@@ -95,6 +95,64 @@ void storageSuite(const std::string& url) {
         CHECK(store.tickets.eventsOf(t.id).size() == 3);
     }
 
+    SUBCASE("a transaction's outgoing mail and intake log are written with their mail's savepoint or at the commit, in order") {
+        const std::string odd = "quote \" backslash \\ {braces}, comma, NULL\nGrüße";
+        auto mail = [&](const std::string& id, std::optional<std::int64_t> ticket) {
+            OutboxRecord m;
+            m.ticket_id = ticket;
+            m.kind = "agent_notification";
+            m.mail_from = "support@helpdesk.test";
+            m.recipients = {"anna@helpdesk.test", "ben@helpdesk.test"};
+            m.message_id = "<" + id + "@helpdesk.test>";
+            m.raw = "Subject: " + id + "\r\n\r\n" + odd + " Latin-1 \xe9\r\n";
+            m.next_attempt_at = 100;
+            m.created_at = 100;
+            return m;
+        };
+        TicketRecord t;
+        store.transaction([&] {
+            t = store.tickets.createTicket(sampleTicket("held outbox"));
+            store.outbox.queue(mail("first", t.id));
+            store.intake.recordIntake({"held", 7, 1}, "<in1@customer.test>", "new_ticket", t.id, 100, odd);
+            store.savepoint("mail");
+            store.outbox.queue(mail("dropped", t.id));
+            store.intake.recordIntake({"held", 7, 2}, "<in2@customer.test>", "reply", t.id, 101, "");
+            store.rollbackToSavepoint("mail");
+            store.releaseSavepoint("mail");
+            store.savepoint("mail");
+            store.outbox.queue(mail("second", std::nullopt));
+            store.intake.recordIntake({"held", 7, 3}, "", "quarantined", std::nullopt, 102, "NULL");
+            CHECK(store.outbox.listOutbox("queued").size() == 1);  // "first", with the first savepoint's release
+            store.releaseSavepoint("mail");
+            CHECK(store.outbox.listOutbox("queued").size() == 2);  // written with the mail's savepoint
+        });
+        auto queued = store.outbox.listOutbox("queued");
+        REQUIRE(queued.size() == 2);
+        CHECK(queued[0].message_id == "<first@helpdesk.test>");
+        CHECK(queued[0].ticket_id == t.id);
+        CHECK(queued[0].raw == mail("first", t.id).raw);
+        CHECK(queued[0].recipients == mail("first", t.id).recipients);
+        CHECK(queued[1].message_id == "<second@helpdesk.test>");
+        CHECK_FALSE(queued[1].ticket_id);
+        CHECK(queued[0].id < queued[1].id);
+        auto log = store.intake.intakeLog("held", "", 10);  // newest first
+        REQUIRE(log.size() == 2);
+        CHECK(log[1].uid == 1);
+        CHECK(log[1].detail == odd);
+        CHECK(log[1].outcome == "new_ticket");
+        CHECK(log[0].uid == 3);
+        CHECK(log[0].detail == "NULL");
+        CHECK_FALSE(log[0].ticket_number);
+        CHECK(store.intake.intakeOutcome({"held", 7, 2}) == std::nullopt);
+        CHECK_THROWS(store.transaction([&] {
+            store.outbox.queue(mail("lost", t.id));
+            store.intake.recordIntake({"held", 7, 4}, "", "reply", t.id, 103, "");
+            throw std::runtime_error("fails");
+        }));
+        CHECK(store.outbox.listOutbox("queued").size() == 2);
+        CHECK_FALSE(store.intake.intakeOutcome({"held", 7, 4}));
+    }
+
     SUBCASE("a mail marked sent at once notes it on its ticket; one without a ticket notes nothing") {
         TicketRecord t;
         store.transaction([&] { t = store.tickets.createTicket(sampleTicket("sent")); });

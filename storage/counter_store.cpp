@@ -74,24 +74,59 @@ struct GiveBackUsage : Prepared {
 
 }  // namespace
 
+CounterStore::CounterStore(SociDatabase& db)
+    : db_(db),
+      hits_([&db](const std::vector<std::string>& rules) {
+          // By rule, in the rule's order: several daemons' commits lock the rows in one order.
+          std::map<std::string, long long> counted;
+          for (const auto& r : rules) ++counted[r];
+          for (const auto& [rule, hits] : counted)
+              withPrepared<CountRuleHits>(db, "counting rule hits", [&](CountRuleHits& q) {
+                  q.rule = rule;
+                  q.hits = hits;
+                  q.st.execute(true);
+              });
+      }),
+      turns_([&db](const std::vector<std::pair<std::string, std::string>>& saved) {
+          std::map<std::string, std::string> last;  // per team the last turn given, in the team's order
+          for (const auto& [team, agent] : saved) last[team] = agent;
+          for (const auto& [team, agent] : last) saveTurn(db, team, agent);
+      }) {
+    db_.holdBack(hits_);
+    db_.holdBack(turns_);
+}
+
+void CounterStore::saveTurn(SociDatabase& db, const std::string& team, const std::string& agent) {
+    withPrepared<SaveTurn>(db, "saving the round-robin position", [&](SaveTurn& q) {
+        q.team = team;
+        q.agent = agent;
+        q.st.execute(true);
+    });
+}
+
 std::optional<std::string> CounterStore::lastAssigned(const std::string& team) {
     auto turn = [&](auto& q) -> std::optional<std::string> {
         q.team = team;
         if (!runOnce(q.st) || q.agent.empty()) return std::nullopt;
         return q.agent;
     };
-    // SQLite's write transaction is exclusive already; outside one: a plain read.
-    if (db_.inTransaction() && db_.backend() == Backend::postgresql)
-        return withPrepared<LockTurn>(db_, "reading the round-robin position", turn);
-    return withPrepared<ReadTurn>(db_, "reading the round-robin position", turn);
+    // SQLite's write transaction is exclusive already; outside one: a plain read. The lock is
+    // taken every time, even when a turn given in this transaction answers: a rollback to a
+    // savepoint gives up the locks taken after it.
+    auto stored = db_.inTransaction() && db_.backend() == Backend::postgresql
+                      ? withPrepared<LockTurn>(db_, "reading the round-robin position", turn)
+                      : withPrepared<ReadTurn>(db_, "reading the round-robin position", turn);
+    const auto& held = turns_.rows();
+    for (auto it = held.rbegin(); it != held.rend(); ++it)
+        if (it->first == team) return it->second;
+    return stored;
 }
 
 void CounterStore::saveLastAssigned(const std::string& team, const std::string& agent) {
-    withPrepared<SaveTurn>(db_, "saving the round-robin position", [&](SaveTurn& q) {
-        q.team = team;
-        q.agent = agent;
-        q.st.execute(true);
-    });
+    if (db_.inTransaction())
+        turns_.add({team, agent});
+    else
+        saveTurn(db_, team, agent);
 }
 
 void CounterStore::lockTicketNumbers() {
@@ -123,21 +158,8 @@ std::map<std::string, std::int64_t, std::less<>> CounterStore::openTicketsOf(con
 }
 
 void CounterStore::addRuleHit(const std::string& rule) {
-    hits_.rules.push_back(rule);
+    hits_.add(rule);
     if (!db_.inTransaction()) hits_.write();
-}
-
-void CounterStore::RuleHits::write() {
-    // By rule, in the rule's order: several daemons' commits lock the rows in one order.
-    std::map<std::string, long long> counted;
-    for (const auto& r : rules) ++counted[r];
-    rules.clear();  // taken: counted once, whatever happens below (a failure rolls back)
-    for (const auto& [rule, hits] : counted)
-        withPrepared<CountRuleHits>(db_, "counting rule hits", [&](CountRuleHits& q) {
-            q.rule = rule;
-            q.hits = hits;
-            q.st.execute(true);
-        });
 }
 
 std::vector<std::pair<std::string, std::int64_t>> CounterStore::ruleHits() {

@@ -11,13 +11,14 @@
 #include <vector>
 
 #include "storage/database.hpp"
+#include "storage/held_rows.hpp"
 #include "storage/records.hpp"
 
 namespace deskgate {
 
 class CounterStore {
 public:
-    explicit CounterStore(SociDatabase& db) : db_(db), hits_(db) { db_.holdBack(hits_); }
+    explicit CounterStore(SociDatabase& db);
 
     // The agent the team's round robin gave the last ticket to. Inside a transaction the
     // position stays locked until the commit, so concurrent daemons advance it one at a time.
@@ -50,24 +51,14 @@ private:
     soci::session& sql() { return db_.session(); }
     // Old windows of `what` are removed once per window this store sees, not at every use.
     void purgeOldWindows(const std::string& what, UnixTime window_start);
-
-    class RuleHits : public DeferredRows {
-    public:
-        explicit RuleHits(SociDatabase& db) : db_(db) {}
-        std::size_t pending() const override { return rules.size(); }
-        void write() override;
-        void dropFrom(std::size_t n) override {
-            if (n < rules.size()) rules.resize(n);
-        }
-        std::vector<std::string> rules;
-
-    private:
-        SociDatabase& db_;
-    };
+    static void saveTurn(SociDatabase& db, const std::string& team, const std::string& agent);
 
     SociDatabase& db_;
     std::map<std::string, UnixTime, std::less<>> purged_;
-    RuleHits hits_;
+    // Held back in a transaction (database.hpp's DeferredRows): rule hits, and the round-robin
+    // positions saved (team, agent), whose rows stay locked by lastAssigned() until the commit.
+    HeldRows<std::string> hits_;
+    HeldRows<std::pair<std::string, std::string>> turns_;
 };
 
 }  // namespace deskgate

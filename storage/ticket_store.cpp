@@ -226,6 +226,21 @@ struct InsertEvents : Prepared {
               soci::use(tickets), soci::use(ats), soci::use(actors), soci::use(types), soci::use(details))) {}
 };
 
+// PostgreSQL: a transaction's customers in one upsert (distinct addresses, in order).
+struct UpsertCustomers : Prepared {
+    std::string addresses, names, languages, ats;
+    soci::statement st;
+    explicit UpsertCustomers(soci::session& s)
+        : st((s.prepare << "INSERT INTO customers (address, name, language, created_at)"
+                           " SELECT a, n, l, t FROM unnest(CAST(:a AS TEXT[]), CAST(:n AS TEXT[]), CAST(:l AS TEXT[]),"
+                           " CAST(:t AS BIGINT[])) WITH ORDINALITY AS u(a, n, l, t, o) ORDER BY o"
+                           " ON CONFLICT (address) DO UPDATE SET"
+                           " name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,"
+                           " language = CASE WHEN excluded.language <> '' THEN excluded.language"
+                           " ELSE customers.language END",
+              soci::use(addresses), soci::use(names), soci::use(languages), soci::use(ats))) {}
+};
+
 struct UpsertCustomer : Prepared {
     std::string address, name, language;
     long long at = 0;
@@ -514,8 +529,10 @@ TicketStore::TicketStore(SociDatabase& db)
               q.details = textArray(details);
               q.st.execute(true);
           });
-      }) {
+      }),
+      customers_([&db](const std::vector<CustomerRow>& rows) { writeCustomers(db, rows); }) {
     db_.holdBack(events_);
+    db_.holdBack(customers_);
 }
 
 std::vector<EventRecord> TicketStore::eventsOf(std::int64_t ticket_id) {
@@ -537,16 +554,56 @@ std::vector<EventRecord> TicketStore::eventsOf(std::int64_t ticket_id) {
 
 void TicketStore::upsertCustomer(const std::string& address, const std::string& name, const std::string& language,
                                  UnixTime at) {
-    withPrepared<UpsertCustomer>(db_, "storing a customer", [&](UpsertCustomer& q) {
-        q.address = address;
-        q.name = name;
-        q.language = language;
-        q.at = at;
-        q.st.execute(true);
-    });
+    CustomerRow row{address, name, language, at};
+    if (db_.inTransaction())
+        customers_.add(std::move(row));
+    else
+        writeCustomers(db_, {row});
+}
+
+// Several upserts of one address become one (the last name and language given win, as the
+// upsert's CASEs make them), in address order: the rows locked in one order by every daemon.
+void TicketStore::writeCustomers(SociDatabase& db, const std::vector<CustomerRow>& rows) {
+    std::map<std::string, CustomerRow> merged;
+    for (const auto& r : rows) {
+        auto [it, fresh] = merged.try_emplace(r.address, r);
+        if (fresh) continue;
+        if (!r.name.empty()) it->second.name = r.name;
+        if (!r.language.empty()) it->second.language = r.language;
+    }
+    if (db.backend() == Backend::postgresql && merged.size() > 1) {
+        withPrepared<UpsertCustomers>(db, "storing customers", [&](UpsertCustomers& q) {
+            std::vector<std::string> addresses, names, languages;
+            std::vector<std::optional<long long>> ats;
+            for (const auto& [address, r] : merged) {
+                addresses.push_back(address);
+                names.push_back(r.name);
+                languages.push_back(r.language);
+                ats.emplace_back(r.at);
+            }
+            q.addresses = textArray(addresses);
+            q.names = textArray(names);
+            q.languages = textArray(languages);
+            q.ats = integerArray(ats);
+            q.st.execute(true);
+        });
+        return;
+    }
+    for (const auto& [address, r] : merged)
+        withPrepared<UpsertCustomer>(db, "storing a customer", [&](UpsertCustomer& q) {
+            q.address = address;
+            q.name = r.name;
+            q.language = r.language;
+            q.at = r.at;
+            q.st.execute(true);
+        });
 }
 
 std::string TicketStore::customerLanguage(const std::string& address) {
+    // What this transaction holds back first: the last language given, as the upsert stores it.
+    const auto& held = customers_.rows();
+    for (auto it = held.rbegin(); it != held.rend(); ++it)
+        if (it->address == address && !it->language.empty()) return it->language;
     return withPrepared<CustomerLanguage>(db_, "reading a customer", [&](CustomerLanguage& q) {
         q.address = address;
         q.languageI = soci::i_ok;

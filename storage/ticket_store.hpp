@@ -65,6 +65,12 @@ private:
     soci::session& sql() { return db_.session(); }
     SociDatabase& db_;
     HeldRows<EventRecord> events_;
+    struct CustomerRow {
+        std::string address, name, language;
+        UnixTime at = 0;
+    };
+    static void writeCustomers(SociDatabase& db, const std::vector<CustomerRow>& rows);
+    HeldRows<CustomerRow> customers_;  // upserts of a transaction, written together
 };
 
 }  // namespace deskgate

@@ -153,6 +153,46 @@ void storageSuite(const std::string& url) {
         CHECK_FALSE(store.intake.intakeOutcome({"held", 7, 4}));
     }
 
+    SUBCASE("customers and round-robin turns of a transaction are held back, read through, and written merged") {
+        store.transaction([&] {
+            store.tickets.upsertCustomer("alice@customer.test", "Alice", "de", 10);
+            store.counters.saveLastAssigned("first-level", "anna");
+            store.savepoint("mail");
+            store.tickets.upsertCustomer("alice@customer.test", "", "", 11);  // keeps name and language
+            store.tickets.upsertCustomer("bob@customer.test", "Bob \"B\" {x}", "fr", 11);
+            store.counters.saveLastAssigned("first-level", "ben");
+            CHECK(store.tickets.customerLanguage("bob@customer.test") == "fr");  // held back, read through
+            CHECK(store.counters.lastAssigned("first-level") == "ben");
+            store.rollbackToSavepoint("mail");
+            store.releaseSavepoint("mail");
+            CHECK(store.tickets.customerLanguage("bob@customer.test").empty());
+            CHECK(store.counters.lastAssigned("first-level") == "anna");
+            store.savepoint("mail");
+            store.tickets.upsertCustomer("carol@customer.test", "Carol", "nl", 12);
+            store.tickets.upsertCustomer("alice@customer.test", "Alice M.", "", 12);
+            store.counters.saveLastAssigned("first-level", "carla");
+            store.counters.saveLastAssigned("second-level", "dora");
+            store.releaseSavepoint("mail");
+        });
+        CHECK(store.tickets.customerLanguage("alice@customer.test") == "de");
+        CHECK(store.tickets.customerLanguage("carol@customer.test") == "nl");
+        CHECK(store.tickets.customerLanguage("bob@customer.test").empty());
+        std::string name;
+        store.session() << "SELECT name FROM customers WHERE address = 'alice@customer.test'", soci::into(name);
+        CHECK(name == "Alice M.");
+        CHECK(store.counters.lastAssigned("first-level") == "carla");
+        CHECK(store.counters.lastAssigned("second-level") == "dora");
+        CHECK_THROWS(store.transaction([&] {
+            store.tickets.upsertCustomer("dave@customer.test", "Dave", "en", 13);
+            store.counters.saveLastAssigned("first-level", "lost");
+            throw std::runtime_error("fails");
+        }));
+        CHECK(store.tickets.customerLanguage("dave@customer.test").empty());
+        CHECK(store.counters.lastAssigned("first-level") == "carla");
+        store.tickets.upsertCustomer("dave@customer.test", "Dave", "en", 14);  // outside a transaction: at once
+        CHECK(store.tickets.customerLanguage("dave@customer.test") == "en");
+    }
+
     SUBCASE("a mail marked sent at once notes it on its ticket; one without a ticket notes nothing") {
         TicketRecord t;
         store.transaction([&] { t = store.tickets.createTicket(sampleTicket("sent")); });

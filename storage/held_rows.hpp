@@ -35,17 +35,34 @@ private:
     std::vector<Row> rows_;
 };
 
-// PostgreSQL's array input syntax: each element in double quotes, backslash and quote escaped.
+// PostgreSQL's array input syntax: each element in double quotes, backslash and quote escaped;
+// an absent one as NULL.
+inline void appendArrayElement(std::string& out, const std::string& item) {
+    out += '"';
+    for (char c : item) {
+        if (c == '\\' || c == '"') out += '\\';
+        out += c;
+    }
+    out += '"';
+}
+
 inline std::string textArray(const std::vector<std::string>& items) {
     std::string out = "{";
     for (const auto& item : items) {
         if (out.size() > 1) out += ',';
-        out += '"';
-        for (char c : item) {
-            if (c == '\\' || c == '"') out += '\\';
-            out += c;
-        }
-        out += '"';
+        appendArrayElement(out, item);
+    }
+    return out + "}";
+}
+
+inline std::string textArray(const std::vector<std::optional<std::string>>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        if (item)
+            appendArrayElement(out, *item);
+        else
+            out += "NULL";
     }
     return out + "}";
 }

@@ -156,6 +156,27 @@ struct InsertMessage : Prepared {
               soci::use(created), soci::use(sha256), soci::into(id))) {}
 };
 
+// PostgreSQL: a transaction's messages in one statement (arrays taken apart by unnest, in order).
+struct InsertMessages : Prepared {
+    std::string tickets, directions, authors, message_ids, in_reply_tos, refs, from_addresses, from_names, tos, ccs,
+        subjects, texts, raws, kinds, mailboxes, createds, sha256s;
+    soci::statement st;
+    explicit InsertMessages(soci::session& s)
+        : st((s.prepare << "INSERT INTO messages (ticket_id, direction, author, message_id, in_reply_to, refs,"
+                           " from_address, from_name, to_addrs, cc_addrs, subject, body, raw_b64, kind, mailbox,"
+                           " created_at, body_sha256) SELECT t, d, a, mid, irt, rf, fa, fn, tt, cc, s, b, r, k, mb, cr, h"
+                           " FROM unnest(CAST(:t AS BIGINT[]), CAST(:d AS TEXT[]), CAST(:a AS TEXT[]),"
+                           " CAST(:mid AS TEXT[]), CAST(:irt AS TEXT[]), CAST(:rf AS TEXT[]), CAST(:fa AS TEXT[]),"
+                           " CAST(:fn AS TEXT[]), CAST(:tt AS TEXT[]), CAST(:cc AS TEXT[]), CAST(:s AS TEXT[]),"
+                           " CAST(:b AS TEXT[]), CAST(:r AS TEXT[]), CAST(:k AS TEXT[]), CAST(:mb AS TEXT[]),"
+                           " CAST(:cr AS BIGINT[]), CAST(:h AS TEXT[])) WITH ORDINALITY"
+                           " AS u(t, d, a, mid, irt, rf, fa, fn, tt, cc, s, b, r, k, mb, cr, h, o) ORDER BY o",
+              soci::use(tickets), soci::use(directions), soci::use(authors), soci::use(message_ids),
+              soci::use(in_reply_tos), soci::use(refs), soci::use(from_addresses), soci::use(from_names),
+              soci::use(tos), soci::use(ccs), soci::use(subjects), soci::use(texts), soci::use(raws), soci::use(kinds),
+              soci::use(mailboxes), soci::use(createds), soci::use(sha256s))) {}
+};
+
 struct TicketOfMessageId : Prepared {
     std::string message_id;
     long long ticket = 0;
@@ -360,29 +381,88 @@ std::int64_t TicketStore::countTickets() {
     });
 }
 
-std::int64_t TicketStore::addMessage(const MessageRecord& m) {
-    return withPrepared<InsertMessage>(db_, "storing a message", [&](InsertMessage& q) {
-        q.ticket = m.ticket_id;
-        q.created = m.created_at;
-        q.direction = m.direction;
-        q.author = m.author;
-        q.message_id = m.message_id;
-        q.midI = m.message_id.empty() ? soci::i_null : soci::i_ok;
-        q.in_reply_to = m.in_reply_to;
-        q.refs = m.references;
-        q.from_address = m.from_address;
-        q.from_name = m.from_name;
-        q.to = m.to;
-        q.cc = m.cc;
-        q.subject = m.subject;
-        q.text = m.text;
-        q.raw = encodeRaw(m.raw);
-        q.kind = m.kind;
-        q.mailbox = m.mailbox;
-        q.sha256 = m.body_sha256;
-        runOnce(q.st);
-        return static_cast<std::int64_t>(q.id);
-    });
+void TicketStore::addMessage(const MessageRecord& m) {
+    if (db_.inTransaction())
+        messages_.add(m);
+    else
+        writeMessages(db_, {m});
+}
+
+void TicketStore::writeMessages(SociDatabase& db, const std::vector<MessageRecord>& rows) {
+    if (db.backend() == Backend::postgresql && rows.size() > 1) {
+        withPrepared<InsertMessages>(db, "storing messages", [&](InsertMessages& q) {
+            std::vector<std::optional<long long>> tickets, createds;
+            std::vector<std::optional<std::string>> message_ids;
+            std::vector<std::string> directions, authors, in_reply_tos, refs, from_addresses, from_names, tos, ccs,
+                subjects, texts, raws, kinds, mailboxes, sha256s;
+            for (const auto& m : rows) {
+                tickets.emplace_back(m.ticket_id);
+                createds.emplace_back(m.created_at);
+                message_ids.push_back(m.message_id.empty() ? std::nullopt : std::optional<std::string>(m.message_id));
+                directions.push_back(m.direction);
+                authors.push_back(m.author);
+                in_reply_tos.push_back(m.in_reply_to);
+                refs.push_back(m.references);
+                from_addresses.push_back(m.from_address);
+                from_names.push_back(m.from_name);
+                tos.push_back(m.to);
+                ccs.push_back(m.cc);
+                subjects.push_back(m.subject);
+                texts.push_back(m.text);
+                raws.push_back(encodeRaw(m.raw));
+                kinds.push_back(m.kind);
+                mailboxes.push_back(m.mailbox);
+                sha256s.push_back(m.body_sha256);
+            }
+            q.tickets = integerArray(tickets);
+            q.directions = textArray(directions);
+            q.authors = textArray(authors);
+            q.message_ids = textArray(message_ids);
+            q.in_reply_tos = textArray(in_reply_tos);
+            q.refs = textArray(refs);
+            q.from_addresses = textArray(from_addresses);
+            q.from_names = textArray(from_names);
+            q.tos = textArray(tos);
+            q.ccs = textArray(ccs);
+            q.subjects = textArray(subjects);
+            q.texts = textArray(texts);
+            q.raws = textArray(raws);
+            q.kinds = textArray(kinds);
+            q.mailboxes = textArray(mailboxes);
+            q.createds = integerArray(createds);
+            q.sha256s = textArray(sha256s);
+            q.st.execute(true);
+        });
+        return;
+    }
+    for (const auto& m : rows)
+        withPrepared<InsertMessage>(db, "storing a message", [&](InsertMessage& q) {
+            q.ticket = m.ticket_id;
+            q.created = m.created_at;
+            q.direction = m.direction;
+            q.author = m.author;
+            q.message_id = m.message_id;
+            q.midI = m.message_id.empty() ? soci::i_null : soci::i_ok;
+            q.in_reply_to = m.in_reply_to;
+            q.refs = m.references;
+            q.from_address = m.from_address;
+            q.from_name = m.from_name;
+            q.to = m.to;
+            q.cc = m.cc;
+            q.subject = m.subject;
+            q.text = m.text;
+            q.raw = encodeRaw(m.raw);
+            q.kind = m.kind;
+            q.mailbox = m.mailbox;
+            q.sha256 = m.body_sha256;
+            runOnce(q.st);
+        });
+}
+
+const MessageRecord* TicketStore::heldMessage(const std::string& message_id) const {
+    for (const auto& m : messages_.rows())
+        if (m.message_id == message_id) return &m;
+    return nullptr;
 }
 
 std::vector<MessageRecord> TicketStore::messagesOf(std::int64_t ticket_id, bool with_raw) {
@@ -416,12 +496,18 @@ std::vector<MessageRecord> TicketStore::messagesOf(std::int64_t ticket_id, bool 
             m.created_at = intAt(r, 16);
             out.push_back(std::move(m));
         }
+        for (const auto& m : messages_.rows())  // held back: the newest, id 0 until written
+            if (m.ticket_id == ticket_id) {
+                out.push_back(m);
+                if (!with_raw) out.back().raw.clear();
+            }
         return out;
     });
 }
 
 std::optional<std::int64_t> TicketStore::ticketIdByMessageId(const std::string& message_id) {
     if (message_id.empty()) return std::nullopt;
+    if (const auto* held = heldMessage(message_id)) return held->ticket_id;
     return withPrepared<TicketOfMessageId>(db_, "looking up a Message-ID",
                                            [&](TicketOfMessageId& q) -> std::optional<std::int64_t> {
                                                q.message_id = message_id;
@@ -432,6 +518,8 @@ std::optional<std::int64_t> TicketStore::ticketIdByMessageId(const std::string& 
 
 std::optional<MessageFingerprint> TicketStore::fingerprintOf(const std::string& message_id) {
     if (message_id.empty()) return std::nullopt;
+    if (const auto* held = heldMessage(message_id))
+        return MessageFingerprint{held->direction, held->from_address, held->body_sha256, held->raw};
     return withPrepared<FingerprintOf>(db_, "looking up a Message-ID",
                                        [&](FingerprintOf& q) -> std::optional<MessageFingerprint> {
                                            q.message_id = message_id;
@@ -530,9 +618,11 @@ TicketStore::TicketStore(SociDatabase& db)
               q.st.execute(true);
           });
       }),
-      customers_([&db](const std::vector<CustomerRow>& rows) { writeCustomers(db, rows); }) {
+      customers_([&db](const std::vector<CustomerRow>& rows) { writeCustomers(db, rows); }),
+      messages_([&db](const std::vector<MessageRecord>& rows) { writeMessages(db, rows); }) {
     db_.holdBack(events_);
     db_.holdBack(customers_);
+    db_.holdBack(messages_);
 }
 
 std::vector<EventRecord> TicketStore::eventsOf(std::int64_t ticket_id) {

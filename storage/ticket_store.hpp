@@ -34,7 +34,10 @@ public:
     std::vector<TicketRecord> listTickets(const std::string& status_filter = "", int limit = 1000);
     std::int64_t countTickets();
 
-    std::int64_t addMessage(const MessageRecord& message);
+    // Inside a transaction the message is held back and written with the others (the mail's
+    // savepoint, or the batch's end: one statement on PostgreSQL); the reads below see it, with
+    // id 0 until then. A Message-ID already stored fails there (StorageDuplicateKey).
+    void addMessage(const MessageRecord& message);
     std::vector<MessageRecord> messagesOf(std::int64_t ticket_id, bool with_raw = false);
     // A ticket that holds a message (received or sent) with this Message-ID.
     std::optional<std::int64_t> ticketIdByMessageId(const std::string& message_id);
@@ -71,6 +74,9 @@ private:
     };
     static void writeCustomers(SociDatabase& db, const std::vector<CustomerRow>& rows);
     HeldRows<CustomerRow> customers_;  // upserts of a transaction, written together
+    static void writeMessages(SociDatabase& db, const std::vector<MessageRecord>& rows);
+    const MessageRecord* heldMessage(const std::string& message_id) const;
+    HeldRows<MessageRecord> messages_;
 };
 
 }  // namespace deskgate

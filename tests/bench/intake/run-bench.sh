@@ -17,7 +17,8 @@ deskgate=${HD_BUILD_DIR:-$root/build}/daemon/deskgate
 work=$(mktemp -d /tmp/deskgate-bench-intake.XXXXXX)
 export HD_BASE=$work/servers HD_IMAP_PORT=${BENCH_IMAP_PORT:-13143} HD_IMAPS_PORT=${BENCH_IMAPS_PORT:-13993} \
        HD_LMTP_PORT=${BENCH_LMTP_PORT:-13024} HD_SMTP_PORT=${BENCH_SMTP_PORT:-13025} \
-       HD_SASL_PORT=${BENCH_SASL_PORT:-13026} HD_PG_PORT=${BENCH_PG_PORT:-57329}
+       HD_SASL_PORT=${BENCH_SASL_PORT:-13026} HD_PG_PORT=${BENCH_PG_PORT:-57329} \
+       HD_SMTP_LIMITED_PORT=${BENCH_SMTP_LIMITED_PORT:-13027}
 "$root/tests/scripts/start-servers.sh" >/dev/null
 trap '"$root/tests/scripts/stop-servers.sh" >/dev/null 2>&1; rm -rf "$work"' EXIT
 . "$HD_BASE/env.sh"

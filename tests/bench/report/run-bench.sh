@@ -17,7 +17,7 @@ work=$(mktemp -d /tmp/deskgate-bench-report.XXXXXX)
 cleanup() { rm -rf "$work"; }
 if [ -z "${HD_PG_CONNINFO:-}" ]; then
   export HD_BASE=$work/servers HD_IMAP_PORT=13143 HD_IMAPS_PORT=13993 HD_LMTP_PORT=13024 HD_SMTP_PORT=13025 \
-         HD_SASL_PORT=13026 HD_PG_PORT=57329
+         HD_SASL_PORT=13026 HD_PG_PORT=57329 HD_SMTP_LIMITED_PORT=13027
   "$root/tests/scripts/start-servers.sh" >/dev/null
   cleanup() { "$root/tests/scripts/stop-servers.sh" >/dev/null 2>&1; rm -rf "$work"; }
   . "$HD_BASE/env.sh"

@@ -151,6 +151,18 @@ void storageSuite(const std::string& url) {
         }));
         CHECK(store.outbox.listOutbox("queued").size() == 2);
         CHECK_FALSE(store.intake.intakeOutcome({"held", 7, 4}));
+        store.transaction([&] {  // a batch's worth: PostgreSQL writes ten per statement, the rest one by one
+            for (int i = 0; i < 23; ++i)
+                store.outbox.queue(mail("batch" + std::to_string(i), i % 3 ? std::optional<std::int64_t>(t.id) : std::nullopt));
+        });
+        queued = store.outbox.listOutbox("queued");
+        REQUIRE(queued.size() == 25);
+        for (int i = 0; i < 23; ++i) {
+            const auto& q = queued[static_cast<std::size_t>(i) + 2];
+            CHECK(q.message_id == "<batch" + std::to_string(i) + "@helpdesk.test>");
+            CHECK(q.raw == mail("batch" + std::to_string(i), t.id).raw);
+            CHECK(q.ticket_id == (i % 3 ? std::optional<std::int64_t>(t.id) : std::nullopt));
+        }
     }
 
     SUBCASE("customers and round-robin turns of a transaction are held back, read through, and written merged") {

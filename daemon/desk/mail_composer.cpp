@@ -75,16 +75,17 @@ bool MailComposer::withinLimits(const TicketRecord& ticket, ComposedMail& mail) 
     auto allowed = [&](const Address& a) {
         const std::string address = normalizeAddress(a.address);
         if (isDeskAddress(address)) return true;
-        // Each limit is taken in one statement; a use taken for the address is given back when
-        // the desk-wide limit then refuses, so a refused mail counts nowhere.
+        // Each limit is taken in one statement, the desk-wide one first: in a flood, once it is
+        // used up, every further mail costs one statement (not three); a use taken for the desk
+        // is given back when the address's limit then refuses, so a refused mail counts nowhere.
         std::string why;
         const auto perAddress = limits.auto_replies_per_address_per_hour;
         const auto perDesk = limits.auto_replies_per_hour;
-        if (perAddress && !store_.counters.takeUsage(address, "auto_reply", hour, *perAddress)) {
-            why = "limit of " + std::to_string(*perAddress) + " automatic mails per address and hour reached";
-        } else if (perDesk && !store_.counters.takeUsage("*", "auto_reply", hour, *perDesk)) {
-            if (perAddress) store_.counters.giveBackUsage(address, "auto_reply", hour);
+        if (perDesk && !store_.counters.takeUsage("*", "auto_reply", hour, *perDesk)) {
             why = "limit of " + std::to_string(*perDesk) + " automatic mails per hour reached";
+        } else if (perAddress && !store_.counters.takeUsage(address, "auto_reply", hour, *perAddress)) {
+            if (perDesk) store_.counters.giveBackUsage("*", "auto_reply", hour);
+            why = "limit of " + std::to_string(*perAddress) + " automatic mails per address and hour reached";
         }
         if (!why.empty()) {
             store_.tickets.addEvent({0, ticket.id, now, "system", "suppressed",

@@ -396,6 +396,31 @@ TEST_CASE("rate limits: a mail the desk-wide limit refuses counts nowhere, and o
     CHECK(uses("carol@customer.test") == 1);
 }
 
+TEST_CASE("rate limits: a mail the address's limit refuses does not count against the desk") {
+    // The desk-wide limit is taken first (in a flood, once it is used up, one statement per mail);
+    // its use is given back when the address's own limit then refuses.
+    Desk d("", "limits: { auto_replies_per_address_per_hour: 1, auto_replies_per_hour: 5 }\n");
+    auto uses = [&](const std::string& address) {
+        long long n = 0;
+        soci::indicator ind = soci::i_null;
+        d.store->session() << "SELECT SUM(uses) FROM address_usage WHERE address = :a", soci::use(address),
+            soci::into(n, ind);
+        return ind == soci::i_ok ? n : 0;
+    };
+    d.mail("alice@customer.test", "One", "x\r\n");
+    d.mail("alice@customer.test", "Two", "x\r\n");  // her second in the hour: refused
+    CHECK(d.sent("acknowledgement").size() == 1);
+    bool suppressed = false;
+    for (const auto& e : d.events(1002))
+        suppressed |= e.find("limit of 1 automatic mails per address and hour reached") != std::string::npos;
+    CHECK(suppressed);
+    CHECK(uses("alice@customer.test") == 1);
+    CHECK(uses("*") == 1);  // given back
+    d.mail("bob@customer.test", "Three", "x\r\n");
+    CHECK(d.sent("acknowledgement").size() == 2);
+    CHECK(uses("*") == 2);
+}
+
 TEST_CASE("automatic mail answers no automatic mail: an auto-reply on a ticket notifies nobody") {
     Desk d;
     d.mail("alice@customer.test", "VPN down", "It does not connect.\r\n");

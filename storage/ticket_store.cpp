@@ -99,6 +99,24 @@ struct NextTicketNumber : Prepared {
               soci::into(number))) {}
 };
 
+// Inside a transaction: the counter read and locked until the commit (SQLite's write
+// transaction is exclusive anyway), then written once for the numbers given.
+struct ReadTicketNumber : Prepared {
+    long long value = 0;
+    soci::statement st;
+    explicit ReadTicketNumber(soci::session& s)
+        : st((s.prepare << std::string("SELECT value FROM counters WHERE name = 'ticket_number'") +
+                               (onPostgres(s) ? " FOR UPDATE" : ""),
+              soci::into(value))) {}
+};
+
+struct SaveTicketNumber : Prepared {
+    long long value = 0;
+    soci::statement st;
+    explicit SaveTicketNumber(soci::session& s)
+        : st((s.prepare << "UPDATE counters SET value = :v WHERE name = 'ticket_number'", soci::use(value))) {}
+};
+
 struct InsertTicket : Prepared {
     TicketRecord t;
     long long number = 0, created = 0, updated = 0, frd = 0, rsd = 0, fol = 0, id = 0;
@@ -202,11 +220,40 @@ std::optional<TicketRecord> TicketStore::ticketById(std::int64_t id) {
     return selectTicket<TicketKey::id>(db_, "reading a ticket", id);
 }
 
+std::int64_t TicketStore::TicketNumbers::next() {
+    if (!db_.inTransaction())
+        return withPrepared<NextTicketNumber>(db_, "creating a ticket", [](NextTicketNumber& q) {
+            runOnce(q.st);
+            return static_cast<std::int64_t>(q.number);
+        });
+    if (!base_)
+        base_ = withPrepared<ReadTicketNumber>(db_, "creating a ticket", [](ReadTicketNumber& q) {
+            runOnce(q.st);
+            return static_cast<std::int64_t>(q.value);
+        });
+    taken_.push_back(*base_ + static_cast<std::int64_t>(taken_.size()) + 1);
+    return taken_.back();
+}
+
+void TicketStore::TicketNumbers::write() {
+    if (!taken_.empty())
+        withPrepared<SaveTicketNumber>(db_, "creating a ticket", [&](SaveTicketNumber& q) {
+            q.value = taken_.back();
+            q.st.execute(true);
+        });
+    taken_.clear();
+    base_.reset();  // read again next time: after the commit another session may count on
+}
+
+void TicketStore::TicketNumbers::dropFrom(std::size_t n) {
+    if (n < taken_.size()) taken_.resize(n);
+    // Numbers still taken were counted from a read made before the savepoint (its lock held);
+    // with none, read again: a rollback gives up the locks taken after the savepoint.
+    if (taken_.empty()) base_.reset();
+}
+
 TicketRecord TicketStore::createTicket(TicketRecord t) {
-    t.number = withPrepared<NextTicketNumber>(db_, "creating a ticket", [](NextTicketNumber& q) {
-        runOnce(q.st);
-        return static_cast<std::int64_t>(q.number);
-    });
+    t.number = numbers_.next();
     t.id = withPrepared<InsertTicket>(db_, "creating a ticket", [&](InsertTicket& q) {
         q.t = t;
         q.number = t.number;

@@ -65,6 +65,23 @@ public:
     std::string customerLanguage(const std::string& address);
 
 private:
+    // Ticket numbers given in a transaction: the counter is read (and locked) once, the numbers
+    // counted on from it, and the counter written once when they are written (the mail's
+    // savepoint released, or the commit); numbers taken after a savepoint rolled back to are
+    // given again. Outside a transaction each number is one UPDATE ... RETURNING.
+    class TicketNumbers : public DeferredRows {
+    public:
+        explicit TicketNumbers(SociDatabase& db) : db_(db) {}
+        std::int64_t next();
+        std::size_t pending() const override { return taken_.size(); }
+        void write() override;
+        void dropFrom(std::size_t n) override;
+
+    private:
+        SociDatabase& db_;
+        std::optional<std::int64_t> base_;  // the counter as read in this transaction
+        std::vector<std::int64_t> taken_;
+    };
     soci::session& sql() { return db_.session(); }
     SociDatabase& db_;
     HeldRows<EventRecord> events_;
@@ -77,6 +94,7 @@ private:
     static void writeMessages(SociDatabase& db, const std::vector<MessageRecord>& rows);
     const MessageRecord* heldMessage(const std::string& message_id) const;
     HeldRows<MessageRecord> messages_;
+    TicketNumbers numbers_;
 };
 
 }  // namespace deskgate

@@ -230,10 +230,12 @@ TicketStore::TicketStore(SociDatabase& db)
           });
       }),
       customers_([&db](const std::vector<CustomerRow>& rows) { writeCustomers(db, rows); }),
-      messages_([&db](const std::vector<MessageRecord>& rows) { writeMessages(db, rows); }) {
+      messages_([&db](const std::vector<MessageRecord>& rows) { writeMessages(db, rows); }),
+      numbers_(db) {
     db_.holdBack(events_);
     db_.holdBack(customers_);
     db_.holdBack(messages_);
+    db_.holdBack(numbers_);
 }
 
 void TicketStore::upsertCustomer(const std::string& address, const std::string& name, const std::string& language,

@@ -318,6 +318,28 @@ void storageSuite(const std::string& url) {
         CHECK(again->subject == "second");
         CHECK(again->customer_name == "Alice Müller");
         CHECK_FALSE(again->first_response_at);
+        // Counted on in the transaction, written once: a number taken after a savepoint rolled
+        // back to is given again; the next transaction goes on from what was committed.
+        TicketRecord c, d, e;
+        store.transaction([&] {
+            store.savepoint("mail");
+            auto lost = store.tickets.createTicket(sampleTicket("rolled back"));
+            CHECK(lost.number == 1003);
+            store.rollbackToSavepoint("mail");
+            store.releaseSavepoint("mail");
+            c = store.tickets.createTicket(sampleTicket("third"));
+            store.savepoint("mail");
+            d = store.tickets.createTicket(sampleTicket("fourth"));
+            store.releaseSavepoint("mail");
+        });
+        CHECK(c.number == 1003);
+        CHECK(d.number == 1004);
+        e = store.tickets.createTicket(sampleTicket("outside a transaction"));
+        CHECK(e.number == 1005);
+        long long counter = 0;
+        store.session() << "SELECT value FROM counters WHERE name = 'ticket_number'", soci::into(counter);
+        CHECK(counter == 1005);
+        CHECK_FALSE(store.tickets.ticketByNumber(1006));
     }
 
     SUBCASE("rating, reopen count and the followed ticket round-trip; absent values stay absent") {

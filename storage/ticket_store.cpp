@@ -1,5 +1,6 @@
 #include "storage/ticket_store.hpp"
 
+#include <algorithm>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -266,6 +267,7 @@ TicketRecord TicketStore::createTicket(TicketRecord t) {
         return static_cast<std::int64_t>(q.id);
     });
     t.version = 0;  // the column's default
+    if (db_.inTransaction()) created_here_.add(t.id);
     return t;
 }
 
@@ -404,11 +406,20 @@ bool TicketStore::addParticipant(std::int64_t ticket_id, const std::string& addr
         q.added_by = added_by;
         q.at = at;
         q.st.execute(true);
-        return q.st.get_affected_rows() == 1;
+        const bool added = q.st.get_affected_rows() == 1;
+        if (added && createdHere(ticket_id)) added_here_.add({ticket_id, at, address});
+        return added;
     });
 }
 
+bool TicketStore::createdHere(std::int64_t ticket_id) const {
+    const auto& created = created_here_.rows();
+    return std::find(created.begin(), created.end(), ticket_id) != created.end();
+}
+
 bool TicketStore::removeParticipant(std::int64_t ticket_id, const std::string& address) {
+    created_here_.dropFrom(0);  // known no more: read from the table from now on
+    added_here_.dropFrom(0);
     return guarded("removing a participant", [&] {
         long long t = ticket_id;
         soci::statement st = (sql().prepare << "DELETE FROM participants WHERE ticket_id = :t AND address = :a",
@@ -419,6 +430,15 @@ bool TicketStore::removeParticipant(std::int64_t ticket_id, const std::string& a
 }
 
 std::vector<std::string> TicketStore::participantsOf(std::int64_t ticket_id) {
+    if (createdHere(ticket_id)) {  // a ticket made in this transaction has those added in it alone
+        std::vector<std::tuple<UnixTime, std::string>> rows;
+        for (const auto& p : added_here_.rows())
+            if (p.ticket_id == ticket_id) rows.emplace_back(p.at, p.address);
+        std::sort(rows.begin(), rows.end());  // as the table is read: ORDER BY added_at, address
+        std::vector<std::string> out;
+        for (auto& [at, address] : rows) out.push_back(std::move(address));
+        return out;
+    }
     return withPrepared<ParticipantsOf>(db_, "reading participants", [&](ParticipantsOf& q) {
         std::vector<std::string> out;
         q.ticket = ticket_id;

@@ -95,6 +95,17 @@ private:
     const MessageRecord* heldMessage(const std::string& message_id) const;
     HeldRows<MessageRecord> messages_;
     TicketNumbers numbers_;
+    // The tickets made in this transaction and the participants added to them (written at
+    // once; known here until the mail's savepoint is released or the commit), so that their
+    // participants need no query. Nothing to write: the writers do nothing.
+    struct AddedParticipant {
+        std::int64_t ticket_id = 0;
+        UnixTime at = 0;
+        std::string address;
+    };
+    bool createdHere(std::int64_t ticket_id) const;
+    HeldRows<std::int64_t> created_here_;
+    HeldRows<AddedParticipant> added_here_;
 };
 
 }  // namespace deskgate

@@ -231,11 +231,15 @@ TicketStore::TicketStore(SociDatabase& db)
       }),
       customers_([&db](const std::vector<CustomerRow>& rows) { writeCustomers(db, rows); }),
       messages_([&db](const std::vector<MessageRecord>& rows) { writeMessages(db, rows); }),
-      numbers_(db) {
+      numbers_(db),
+      created_here_([](const std::vector<std::int64_t>&) {}),
+      added_here_([](const std::vector<AddedParticipant>&) {}) {
     db_.holdBack(events_);
     db_.holdBack(customers_);
     db_.holdBack(messages_);
     db_.holdBack(numbers_);
+    db_.holdBack(created_here_);
+    db_.holdBack(added_here_);
 }
 
 void TicketStore::upsertCustomer(const std::string& address, const std::string& name, const std::string& language,

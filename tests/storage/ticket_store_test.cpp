@@ -205,6 +205,29 @@ void storageSuite(const std::string& url) {
         CHECK(store.tickets.customerLanguage("dave@customer.test") == "en");
     }
 
+    SUBCASE("the participants of a ticket made in the transaction are known without a query, savepoints and removals too") {
+        TicketRecord t;
+        store.transaction([&] {
+            t = store.tickets.createTicket(sampleTicket("participants here"));
+            CHECK(store.tickets.participantsOf(t.id).empty());
+            CHECK(store.tickets.addParticipant(t.id, "zoe@customer.test", "customer:alice@customer.test", 20));
+            CHECK(store.tickets.addParticipant(t.id, "bob@customer.test", "customer:alice@customer.test", 20));
+            CHECK_FALSE(store.tickets.addParticipant(t.id, "bob@customer.test", "again", 21));
+            store.savepoint("agent_reply");
+            CHECK(store.tickets.addParticipant(t.id, "amy@customer.test", "agent:anna", 10));
+            CHECK(store.tickets.participantsOf(t.id) ==
+                  std::vector<std::string>{"amy@customer.test", "bob@customer.test", "zoe@customer.test"});
+            store.rollbackToSavepoint("agent_reply");
+            store.releaseSavepoint("agent_reply");
+            CHECK(store.tickets.participantsOf(t.id) == std::vector<std::string>{"bob@customer.test", "zoe@customer.test"});
+            CHECK(store.tickets.removeParticipant(t.id, "zoe@customer.test"));
+            CHECK(store.tickets.participantsOf(t.id) == std::vector<std::string>{"bob@customer.test"});
+            CHECK(store.tickets.addParticipant(t.id, "carl@customer.test", "customer:alice@customer.test", 22));
+            CHECK(store.tickets.participantsOf(t.id) == std::vector<std::string>{"bob@customer.test", "carl@customer.test"});
+        });
+        CHECK(store.tickets.participantsOf(t.id) == std::vector<std::string>{"bob@customer.test", "carl@customer.test"});
+    }
+
     SUBCASE("a mail marked sent at once notes it on its ticket; one without a ticket notes nothing") {
         TicketRecord t;
         store.transaction([&] { t = store.tickets.createTicket(sampleTicket("sent")); });

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -230,7 +232,13 @@ asio::awaitable<CurlImapClient::Wait> CurlImapClient::waitSocket(bool write, Clo
                                     : asio::posix::stream_descriptor::wait_read,
                               asio::redirect_error(asio::use_awaitable, ec));
     timer.cancel();
-    if (timedOut) co_return Wait::timeout;
+    if (timedOut) {
+        // The loop may have been busy past the deadline (a batch's commit waiting for a lock):
+        // what arrived meanwhile is no silence.
+        pollfd p{sock->native_handle(), static_cast<short>(write ? POLLOUT : POLLIN), 0};
+        if (::poll(&p, 1, 0) > 0) co_return Wait::ready;
+        co_return Wait::timeout;
+    }
     if (ec == asio::error::operation_aborted && woken_) co_return Wait::woken;
     if (ec && ec != asio::error::operation_aborted) fail("socket wait failed: " + ec.message());
     co_return Wait::ready;

@@ -367,6 +367,17 @@ TEST_CASE("rate limits: one address cannot trigger more automatic answers than a
     CHECK(held.reason == "held: 4 recipients in To and Cc (limit 3)");
 }
 
+namespace {
+// The rate-limit uses counted for `address` ("*": the desk's) in every window.
+long long usesOf(Desk& d, const std::string& address) {
+    long long n = 0;
+    soci::indicator ind = soci::i_null;
+    d.store->session() << "SELECT SUM(uses) FROM address_usage WHERE address = :a", soci::use(address),
+        soci::into(n, ind);
+    return ind == soci::i_ok ? n : 0;
+}
+}  // namespace
+
 TEST_CASE("rate limits: a mail the desk-wide limit refuses counts nowhere, and old windows are cleared") {
     Desk d("", "limits: { auto_replies_per_address_per_hour: 5, auto_replies_per_hour: 2 }\n");
     d.mail("alice@customer.test", "One", "x\r\n");
@@ -378,13 +389,7 @@ TEST_CASE("rate limits: a mail the desk-wide limit refuses counts nowhere, and o
         suppressed |= e.find("suppressed: acknowledgement to carol@customer.test: limit of 2 automatic mails per hour") !=
                       std::string::npos;
     CHECK(suppressed);
-    auto uses = [&](const std::string& address) {
-        long long n = 0;
-        soci::indicator ind = soci::i_null;
-        d.store->session() << "SELECT SUM(uses) FROM address_usage WHERE address = :a", soci::use(address),
-            soci::into(n, ind);
-        return ind == soci::i_ok ? n : 0;
-    };
+    auto uses = [&](const std::string& address) { return usesOf(d, address); };
     CHECK(uses("alice@customer.test") == 1);
     CHECK(uses("carol@customer.test") == 0);  // given back: her refused mail is not held against her
     CHECK(uses("*") == 2);
@@ -400,13 +405,7 @@ TEST_CASE("rate limits: a mail the address's limit refuses does not count agains
     // The desk-wide limit is taken first (in a flood, once it is used up, one statement per mail);
     // its use is given back when the address's own limit then refuses.
     Desk d("", "limits: { auto_replies_per_address_per_hour: 1, auto_replies_per_hour: 5 }\n");
-    auto uses = [&](const std::string& address) {
-        long long n = 0;
-        soci::indicator ind = soci::i_null;
-        d.store->session() << "SELECT SUM(uses) FROM address_usage WHERE address = :a", soci::use(address),
-            soci::into(n, ind);
-        return ind == soci::i_ok ? n : 0;
-    };
+    auto uses = [&](const std::string& address) { return usesOf(d, address); };
     d.mail("alice@customer.test", "One", "x\r\n");
     d.mail("alice@customer.test", "Two", "x\r\n");  // her second in the hour: refused
     CHECK(d.sent("acknowledgement").size() == 1);

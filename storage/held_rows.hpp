@@ -1,8 +1,9 @@
 // Rows a store holds back in a transaction (database.hpp's DeferredRows) and writes together:
-// on PostgreSQL one INSERT ... SELECT FROM unnest(arrays) per table, the arrays in PostgreSQL's
-// array syntax as bound values (internal to storage/).
+// on PostgreSQL one INSERT ... SELECT FROM unnest(arrays) per table, each column an array in
+// PostgreSQL's syntax as a bound value (arrayOf) (internal to storage/).
 #pragma once
 
+#include <concepts>
 #include <functional>
 #include <optional>
 #include <string>
@@ -35,8 +36,8 @@ private:
     std::vector<Row> rows_;
 };
 
-// PostgreSQL's array input syntax: each element in double quotes, backslash and quote escaped;
-// an absent one as NULL.
+// PostgreSQL's array input syntax: a text in double quotes, backslash and quote escaped; an
+// integer as it is; an absent value as NULL.
 inline void appendArrayElement(std::string& out, const std::string& item) {
     out += '"';
     for (char c : item) {
@@ -46,33 +47,27 @@ inline void appendArrayElement(std::string& out, const std::string& item) {
     out += '"';
 }
 
-inline std::string textArray(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1) out += ',';
-        appendArrayElement(out, item);
-    }
-    return out + "}";
+template <std::integral I>
+void appendArrayElement(std::string& out, I item) {
+    out += std::to_string(item);
 }
 
-inline std::string textArray(const std::vector<std::optional<std::string>>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1) out += ',';
-        if (item)
-            appendArrayElement(out, *item);
-        else
-            out += "NULL";
-    }
-    return out + "}";
+template <typename T>
+void appendArrayElement(std::string& out, const std::optional<T>& item) {
+    if (item)
+        appendArrayElement(out, *item);
+    else
+        out += "NULL";
 }
 
-// Integers, an absent one as NULL.
-inline std::string integerArray(const std::vector<std::optional<long long>>& items) {
+// One column of `rows` as an array literal, a bound value for CAST(:x AS TEXT[]) / BIGINT[]
+// taken apart by unnest: `field(row)` for each row, in order.
+template <typename Rows, typename Field>
+std::string arrayOf(const Rows& rows, Field field) {
     std::string out = "{";
-    for (const auto& item : items) {
+    for (const auto& row : rows) {
         if (out.size() > 1) out += ',';
-        out += item ? std::to_string(*item) : "NULL";
+        appendArrayElement(out, field(row));
     }
     return out + "}";
 }

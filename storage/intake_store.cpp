@@ -106,26 +106,14 @@ IntakeStore::IntakeStore(SociDatabase& db)
               return;
           }
           withPrepared<RecordIntakes>(db, "writing the intake log", [&](RecordIntakes& q) {
-              std::vector<std::optional<long long>> uidvalidities, uids, tickets, ats;
-              std::vector<std::string> mailboxes, message_ids, outcomes, details;
-              for (const auto& r : rows) {
-                  mailboxes.push_back(r.origin.mailbox);
-                  uidvalidities.emplace_back(r.origin.uidvalidity);
-                  uids.emplace_back(r.origin.uid);
-                  message_ids.push_back(r.message_id);
-                  outcomes.push_back(r.outcome);
-                  tickets.push_back(r.ticket_id ? std::optional<long long>(*r.ticket_id) : std::nullopt);
-                  ats.emplace_back(r.at);
-                  details.push_back(r.detail);
-              }
-              q.mailboxes = textArray(mailboxes);
-              q.uidvalidities = integerArray(uidvalidities);
-              q.uids = integerArray(uids);
-              q.message_ids = textArray(message_ids);
-              q.outcomes = textArray(outcomes);
-              q.tickets = integerArray(tickets);
-              q.ats = integerArray(ats);
-              q.details = textArray(details);
+              q.mailboxes = arrayOf(rows, [](const LogRow& r) -> const std::string& { return r.origin.mailbox; });
+              q.uidvalidities = arrayOf(rows, [](const LogRow& r) { return r.origin.uidvalidity; });
+              q.uids = arrayOf(rows, [](const LogRow& r) { return r.origin.uid; });
+              q.message_ids = arrayOf(rows, [](const LogRow& r) -> const std::string& { return r.message_id; });
+              q.outcomes = arrayOf(rows, [](const LogRow& r) -> const std::string& { return r.outcome; });
+              q.tickets = arrayOf(rows, [](const LogRow& r) { return r.ticket_id; });
+              q.ats = arrayOf(rows, [](const LogRow& r) { return r.at; });
+              q.details = arrayOf(rows, [](const LogRow& r) -> const std::string& { return r.detail; });
               q.st.execute(true);
           });
       }) {

@@ -121,46 +121,26 @@ void TicketStore::addMessage(const MessageRecord& m) {
 void TicketStore::writeMessages(SociDatabase& db, const std::vector<MessageRecord>& rows) {
     if (db.backend() == Backend::postgresql && rows.size() > 1) {
         withPrepared<InsertMessages>(db, "storing messages", [&](InsertMessages& q) {
-            std::vector<std::optional<long long>> tickets, createds;
-            std::vector<std::optional<std::string>> message_ids;
-            std::vector<std::string> directions, authors, in_reply_tos, refs, from_addresses, from_names, tos, ccs,
-                subjects, texts, raws, kinds, mailboxes, sha256s;
-            for (const auto& m : rows) {
-                tickets.emplace_back(m.ticket_id);
-                createds.emplace_back(m.created_at);
-                message_ids.push_back(m.message_id.empty() ? std::nullopt : std::optional<std::string>(m.message_id));
-                directions.push_back(m.direction);
-                authors.push_back(m.author);
-                in_reply_tos.push_back(m.in_reply_to);
-                refs.push_back(m.references);
-                from_addresses.push_back(m.from_address);
-                from_names.push_back(m.from_name);
-                tos.push_back(m.to);
-                ccs.push_back(m.cc);
-                subjects.push_back(m.subject);
-                texts.push_back(m.text);
-                raws.push_back(encodeRaw(m.raw));
-                kinds.push_back(m.kind);
-                mailboxes.push_back(m.mailbox);
-                sha256s.push_back(m.body_sha256);
-            }
-            q.tickets = integerArray(tickets);
-            q.directions = textArray(directions);
-            q.authors = textArray(authors);
-            q.message_ids = textArray(message_ids);
-            q.in_reply_tos = textArray(in_reply_tos);
-            q.refs = textArray(refs);
-            q.from_addresses = textArray(from_addresses);
-            q.from_names = textArray(from_names);
-            q.tos = textArray(tos);
-            q.ccs = textArray(ccs);
-            q.subjects = textArray(subjects);
-            q.texts = textArray(texts);
-            q.raws = textArray(raws);
-            q.kinds = textArray(kinds);
-            q.mailboxes = textArray(mailboxes);
-            q.createds = integerArray(createds);
-            q.sha256s = textArray(sha256s);
+            using M = MessageRecord;
+            q.tickets = arrayOf(rows, [](const M& m) { return m.ticket_id; });
+            q.directions = arrayOf(rows, [](const M& m) -> const std::string& { return m.direction; });
+            q.authors = arrayOf(rows, [](const M& m) -> const std::string& { return m.author; });
+            q.message_ids = arrayOf(rows, [](const M& m) {
+                return m.message_id.empty() ? std::nullopt : std::optional<std::string>(m.message_id);
+            });
+            q.in_reply_tos = arrayOf(rows, [](const M& m) -> const std::string& { return m.in_reply_to; });
+            q.refs = arrayOf(rows, [](const M& m) -> const std::string& { return m.references; });
+            q.from_addresses = arrayOf(rows, [](const M& m) -> const std::string& { return m.from_address; });
+            q.from_names = arrayOf(rows, [](const M& m) -> const std::string& { return m.from_name; });
+            q.tos = arrayOf(rows, [](const M& m) -> const std::string& { return m.to; });
+            q.ccs = arrayOf(rows, [](const M& m) -> const std::string& { return m.cc; });
+            q.subjects = arrayOf(rows, [](const M& m) -> const std::string& { return m.subject; });
+            q.texts = arrayOf(rows, [](const M& m) -> const std::string& { return m.text; });
+            q.raws = arrayOf(rows, [](const M& m) { return encodeRaw(m.raw); });
+            q.kinds = arrayOf(rows, [](const M& m) -> const std::string& { return m.kind; });
+            q.mailboxes = arrayOf(rows, [](const M& m) -> const std::string& { return m.mailbox; });
+            q.createds = arrayOf(rows, [](const M& m) { return m.created_at; });
+            q.sha256s = arrayOf(rows, [](const M& m) -> const std::string& { return m.body_sha256; });
             q.st.execute(true);
         });
         return;
@@ -212,20 +192,12 @@ TicketStore::TicketStore(SociDatabase& db)
           }
           // One statement for the transaction's events: arrays, taken apart by unnest in order.
           withPrepared<InsertEvents>(db, "recording events", [&](InsertEvents& q) {
-              std::vector<std::optional<long long>> tickets, ats;
-              std::vector<std::string> actors, types, details;
-              for (const auto& e : rows) {
-                  tickets.emplace_back(e.ticket_id);
-                  ats.emplace_back(e.at);
-                  actors.push_back(e.actor);
-                  types.push_back(e.type);
-                  details.push_back(e.detail);
-              }
-              q.tickets = integerArray(tickets);
-              q.ats = integerArray(ats);
-              q.actors = textArray(actors);
-              q.types = textArray(types);
-              q.details = textArray(details);
+              using E = EventRecord;
+              q.tickets = arrayOf(rows, [](const E& e) { return e.ticket_id; });
+              q.ats = arrayOf(rows, [](const E& e) { return e.at; });
+              q.actors = arrayOf(rows, [](const E& e) -> const std::string& { return e.actor; });
+              q.types = arrayOf(rows, [](const E& e) -> const std::string& { return e.type; });
+              q.details = arrayOf(rows, [](const E& e) -> const std::string& { return e.detail; });
               q.st.execute(true);
           });
       }),
@@ -263,18 +235,11 @@ void TicketStore::writeCustomers(SociDatabase& db, const std::vector<CustomerRow
     }
     if (db.backend() == Backend::postgresql && merged.size() > 1) {
         withPrepared<UpsertCustomers>(db, "storing customers", [&](UpsertCustomers& q) {
-            std::vector<std::string> addresses, names, languages;
-            std::vector<std::optional<long long>> ats;
-            for (const auto& [address, r] : merged) {
-                addresses.push_back(address);
-                names.push_back(r.name);
-                languages.push_back(r.language);
-                ats.emplace_back(r.at);
-            }
-            q.addresses = textArray(addresses);
-            q.names = textArray(names);
-            q.languages = textArray(languages);
-            q.ats = integerArray(ats);
+            using C = std::pair<const std::string, CustomerRow>;
+            q.addresses = arrayOf(merged, [](const C& c) -> const std::string& { return c.first; });
+            q.names = arrayOf(merged, [](const C& c) -> const std::string& { return c.second.name; });
+            q.languages = arrayOf(merged, [](const C& c) -> const std::string& { return c.second.language; });
+            q.ats = arrayOf(merged, [](const C& c) { return c.second.at; });
             q.st.execute(true);
         });
         return;

@@ -295,7 +295,7 @@ void SociDatabase::transaction(const std::function<void()>& work) {
     ++depth_;
     try {
         work();
-        for (auto* rows : deferred_) rows->write();
+        writeHeldBack();
         --depth_;
         guarded("committing", [&] {
             sql_->commit();
@@ -360,8 +360,7 @@ void SociDatabase::releaseSavepoint(const std::string& name) {
     // written inside it, so that a row the database refuses fails that mail (rolled back to and
     // quarantined) and never the whole batch at its commit, which would leave every mail of it
     // nowhere, fetched again and failing again.
-    if (marks_.size() == 1)
-        for (auto* rows : deferred_) rows->write();
+    if (marks_.size() == 1) writeHeldBack();
     guarded("releasing a savepoint", [&] {
         *sql_ << "RELEASE SAVEPOINT " + name;
         return 0;

@@ -73,9 +73,12 @@ struct Prepared {
 
 // Rows a store holds back during a transaction, to write them all at once (one statement per
 // table, PostgreSQL's round trips being the cost of intake): when the outermost savepoint (one
-// mail's) is released, else just before the commit. Those added after a savepoint are dropped
-// when the transaction rolls back to it; all of them when it rolls back. Only for rows nothing reads back by SQL in the same transaction but their store (which
-// adds what it holds to what it reads) and that no constraint can refuse at the commit.
+// mail's) is released, else just before the commit (or earlier, writeHeldBack()). Those added
+// after a savepoint are dropped when the transaction rolls back to it; all of them when it rolls
+// back. Only for rows nothing reads back by SQL in the same transaction but their store (which
+// adds what it holds to what it reads). A row the database refuses fails where they are written:
+// the mail's savepoint (that mail is quarantined), or the batch's end (Intake::finishBatch: the
+// batch runs again mail by mail).
 class DeferredRows {
 public:
     virtual ~DeferredRows() = default;
@@ -120,10 +123,11 @@ public:
     // 250 and the commit does; what arrived is never on such a session.
     void relaxCommitDurability();
 
-    // A store's DeferredRows, written before each commit (registered once, for the session's life).
+    // A store's DeferredRows (registered once, for the session's life).
     void holdBack(DeferredRows& rows) { deferred_.push_back(&rows); }
-    // Writes what is held back now (inside the transaction), so that a row the database refuses
-    // fails here, where the caller can tell it from a failed commit.
+    // Writes what is held back now (inside the transaction): done before each commit and at the
+    // outermost savepoint's release; a caller that calls it first can tell a refused row from a
+    // failed commit.
     void writeHeldBack() {
         for (auto* rows : deferred_) rows->write();
     }

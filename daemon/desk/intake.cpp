@@ -299,16 +299,24 @@ IntakeResult Intake::replay(const QuarantineRecord& record) {
     return processIsolated(MailOrigin{record.mailbox, 0, 0}, record.raw);
 }
 
-IntakeResult Intake::processIsolated(const MailOrigin& origin, const std::string& raw) {
-    if (!isolate_) {
-        try {
-            return process(origin, raw);
-        } catch (const StorageUnavailable&) {
-            throw;
-        } catch (const std::exception& e) {
-            throw MailNeedsIsolation(e.what());
-        }
+template <typename F>
+auto Intake::unisolated(F&& work) -> decltype(work()) {
+    try {
+        return work();
+    } catch (const StorageUnavailable&) {
+        throw;  // the database, not a mail
+    } catch (const std::exception& e) {
+        throw MailNeedsIsolation(e.what());
     }
+}
+
+void Intake::finishBatch() {
+    // Isolated, each mail's rows went with its savepoint; the commit writes the rest.
+    if (!isolate_) unisolated([&] { store_.writeHeldBack(); });
+}
+
+IntakeResult Intake::processIsolated(const MailOrigin& origin, const std::string& raw) {
+    if (!isolate_) return unisolated([&] { return process(origin, raw); });
     for (int attempt = 1;; ++attempt) {
         store_.savepoint("mail");
         try {

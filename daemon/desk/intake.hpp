@@ -56,6 +56,9 @@ public:
     // and a subtransaction whose row locks cost PostgreSQL more), its held-back rows written
     // once for the whole batch; only a batch in which some mail fails is run again isolated.
     void isolateEachMail(bool isolate) { isolate_ = isolate; }
+    // The batch's last step before its commit: without savepoints, what was held back for it is
+    // written now, so that a row the database refuses is MailNeedsIsolation.
+    void finishBatch();
 
     // first_start: all — the mail that was in the folder before the first start becomes
     // tickets as it is, history to search, with nothing sent for it.
@@ -82,6 +85,10 @@ private:
     };
     std::optional<ExpectedUids> expected_;
     bool isolate_ = true;
+    // Runs `work`; with isolateEachMail(false), a failure that is not the database's (gone,
+    // conflict) is MailNeedsIsolation.
+    template <typename F>
+    auto unisolated(F&& work) -> decltype(work());
 
     // One incoming mail while intake decides about it.
     struct Incoming {

@@ -429,15 +429,7 @@ std::vector<std::uint64_t> MailboxWatcher::commitBatch(const FetchBatch& batch, 
                                      static_cast<std::int64_t>(pos_.import_until),
                                      static_cast<std::int64_t>(pos_.first_uid)},
                                     deps_.now());
-        if (!isolate) {
-            try {
-                store.writeHeldBack();  // the batch's events and rule hits, one statement per table
-            } catch (const StorageUnavailable&) {
-                throw;
-            } catch (const std::exception& e) {
-                throw MailNeedsIsolation(e.what());
-            }
-        }
+        intake->finishBatch();  // the rows held back for the batch, one statement per table
     };
     try {
         store.retryingTransaction(runBatch, 6, onConflict);

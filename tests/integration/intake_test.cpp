@@ -220,6 +220,9 @@ void failingMailInBatch(Db db) {
     CHECK(desk.process().output().find("running the batch again mail by mail") != std::string::npos);
     auto log = json::parse(desk.cli({"intake", "log", "--json"}).out);
     CHECK(log.size() == 4);
+    // The acknowledgements go out after the commit, through Postfix: waited for, not assumed.
+    CHECK(waitFor([&] { return mailsFromSupport(kAlice).size() == 1 && mailsFromSupport("carol@customer.test").size() == 1; },
+                  20s));
     desk.stop();
     CHECK(mailsFromSupport("bob@customer.test").empty());
     CHECK(mailsFromSupport(kAlice).size() == 1);

@@ -129,15 +129,6 @@ void CounterStore::saveLastAssigned(const std::string& team, const std::string& 
         saveTurn(db_, team, agent);
 }
 
-void CounterStore::lockTicketNumbers() {
-    if (db_.backend() != Backend::postgresql) return;
-    guarded("locking the ticket numbers", [&] {
-        long long value = 0;
-        sql() << "SELECT value FROM counters WHERE name = 'ticket_number' FOR UPDATE", soci::into(value);
-        return 0;
-    });
-}
-
 std::map<std::string, std::int64_t, std::less<>> CounterStore::openTicketsOf(const std::vector<std::string>& agents) {
     return guarded("counting open tickets", [&] {
         std::map<std::string, std::int64_t, std::less<>> out;

@@ -24,11 +24,6 @@ public:
     // position stays locked until the commit, so concurrent daemons advance it one at a time.
     std::optional<std::string> lastAssigned(const std::string& team);
     void saveLastAssigned(const std::string& team, const std::string& agent);
-    // Takes the ticket-number counter's lock now, until the commit (PostgreSQL; SQLite's write
-    // transaction is exclusive anyway). An intake batch that takes it first takes every other
-    // lock after it, so the batches of several daemons wait for each other in turn instead of
-    // deadlocking (customer rows, team positions, the counter in different orders).
-    void lockTicketNumbers();
     // Open (new, open, pending) tickets of each of `agents`: least_open assignment.
     std::map<std::string, std::int64_t, std::less<>> openTicketsOf(const std::vector<std::string>& agents);
 

@@ -221,17 +221,25 @@ std::optional<TicketRecord> TicketStore::ticketById(std::int64_t id) {
     return selectTicket<TicketKey::id>(db_, "reading a ticket", id);
 }
 
+void TicketStore::TicketNumbers::lock() {
+    if (base_ || !db_.inTransaction()) return;
+    base_ = withPrepared<ReadTicketNumber>(db_, "locking the ticket numbers", [](ReadTicketNumber& q) {
+        runOnce(q.st);
+        return static_cast<std::int64_t>(q.value);
+    });
+}
+
+void TicketStore::lockTicketNumbers() {
+    if (db_.backend() == Backend::postgresql) numbers_.lock();
+}
+
 std::int64_t TicketStore::TicketNumbers::next() {
     if (!db_.inTransaction())
         return withPrepared<NextTicketNumber>(db_, "creating a ticket", [](NextTicketNumber& q) {
             runOnce(q.st);
             return static_cast<std::int64_t>(q.number);
         });
-    if (!base_)
-        base_ = withPrepared<ReadTicketNumber>(db_, "creating a ticket", [](ReadTicketNumber& q) {
-            runOnce(q.st);
-            return static_cast<std::int64_t>(q.value);
-        });
+    lock();
     taken_.push_back(*base_ + static_cast<std::int64_t>(taken_.size()) + 1);
     return taken_.back();
 }

@@ -25,6 +25,12 @@ public:
     std::optional<TicketRecord> lockTicket(std::int64_t id, bool skip_locked = false);
     // Takes the next number from the database counter and inserts; fills id and number.
     TicketRecord createTicket(TicketRecord ticket);
+    // Takes the ticket-number counter's lock now, until the commit (PostgreSQL; SQLite's write
+    // transaction is exclusive anyway), with the read the numbers of this transaction count on
+    // from. An intake batch that takes it first takes every other lock after it, so the batches
+    // of several daemons wait for each other in turn instead of deadlocking (customer rows, team
+    // positions, the counter in different orders).
+    void lockTicketNumbers();
     // Writes the ticket and counts its version up. Throws StorageConflict when the stored
     // version is not `ticket.version` (another session changed it since it was read): a change
     // is never overwritten; the caller's transaction is rolled back and run again.
@@ -72,6 +78,7 @@ private:
     class TicketNumbers : public DeferredRows {
     public:
         explicit TicketNumbers(SociDatabase& db) : db_(db) {}
+        void lock();  // in a transaction: the counter read (and locked), unless it was already
         std::int64_t next();
         std::size_t pending() const override { return taken_.size(); }
         void write() override;

@@ -122,8 +122,8 @@ int runDaemon(const std::string& configPath, const std::string& logLevel, LogTar
     deps.now = wallNow;
     deps.monitor = &monitor;
     // Every batch takes the ticket counter's lock first: batches of several daemons on one
-    // PostgreSQL then wait for each other instead of deadlocking (see CounterStore).
-    deps.in_batch = [&store] { store->counters.lockTicketNumbers(); };
+    // PostgreSQL then wait for each other instead of deadlocking (see TicketStore).
+    deps.in_batch = [&store] { store->tickets.lockTicketNumbers(); };
     // Each mailbox is watched under its lease: of several daemons on one database, one at a time.
     std::vector<std::unique_ptr<MailboxLease>> watchers;
     for (const auto& mb : (*loaded)->config.mailboxes) {

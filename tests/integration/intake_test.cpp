@@ -229,6 +229,56 @@ void failingMailInBatch(Db db) {
     CHECK(mailsFromSupport("carol@customer.test").size() == 1);
 }
 
+// One batch, run without savepoints, its rows held back to its end: what an earlier mail of the
+// batch stored must still be seen by the later ones — her reply threads, her repeat is one, a
+// stranger naming her mail gets a ticket of his own and is no participant of hers, and a new
+// ticket's Cc is its participant.
+void oneBatchSeesItself(Db db) {
+    clearAllMailboxes();
+    Desk desk(DeskOptions{.db = db});
+    const std::string first = uniqueMessageId();
+    const std::string firstMail = Desk::customerMail(kAlice, "Printer on fire", "Help.", first);
+    deliverDirect(kSupport, "INBOX", firstMail);
+    deliverDirect(kSupport, "INBOX",
+                  Desk::customerMail(kAlice, "Re: Printer on fire", "Still burning.", uniqueMessageId(),
+                                     "In-Reply-To: " + first + "\r\n"));
+    deliverDirect(kSupport, "INBOX", firstMail);  // the same mail again
+    deliverDirect(kSupport, "INBOX",
+                  Desk::customerMail("carol@customer.test", "Re: Printer on fire", "Let me in.", uniqueMessageId(),
+                                     "In-Reply-To: " + first + "\r\nReferences: " + first + "\r\n"));
+    deliverDirect(kSupport, "INBOX",
+                  Desk::customerMail(kAlice, "Second question", "And the scanner?", uniqueMessageId(),
+                                     "Cc: bob@customer.test\r\n"));
+    desk.start();
+    REQUIRE_MESSAGE(waitFor([&] { return searchMailbox(kSupport, "INBOX", "UNSEEN").empty(); }, 20s),
+                    desk.process().output());
+    CHECK(desk.process().output().find("running the batch again mail by mail") == std::string::npos);
+    auto log = json::parse(desk.cli({"intake", "log", "--json"}).out);  // newest first
+    REQUIRE(log.size() == 5);
+    CHECK(log[4]["outcome"] == "new_ticket");
+    CHECK(log[3]["outcome"] == "reply");
+    CHECK(log[3]["ticket"] == 1001);
+    CHECK(log[2]["outcome"] == "duplicate");
+    CHECK(log[1]["outcome"] == "new_ticket");
+    CHECK(log[1]["ticket"] == 1002);
+    CHECK(log[0]["ticket"] == 1003);
+    CHECK(desk.ticketCount() == 3);
+    CHECK(inboundCount(showTicket(desk, 1001)) == 2);
+    auto& tickets = desk.store().tickets;
+    CHECK(tickets.ticketByNumber(1002)->follows_number == 1001);
+    CHECK(tickets.participantsOf(tickets.ticketByNumber(1001)->id).empty());
+    CHECK(tickets.participantsOf(tickets.ticketByNumber(1003)->id) == std::vector<std::string>{"bob@customer.test"});
+    desk.stop();
+}
+
+TEST_CASE("one batch sees what its earlier mails stored: reply, repeat, stranger, Cc (SQLite)") {
+    oneBatchSeesItself(Db::sqlite);
+}
+
+TEST_CASE("one batch sees what its earlier mails stored: reply, repeat, stranger, Cc (PostgreSQL)") {
+    oneBatchSeesItself(Db::postgresql);
+}
+
 TEST_CASE("a mail that fails in its batch is quarantined, the rest of the batch taken in (SQLite)") {
     failingMailInBatch(Db::sqlite);
 }

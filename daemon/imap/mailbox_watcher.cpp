@@ -23,6 +23,9 @@ namespace {
 
 std::shared_ptr<spdlog::logger> imapLog() { return componentLog("imap"); }
 
+// A batch's transaction longer than this is said in the log (a warning).
+constexpr double kSlowCommitSeconds = 5.0;
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -299,7 +302,14 @@ asio::awaitable<void> MailboxWatcher::takeInBatch(const FetchBatch& batch) {
     BatchContent content = co_await fetchBatch(batch);
     int queued = 0;
     std::vector<Outcome> outcomes;  // told to the monitor once committed
+    const auto commitStart = std::chrono::steady_clock::now();
     std::vector<std::uint64_t> handled = commitBatch(batch, content, queued, outcomes);
+    // The loop waits while the database does (a lock held by a daemon that hangs, a disk that
+    // stalls): every mailbox of this daemon with it. Said, so that a slow desk has a cause.
+    if (const double held = secondsSince(commitStart); held >= kSlowCommitSeconds)
+        imapLog()->warn("the database held the batch for {:.1f} s mailbox={} mails={}: this daemon's mailboxes "
+                        "waited meanwhile (a lock held by another session?)",
+                        held, mailbox_.name, handled.size());
     // Committed: now, and only now, the server may be told.
     pos_.last_uid = batch.last_uid;
     taken_in_ += handled.size();

@@ -83,6 +83,27 @@ TEST_CASE("PostgreSQL: a lock timeout in the intake transaction is retried until
     desk.stop();
 }
 
+TEST_CASE("PostgreSQL: a batch that waits long for another session's lock is said in the log, and taken in") {
+    clearAllMailboxes();
+    Desk desk(DeskOptions{.db = Db::postgresql});
+    desk.store();
+    auto other = otherSession(desk);
+    // As a daemon that hangs inside its batch: the counter stays locked (no lock_timeout here).
+    other->begin();
+    *other << "SELECT value FROM counters WHERE name = 'ticket_number' FOR UPDATE";
+    deliverDirect(kSupport, "INBOX", Desk::customerMail(kAlice, "Slow lock", "Bitte.", uniqueMessageId()));
+    desk.start();
+    REQUIRE_MESSAGE(waitFor([&] { return daemonWaitsForLock(*other); }, 30s), desk.process().output());
+    std::this_thread::sleep_for(6s);
+    CHECK(desk.ticketCount() == 0);
+    other->commit();
+    REQUIRE_MESSAGE(desk.process().waitForOutput("the database held the batch for", 20s), desk.process().output());
+    REQUIRE_MESSAGE(waitFor([&] { return desk.ticketCount() == 1; }, 30s), desk.process().output());
+    CHECK(desk.store().intake.listQuarantine().empty());
+    CHECK(desk.process().output().find(" error [") == std::string::npos);
+    desk.stop();
+}
+
 TEST_CASE("PostgreSQL: the daemon's connections terminated (57P01): it reconnects, and the next mails are taken in") {
     clearAllMailboxes();
     Desk desk(DeskOptions{.db = Db::postgresql});

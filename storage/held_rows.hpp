@@ -18,13 +18,16 @@ template <typename Row>
 class HeldRows : public DeferredRows {
 public:
     explicit HeldRows(std::function<void(const std::vector<Row>&)> write_all) : write_all_(std::move(write_all)) {}
+    // Rows only remembered for the transaction (what it made, for the store's reads), written
+    // nowhere: dropped where written ones would be written.
+    HeldRows() = default;
     void add(Row row) { rows_.push_back(std::move(row)); }
     const std::vector<Row>& rows() const { return rows_; }
 
     std::size_t pending() const override { return rows_.size(); }
     void write() override {
         if (rows_.empty()) return;
-        write_all_(rows_);
+        if (write_all_) write_all_(rows_);
         rows_.clear();
     }
     void dropFrom(std::size_t n) override {

@@ -104,7 +104,7 @@ private:
     TicketNumbers numbers_;
     // The tickets made in this transaction and the participants added to them (written at
     // once; known here until the mail's savepoint is released or the commit), so that their
-    // participants need no query. Nothing to write: the writers do nothing.
+    // participants need no query. Remembered only: the rows are in their tables already.
     struct AddedParticipant {
         std::int64_t ticket_id = 0;
         UnixTime at = 0;

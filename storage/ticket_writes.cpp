@@ -203,9 +203,7 @@ TicketStore::TicketStore(SociDatabase& db)
       }),
       customers_([&db](const std::vector<CustomerRow>& rows) { writeCustomers(db, rows); }),
       messages_([&db](const std::vector<MessageRecord>& rows) { writeMessages(db, rows); }),
-      numbers_(db),
-      created_here_([](const std::vector<std::int64_t>&) {}),
-      added_here_([](const std::vector<AddedParticipant>&) {}) {
+      numbers_(db) {
     db_.holdBack(events_);
     db_.holdBack(customers_);
     db_.holdBack(messages_);

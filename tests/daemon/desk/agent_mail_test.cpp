@@ -389,23 +389,21 @@ TEST_CASE("rate limits: a mail the desk-wide limit refuses counts nowhere, and o
         suppressed |= e.find("suppressed: acknowledgement to carol@customer.test: limit of 2 automatic mails per hour") !=
                       std::string::npos;
     CHECK(suppressed);
-    auto uses = [&](const std::string& address) { return usesOf(d, address); };
-    CHECK(uses("alice@customer.test") == 1);
-    CHECK(uses("carol@customer.test") == 0);  // given back: her refused mail is not held against her
-    CHECK(uses("*") == 2);
+    CHECK(usesOf(d, "alice@customer.test") == 1);
+    CHECK(usesOf(d, "carol@customer.test") == 0);  // given back: her refused mail is not held against her
+    CHECK(usesOf(d, "*") == 2);
     // The next hour: carol is answered, and the last hour's counts are gone.
     d.now += 3600;
     d.mail("carol@customer.test", "Four", "x\r\n");
     CHECK(d.sent("acknowledgement").size() == 3);
-    CHECK(uses("alice@customer.test") == 0);
-    CHECK(uses("carol@customer.test") == 1);
+    CHECK(usesOf(d, "alice@customer.test") == 0);
+    CHECK(usesOf(d, "carol@customer.test") == 1);
 }
 
 TEST_CASE("rate limits: a mail the address's limit refuses does not count against the desk") {
     // The desk-wide limit is taken first (in a flood, once it is used up, one statement per mail);
     // its use is given back when the address's own limit then refuses.
     Desk d("", "limits: { auto_replies_per_address_per_hour: 1, auto_replies_per_hour: 5 }\n");
-    auto uses = [&](const std::string& address) { return usesOf(d, address); };
     d.mail("alice@customer.test", "One", "x\r\n");
     d.mail("alice@customer.test", "Two", "x\r\n");  // her second in the hour: refused
     CHECK(d.sent("acknowledgement").size() == 1);
@@ -413,11 +411,11 @@ TEST_CASE("rate limits: a mail the address's limit refuses does not count agains
     for (const auto& e : d.events(1002))
         suppressed |= e.find("limit of 1 automatic mails per address and hour reached") != std::string::npos;
     CHECK(suppressed);
-    CHECK(uses("alice@customer.test") == 1);
-    CHECK(uses("*") == 1);  // given back
+    CHECK(usesOf(d, "alice@customer.test") == 1);
+    CHECK(usesOf(d, "*") == 1);  // given back
     d.mail("bob@customer.test", "Three", "x\r\n");
     CHECK(d.sent("acknowledgement").size() == 2);
-    CHECK(uses("*") == 2);
+    CHECK(usesOf(d, "*") == 2);
 }
 
 TEST_CASE("automatic mail answers no automatic mail: an auto-reply on a ticket notifies nobody") {
